@@ -1,0 +1,80 @@
+"""The package's exceptions: one base class and a few subclasses a user can act on.
+
+    RansearchError
+    ├── ParseError(path, reason)          a document could not be read or is not a RAN practice
+    ├── IndexNotFound(path)               no index at the given folder
+    ├── IndexCorrupt(path, reason)        an index folder exists but cannot be read
+    ├── IndexMismatch(what, expected, found)  encoder or schema of an index differs from the request
+    ├── EncoderUnavailable(name, reason)  an encoder cannot be loaded (missing extra, bad model path)
+    ├── QueryError(reason)                an unusable query or filter value
+    └── PracticeNotFound(practice_id)     no practice with that id in the index
+
+Front ends (CLI, HTTP, MCP) map these to exit or status codes in one place each.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "RansearchError",
+    "ParseError",
+    "IndexNotFound",
+    "IndexCorrupt",
+    "IndexMismatch",
+    "EncoderUnavailable",
+    "QueryError",
+    "PracticeNotFound",
+]
+
+
+class RansearchError(Exception):
+    """Base class of every error the package raises on purpose."""
+
+
+class ParseError(RansearchError):
+    """A document could not be read, or is not a RAN practice description."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class IndexNotFound(RansearchError):
+    def __init__(self, path: str) -> None:
+        super().__init__(f"no index at {path} (build one with: ransearch index)")
+        self.path = path
+
+
+class IndexCorrupt(RansearchError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"index at {path} cannot be read: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class IndexMismatch(RansearchError):
+    def __init__(self, what: str, expected: object, found: object) -> None:
+        super().__init__(
+            f"index {what} mismatch: expected {expected!r}, found {found!r} "
+            "(rebuild with: ransearch index --full)"
+        )
+        self.what = what
+        self.expected = expected
+        self.found = found
+
+
+class EncoderUnavailable(RansearchError):
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"encoder {name!r} unavailable: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class QueryError(RansearchError):
+    """An empty, oversized or otherwise unusable query, or an unknown filter value."""
+
+
+class PracticeNotFound(RansearchError):
+    def __init__(self, practice_id: str) -> None:
+        super().__init__(f"no practice with id {practice_id!r}")
+        self.practice_id = practice_id

@@ -1,0 +1,91 @@
+"""Recognising the template's own text (labels, instructions, titles) inside documents.
+
+Every RAN document repeats the template's instruction text, wrapped, split across pages,
+OCR-damaged or wrapped in HTML. Text is compared as folded word trigrams: a line whose words
+are mostly covered by trigrams of the template is template text, whatever its layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from ransearch.template import Catalogue, catalogue
+from ransearch.text import tokens
+
+__all__ = ["TemplateText", "template_text"]
+
+
+def _ngrams(toks: list[str], n: int) -> Iterable[tuple[str, ...]]:
+    return (tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+
+
+class TemplateText:
+    """Folded n-grams of every label, instruction and title of the template."""
+
+    def __init__(self, texts: Iterable[str], extra_ngrams: Iterable[tuple[str, ...]] = ()) -> None:
+        self.trigrams: set[tuple[str, ...]] = set()
+        self.bigrams: set[tuple[str, ...]] = set()
+        self.phrases: set[tuple[str, ...]] = set()
+        for text in texts:
+            self.add(tokens(text))
+            # parenthetical label suffixes such as "(max. 300 words)" or "(année)" stand alone
+            for part in text.split("("):
+                if ")" in part:
+                    self.phrases.add(tuple(tokens(part.split(")")[0])))
+        for gram in extra_ngrams:
+            self.trigrams.add(gram)
+            self.bigrams.update(_ngrams(list(gram), 2))
+
+    def add(self, toks: list[str]) -> None:
+        self.trigrams.update(_ngrams(toks, 3))
+        self.bigrams.update(_ngrams(toks, 2))
+        if 0 < len(toks) <= 6:
+            self.phrases.add(tuple(toks))
+
+    def coverage(self, toks: list[str]) -> float:
+        """Share of ``toks`` that lies inside a run of template text."""
+        n = len(toks)
+        if n == 0:
+            return 0.0
+        if tuple(toks) in self.phrases:
+            return 1.0
+        if n < 3:
+            return 1.0 if n == 2 and tuple(toks) in self.bigrams else 0.0
+        covered = [False] * n
+        for i in range(n - 2):
+            if (toks[i], toks[i + 1], toks[i + 2]) in self.trigrams:
+                covered[i] = covered[i + 1] = covered[i + 2] = True
+        return sum(covered) / n
+
+    def is_template(self, text: str, threshold: float = 0.6) -> bool:
+        return self.coverage(tokens(text)) >= threshold
+
+    def prefix_words(self, words: list[str]) -> int:
+        """How many leading whitespace-separated ``words`` are template text (a chain of trigrams)."""
+        toks: list[str] = []
+        best = 0
+        for k, word in enumerate(words, 1):
+            start = len(toks)
+            toks.extend(tokens(word))
+            if len(toks) < 2:
+                continue
+            if tuple(toks) in self.phrases:
+                best = k
+                continue
+            if len(toks) == 2:
+                ok = tuple(toks) in self.bigrams
+            else:
+                ok = all(tuple(toks[j - 2:j + 1]) in self.trigrams
+                         for j in range(max(2, start), len(toks)))
+            if not ok:
+                break
+            best = k
+        return best
+
+
+@lru_cache(maxsize=8)
+def template_text(drop_languages: frozenset[str] = frozenset()) -> TemplateText:
+    """The template text of every catalogued language."""
+    cat: Catalogue = catalogue(drop_languages)
+    return TemplateText(t for texts in cat.template_texts().values() for t in texts)

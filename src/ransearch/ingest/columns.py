@@ -1,0 +1,271 @@
+"""Text OCR'd from the two-column RAN PDF: labels and values interleaved page by page.
+
+Each page (a line starting with one space opens a page) reads as the label column — field
+labels and their instructions, wrapped to about 34 characters — followed by the value
+column. The value paragraphs of a page belong, in order, to the fields labelled on that page,
+possibly after an overflow of the field that was open at the end of the previous page. Which
+paragraph goes to which field is decided by a small dynamic programme that scores each
+(field, paragraph) pair by what the field's values look like: a yes/no word for peer review,
+vocabulary items for themes and audiences, a country name, a year, typical words. The last
+page, where OCR merged label, instruction and value on one line, is read line by line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ransearch.ingest.boilerplate import TemplateText
+from ransearch.ingest.markup import normalise_bullets
+from ransearch.template import Catalogue, countries, vocabulary, yes_no
+from ransearch.text import clean_ocr, fold, tokens
+
+__all__ = ["split_columns"]
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,\u202f ]*\d(?!\w)|\b\d\b")
+_VOCAB_FIELDS = {"themes", "audience"}
+_SKIP_PENALTY = 2.0
+
+
+@dataclass
+class _Paragraph:
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+
+def _pages(text: str) -> list[list[str]]:
+    pages: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.startswith(" ") and not line.startswith("  ") and line.strip() and pages[-1]:
+            pages.append([])
+        pages[-1].append(line.strip())
+    return pages
+
+
+def _paragraphs(lines: list[str]) -> list[_Paragraph]:
+    paras: list[_Paragraph] = []
+    current: list[str] = []
+    for line in lines + [""]:
+        if line:
+            current.append(line)
+        elif current:
+            paras.append(_Paragraph(current))
+            current = []
+    return paras
+
+
+class _Scorer:
+    """How well a paragraph fits as (part of) the value of a field."""
+
+    def __init__(self, cat: Catalogue) -> None:
+        self.cat = cat
+        self.vocab = vocabulary()
+        self.yes_no = yes_no()
+        self.countries = countries()
+        self.cues = {f.key: [fold(c) for cues in f.cues.values() for c in cues] for f in cat.fields}
+        self.org_prefixes = [tuple(tokens(p)) for ps in cat.organisation_type_prefixes.values() for p in ps]
+
+    def vocab_share(self, para: _Paragraph, name: str) -> float:
+        toks = sum((len(tokens(line)) for line in para.lines), 0)
+        if not toks:
+            return 0.0
+        matched = 0
+        for line in para.lines:
+            found, leftover = self.vocab[name].segment(line)
+            matched += len(tokens(line)) - len(leftover) if found else 0
+        return matched / toks
+
+    def is_org_type(self, para: _Paragraph) -> bool:
+        toks = tokens(para.lines[0])
+        return any(tuple(toks[: len(p)]) == p for p in self.org_prefixes)
+
+    def score(self, key: str, paras: list[_Paragraph], index: int) -> float:
+        para = paras[index]
+        text = para.text
+        toks = tokens(text)
+        folded = " " + " ".join(toks) + " "
+        is_yes_no = len(toks) == 1 and toks[0] in self.yes_no
+        themes = self.vocab_share(para, "themes")
+        audience = self.vocab_share(para, "audience")
+        is_country = self.countries.code(text) is not None
+        years = _YEAR.findall(text)
+        is_year = bool(years) and len(toks) <= 2
+        if key == "name":
+            return 5.0 if index == 0 else -10.0
+        if key == "peer_reviewed":
+            return 5.0 if is_yes_no else -5.0
+        if key == "themes":
+            return 3.0 * themes if themes >= 0.6 and themes >= audience else -3.0
+        if key == "audience":
+            return 3.0 * audience if audience >= 0.6 and audience > themes else -3.0
+        if key == "country":
+            return 4.0 if is_country else -2.0
+        if key == "last_update":
+            return 4.0 if is_year else -2.0
+        if key == "contacts":
+            return 1.0 if "@" in text else 0.0
+        # free-text fields: penalise values that plainly belong to a typed field
+        score = 0.0
+        if is_yes_no or max(themes, audience) >= 0.8 or (is_country and len(toks) <= 3):
+            score -= 3.0
+        if key == "organisation" and self.is_org_type(para):
+            score += 4.0
+        elif self.is_org_type(para):
+            score -= 4.0
+        elif key == "organisation" and index + 1 < len(paras) and self.is_org_type(paras[index + 1]):
+            score += 1.5  # the organisation's description comes right before its type
+        if key == "start":
+            score += 0.5 if years else -0.5
+        if key == "evaluation" and len(_NUMBER.findall(text)) - len(years) >= 2:
+            score += 1.0  # counts and statistics are the usual evidence
+        if text.strip() == "-" and key in {"ran_meeting", "eu_links", "deliverables"}:
+            score += 1.0
+        hits = sum(1 for cue in self.cues.get(key, ()) if f" {cue}" in folded)
+        return score + 0.5 * min(hits, 4)
+
+
+def _align(paras: list[_Paragraph], fields: list[str], carry: str | None, scorer: _Scorer) -> list[str]:
+    """Field key of each value paragraph: a monotone assignment maximising the fit score."""
+    cands = ([carry] if carry else []) + fields
+    n, m = len(paras), len(cands)
+    first_real = 1 if carry else 0
+
+    def skipped(lo: int, hi: int) -> float:
+        """Penalty for the page's fields strictly between candidate lo and hi left empty."""
+        return _SKIP_PENALTY * sum(1 for j in range(lo + 1, hi) if j >= first_real)
+
+    neg = float("-inf")
+    best = [[neg] * m for _ in range(n)]
+    back = [[0] * m for _ in range(n)]
+    def fit(j: int, i: int) -> float:
+        # only the long description often runs over a page; other fields rarely do
+        overflow = 1.0 if carry and j == 0 and carry != "description" else 0.0
+        return scorer.score(cands[j], paras, i) - overflow
+
+    for j in range(m):
+        best[0][j] = fit(j, 0) - skipped(-1, j)
+    for i in range(1, n):
+        # a paragraph that ends with a colon introduces the next one: same field
+        glued = paras[i - 1].lines[-1].rstrip().endswith(":")
+        for j in range(m):
+            choice, value = j, best[i - 1][j]
+            for k in range(j if not glued else 0):
+                # on a tie, move to the next field as late as possible (>=): a field's
+                # extra paragraphs usually continue it rather than open the next one
+                v = best[i - 1][k] - skipped(k, j)
+                if v >= value:
+                    choice, value = k, v
+            best[i][j] = value + fit(j, i)
+            back[i][j] = choice
+    end = max(range(m), key=lambda j: (best[n - 1][j] - skipped(j, m), -j))
+    out = [""] * n
+    j = end
+    for i in range(n - 1, -1, -1):
+        out[i] = cands[j]
+        j = back[i][j]
+    return out
+
+
+def _label_words(line: str, n_tokens: int) -> int:
+    """Number of whitespace words of ``line`` that make up its first ``n_tokens`` tokens."""
+    count = 0
+    for k, word in enumerate(line.split(), 1):
+        count += len(tokens(word))
+        if count >= n_tokens:
+            return k
+    return len(line.split())
+
+
+def _merged_page(lines: list[str], cat: Catalogue, tt: TemplateText, current: int,
+                 fields: dict[str, list[str]]) -> int:
+    """A page where label, instruction and value share lines: strip the template prefix of each."""
+    for line in lines:
+        if not line:
+            continue
+        words = line.split()
+        match = cat.label_at_start(tokens(line), current)
+        if match:
+            current = cat.index(match.key)
+            words = words[_label_words(line, match.n_tokens):]
+        words = words[tt.prefix_words(words):]
+        rest = " ".join(words)
+        if rest and current >= 0 and tt.coverage(tokens(rest)) < 0.6:
+            fields.setdefault(cat.keys[current], []).append(rest)
+    return current
+
+
+def _is_merged(lines: list[str], cat: Catalogue, tt: TemplateText, current: int) -> bool:
+    first = next((line for line in lines if line), "")
+    match = cat.label_at_start(tokens(first), current)
+    if not match:
+        return False
+    rest = first.split()[_label_words(first, match.n_tokens):]
+    return bool(rest) and tt.coverage(tokens(" ".join(rest))) < 0.6
+
+
+def _render(key: str, paras: list[_Paragraph]) -> str:
+    blocks = []
+    for para in paras:
+        if key in _VOCAB_FIELDS:
+            blocks.append("\n".join(para.lines))
+            continue
+        out: list[str] = []
+        width = max(len(line) for line in para.lines)
+        previous = ""
+        for line in para.lines:
+            line = normalise_bullets(clean_ocr(line))
+            # a short line followed by a capital ends an item or a heading, not a wrapped line
+            ragged = len(previous) < 0.66 * width and line[:1].isupper()
+            previous = line
+            if not out or line.startswith("- ") or ragged:
+                out.append(line)
+            elif out[-1].endswith("-") and line[:1].islower():
+                out[-1] += line
+            else:
+                out[-1] += " " + line
+        blocks.append("\n".join(out))
+    return "\n\n".join(blocks)
+
+
+def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list[str]]:
+    """Raw text per field key for an OCR'd two-column document."""
+    scorer = _Scorer(cat)
+    fields: dict[str, list[str]] = {}
+    current = -1          # index of the last field labelled so far
+    carry: str | None = None  # field that received the last value paragraph
+    for lines in _pages(text):
+        if _is_merged(lines, cat, tt, current):
+            current = _merged_page(lines, cat, tt, current, fields)
+            carry = cat.keys[current] if current >= 0 else carry
+            continue
+        paras = _paragraphs(lines)
+        page_fields: list[str] = []
+        start = len(paras)
+        for i, para in enumerate(paras):
+            toks = tokens(para.text)
+            match = cat.label_at_start(toks, current)
+            if match:
+                current = cat.index(match.key)
+                page_fields.append(match.key)
+            elif cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
+                continue
+            else:
+                start = i
+                break
+        values = [p for p in paras[start:] if scorer.is_org_type(p) or tt.coverage(tokens(p.text)) < 0.8]
+        if not values:
+            continue
+        if not page_fields and carry is None:
+            continue
+        keys = _align(values, page_fields, carry, scorer)
+        grouped: dict[str, list[_Paragraph]] = {}
+        for key, para in zip(keys, values):
+            grouped.setdefault(key, []).append(para)
+        for key, group in grouped.items():
+            fields.setdefault(key, []).append(_render(key, group))
+        carry = keys[-1]
+    return fields

@@ -1,0 +1,125 @@
+"""From raw field texts to a clean practice record: boilerplate out, typed facets in."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ransearch.ingest.boilerplate import TemplateText
+from ransearch.ingest.markup import normalise_bullets, tidy
+from ransearch.template import Catalogue, countries, vocabulary, yes_no
+from ransearch.text import clean_ocr, tokens
+
+__all__ = ["clean_sections", "extract_facets"]
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_TITLE_MARKUP = re.compile(r"^[#\s*_]+|[*_]+$")
+
+
+def _is_template_line(line: str, tt: TemplateText, keep: list[tuple[str, ...]]) -> bool:
+    """A line of instruction text left among values (values rarely repeat it this closely)."""
+    toks = tokens(line)
+    if not toks or any(tuple(toks[: len(p)]) == p for p in keep):
+        return False
+    return tt.coverage(toks) >= (0.85 if len(toks) >= 6 else 1.0)
+
+
+def _org_type_prefixes(cat: Catalogue) -> list[tuple[str, ...]]:
+    return [tuple(tokens(p)) for ps in cat.organisation_type_prefixes.values() for p in ps]
+
+
+def clean_sections(raw: dict[str, list[str]], cat: Catalogue, tt: TemplateText) -> dict[str, str]:
+    """Join each field's pieces, drop template lines, tidy whitespace and bullets."""
+    keep = _org_type_prefixes(cat)
+    out: dict[str, str] = {}
+    for key, pieces in raw.items():
+        lines = []
+        for line in "\n".join(pieces).splitlines():
+            line = line.strip()
+            if line and _is_template_line(line, tt, keep):
+                continue
+            lines.append(normalise_bullets(clean_ocr(line)) if line else "")
+        text = tidy("\n".join(lines))
+        if re.fullmatch(r"[-–—\s.]*", text):
+            text = ""
+        out[key] = text
+    return out
+
+
+def _vocab_list(text: str, name: str, warnings: list[str]) -> tuple[str, ...]:
+    vocab = vocabulary()[name]
+    found: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        labels, leftover = vocab.segment(line)
+        for label in labels:
+            if label not in found:
+                found.append(label)
+        if leftover:
+            raw = line.strip() if not labels else " ".join(leftover)
+            warnings.append(f"{name}: unrecognised value {raw!r} kept as written")
+            if raw not in found:
+                found.append(raw)
+    return tuple(found)
+
+
+def _organisation_type(text: str, cat: Catalogue) -> tuple[str, str | None]:
+    prefixes = _org_type_prefixes(cat)
+    kept, org_type = [], None
+    for line in text.splitlines():
+        toks = tokens(line)
+        if any(tuple(toks[: len(p)]) == p for p in prefixes) and ":" in line:
+            value = line.split(":", 1)[1].strip().strip(".")
+            org_type = vocabulary()["organisation_type"].canonical(value) or value or None
+            continue
+        kept.append(line)
+    return tidy("\n".join(kept)), org_type
+
+
+def extract_facets(sections: dict[str, str], cat: Catalogue) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+    """Typed facets from the section texts; returns (sections, facets, warnings)."""
+    warnings: list[str] = []
+    sections = dict(sections)
+    facets: dict[str, Any] = {}
+
+    name = sections.get("name", "")
+    title = _TITLE_MARKUP.sub("", name.split("\n\n")[0].replace("\n", " ")).strip()
+    facets["title"] = title
+    if not title:
+        warnings.append("no practice name found")
+
+    answer = tokens(sections.get("peer_reviewed", ""))
+    facets["peer_reviewed"] = yes_no().get(answer[0]) if answer else None
+    if answer and facets["peer_reviewed"] is None:
+        warnings.append(f"peer review answer {sections['peer_reviewed']!r} is neither yes nor no")
+
+    facets["themes"] = _vocab_list(sections.get("themes", ""), "themes", warnings)
+    facets["audience"] = _vocab_list(sections.get("audience", ""), "audience", warnings)
+
+    country = sections.get("country", "").strip()
+    facets["country"] = country
+    code = countries().code(country) if country else None
+    if code is None and country:
+        code = countries().find(country)
+    if code is None:
+        code = countries().find(sections.get("geography", ""))
+        if code:
+            warnings.append(f"country code {code} taken from the geographical scope")
+    facets["country_code"] = code
+    if code is None:
+        warnings.append(f"no country code for {country!r}" if country else "no country of origin found")
+
+    years = [int(y) for y in _YEAR.findall(sections.get("start", ""))]
+    facets["start_year"] = min(years) if years else None
+    updates = [int(y) for y in _YEAR.findall(sections.get("last_update", ""))]
+    facets["last_update"] = max(updates) if updates else None
+
+    sections["organisation"], facets["organisation_type"] = _organisation_type(
+        sections.get("organisation", ""), cat)
+
+    facets["contacts"] = sections.pop("contacts", "")
+    for key in ("name", "description"):
+        if not sections.get(key):
+            warnings.append(f"no {key} found")
+    return sections, facets, warnings

@@ -1,0 +1,111 @@
+"""Typed records that flow through the pipeline: practices, chunks and search results.
+
+All records are frozen dataclasses; ``to_dict`` gives the JSON shape used by the CLI and APIs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Practice", "Chunk", "SectionHit", "PracticeHit", "AskResult"]
+
+
+@dataclass(frozen=True)
+class Practice:
+    """One RAN practice, parsed from one document.
+
+    ``sections`` holds the text of every template field (by stable key) except contacts,
+    which are kept apart in ``contacts``: they are never embedded or searched.
+    """
+
+    id: str
+    source: str
+    layout: str
+    language: str
+    title: str
+    sections: dict[str, str]
+    peer_reviewed: bool | None = None
+    themes: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    country: str = ""
+    country_code: str | None = None
+    start_year: int | None = None
+    last_update: int | None = None
+    organisation_type: str | None = None
+    contacts: str = ""
+    warnings: tuple[str, ...] = ()
+    content_hash: str = ""
+
+    def to_dict(self, contacts: bool = True) -> dict[str, Any]:
+        d = asdict(self)
+        d["themes"] = list(self.themes)
+        d["audience"] = list(self.audience)
+        d["warnings"] = list(self.warnings)
+        if not contacts:
+            d.pop("contacts")
+        return d
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one practice section, sized for the encoder."""
+
+    practice_id: str
+    section: str
+    ordinal: int
+    language: str
+    text: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class SectionHit:
+    """A practice section that matched a query, with a snippet to show."""
+
+    section: str
+    label: str
+    snippet: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PracticeHit:
+    """One practice in a ranked answer, with the sections that made it match."""
+
+    rank: int
+    practice_id: str
+    title: str
+    source: str
+    score: float
+    country_code: str | None
+    language: str
+    themes: tuple[str, ...]
+    sections: tuple[SectionHit, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "practice_id": self.practice_id,
+            "title": self.title,
+            "source": self.source,
+            "score": round(self.score, 6),
+            "country_code": self.country_code,
+            "language": self.language,
+            "themes": list(self.themes),
+            "sections": [s.to_dict() for s in self.sections],
+        }
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """The answer to ``ask``: the query and its ranked practices."""
+
+    query: str
+    results: tuple[PracticeHit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "results": [r.to_dict() for r in self.results]}
