@@ -30,14 +30,25 @@ def _fold_word(word: str) -> str:
     return word
 
 
+def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case, accent-free, OCR-tolerant form of ``text`` for comparisons."""
-    text = clean_ocr(text).translate(_LIGATURES)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = _strip_accents(clean_ocr(text).translate(_LIGATURES)).lower()
     return " ".join(_fold_word(w) for w in _WORD.findall(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(fold(text).split())
 
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens of ``text``."""
-    return fold(text).split()
+    return list(_tokens(text))

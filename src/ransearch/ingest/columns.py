@@ -28,13 +28,29 @@ _VOCAB_FIELDS = {"themes", "audience"}
 _SKIP_PENALTY = 2.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Paragraph:
-    lines: list[str]
+    lines: tuple[str, ...]
 
     @property
     def text(self) -> str:
         return " ".join(self.lines)
+
+
+@dataclass(frozen=True)
+class _Features:
+    """What a value paragraph looks like, computed once per paragraph."""
+
+    text: str
+    n_tokens: int
+    folded: str
+    is_yes_no: bool
+    themes: float
+    audience: float
+    is_country: bool
+    years: int
+    numbers: int
+    is_org_type: bool
 
 
 def _pages(text: str) -> list[list[str]]:
@@ -53,7 +69,7 @@ def _paragraphs(lines: list[str]) -> list[_Paragraph]:
         if line:
             current.append(line)
         elif current:
-            paras.append(_Paragraph(current))
+            paras.append(_Paragraph(tuple(current)))
             current = []
     return paras
 
@@ -68,6 +84,7 @@ class _Scorer:
         self.countries = countries()
         self.cues = {f.key: [fold(c) for cues in f.cues.values() for c in cues] for f in cat.fields}
         self.org_prefixes = [tuple(tokens(p)) for ps in cat.organisation_type_prefixes.values() for p in ps]
+        self._features: dict[_Paragraph, _Features] = {}
 
     def vocab_share(self, para: _Paragraph, name: str) -> float:
         toks = sum((len(tokens(line)) for line in para.lines), 0)
@@ -83,17 +100,34 @@ class _Scorer:
         toks = tokens(para.lines[0])
         return any(tuple(toks[: len(p)]) == p for p in self.org_prefixes)
 
-    def score(self, key: str, paras: list[_Paragraph], index: int) -> float:
-        para = paras[index]
+    def features(self, para: _Paragraph) -> _Features:
+        cached = self._features.get(para)
+        if cached is None:
+            cached = self._features[para] = self._compute_features(para)
+        return cached
+
+    def _compute_features(self, para: _Paragraph) -> _Features:
         text = para.text
         toks = tokens(text)
-        folded = " " + " ".join(toks) + " "
-        is_yes_no = len(toks) == 1 and toks[0] in self.yes_no
-        themes = self.vocab_share(para, "themes")
-        audience = self.vocab_share(para, "audience")
-        is_country = self.countries.code(text) is not None
         years = _YEAR.findall(text)
-        is_year = bool(years) and len(toks) <= 2
+        return _Features(
+            text=text,
+            n_tokens=len(toks),
+            folded=" " + " ".join(toks) + " ",
+            is_yes_no=len(toks) == 1 and toks[0] in self.yes_no,
+            themes=self.vocab_share(para, "themes"),
+            audience=self.vocab_share(para, "audience"),
+            is_country=self.countries.code(text) is not None,
+            years=len(years),
+            numbers=len(_NUMBER.findall(text)),
+            is_org_type=self.is_org_type(para),
+        )
+
+    def score(self, key: str, paras: list[_Paragraph], index: int) -> float:
+        f = self.features(paras[index])
+        text, folded, is_yes_no = f.text, f.folded, f.is_yes_no
+        themes, audience, is_country, years = f.themes, f.audience, f.is_country, f.years
+        is_year = years > 0 and f.n_tokens <= 2
         if key == "name":
             return 5.0 if index == 0 else -10.0
         if key == "peer_reviewed":
@@ -110,17 +144,17 @@ class _Scorer:
             return 1.0 if "@" in text else 0.0
         # free-text fields: penalise values that plainly belong to a typed field
         score = 0.0
-        if is_yes_no or max(themes, audience) >= 0.8 or (is_country and len(toks) <= 3):
+        if is_yes_no or max(themes, audience) >= 0.8 or (is_country and f.n_tokens <= 3):
             score -= 3.0
-        if key == "organisation" and self.is_org_type(para):
+        if key == "organisation" and f.is_org_type:
             score += 4.0
-        elif self.is_org_type(para):
+        elif f.is_org_type:
             score -= 4.0
-        elif key == "organisation" and index + 1 < len(paras) and self.is_org_type(paras[index + 1]):
+        elif key == "organisation" and index + 1 < len(paras) and self.features(paras[index + 1]).is_org_type:
             score += 1.5  # the organisation's description comes right before its type
         if key == "start":
             score += 0.5 if years else -0.5
-        if key == "evaluation" and len(_NUMBER.findall(text)) - len(years) >= 2:
+        if key == "evaluation" and f.numbers - years >= 2:
             score += 1.0  # counts and statistics are the usual evidence
         if text.strip() == "-" and key in {"ran_meeting", "eu_links", "deliverables"}:
             score += 1.0

@@ -1,0 +1,71 @@
+"""The ``ransearch`` command line: a thin typer front end over the library.
+
+Commands live in one module per area; this module builds the app and maps the library's
+exceptions to one clear line on stderr and an exit status, in one place.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ransearch.errors import (
+    EncoderUnavailable,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotFound,
+    ParseError,
+    PracticeNotFound,
+    QueryError,
+    RansearchError,
+)
+
+__all__ = ["app", "main", "exit_code"]
+
+app = typer.Typer(
+    name="ransearch",
+    help="Find the RAN practices against radicalisation that fit your situation, in any EU language.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Find the RAN practices against radicalisation that fit your situation, in any EU language."""
+
+
+def exit_code(exc: RansearchError) -> int:
+    """Exit status for a library error: 2 for bad input, 1 for a missing or unusable index."""
+    if isinstance(exc, QueryError):
+        return 2
+    if isinstance(exc, (IndexNotFound, IndexCorrupt, IndexMismatch, EncoderUnavailable,
+                        PracticeNotFound, ParseError)):
+        return 1
+    return 1
+
+
+def fail(message: str, code: int) -> None:
+    """Print one line on stderr and leave with ``code``."""
+    print(f"ransearch: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def _register() -> None:
+    # imported for their @app.command side effects; each module owns one area
+    from ransearch.cli import build, search  # noqa: F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register()
+    try:
+        app()
+    except RansearchError as exc:
+        print(f"ransearch: {exc}", file=sys.stderr)
+        sys.exit(exit_code(exc))
+    except KeyboardInterrupt:
+        print("ransearch: interrupted", file=sys.stderr)
+        sys.exit(130)

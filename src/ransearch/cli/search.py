@@ -1,0 +1,1 @@
+"""Commands that query an index (added with the search core)."""

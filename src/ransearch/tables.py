@@ -1,0 +1,94 @@
+"""Practice and chunk records as Parquet tables (pyarrow), and back.
+
+Schemas (documented in ``docs/storage.md``):
+
+``practices.parquet``: id, source, layout, language, title (strings); sections (struct of one
+string per section key); peer_reviewed (bool, null); themes, audience (list<string>); country
+(string); country_code (string, null); start_year, last_update (int32, null);
+organisation_type (string, null); contacts (string); warnings (list<string>); content_hash.
+
+``chunks.parquet``: practice_id, section, ordinal (int32), language, text, content_hash.
+Row *i* of the chunk table is vector *i* of the vector index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ransearch.records import Chunk, Practice
+from ransearch.template import SECTION_KEYS
+
+__all__ = ["PRACTICE_SCHEMA", "CHUNK_SCHEMA", "write_practices", "read_practices",
+           "write_chunks", "read_chunks", "practices_to_table", "practices_from_table"]
+
+PRACTICE_SCHEMA = pa.schema([
+    ("id", pa.string()),
+    ("source", pa.string()),
+    ("layout", pa.string()),
+    ("language", pa.string()),
+    ("title", pa.string()),
+    ("sections", pa.struct([(k, pa.string()) for k in SECTION_KEYS])),
+    ("peer_reviewed", pa.bool_()),
+    ("themes", pa.list_(pa.string())),
+    ("audience", pa.list_(pa.string())),
+    ("country", pa.string()),
+    ("country_code", pa.string()),
+    ("start_year", pa.int32()),
+    ("last_update", pa.int32()),
+    ("organisation_type", pa.string()),
+    ("contacts", pa.string()),
+    ("warnings", pa.list_(pa.string())),
+    ("content_hash", pa.string()),
+])
+
+CHUNK_SCHEMA = pa.schema([
+    ("practice_id", pa.string()),
+    ("section", pa.string()),
+    ("ordinal", pa.int32()),
+    ("language", pa.string()),
+    ("text", pa.string()),
+    ("content_hash", pa.string()),
+])
+
+
+def practices_to_table(practices: Sequence[Practice]) -> pa.Table:
+    rows = []
+    for p in practices:
+        row: dict[str, Any] = p.to_dict()
+        row["sections"] = {k: p.sections.get(k, "") for k in SECTION_KEYS}
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=PRACTICE_SCHEMA)
+
+
+def practices_from_table(table: pa.Table) -> list[Practice]:
+    out = []
+    for row in table.to_pylist():
+        row["themes"] = tuple(row["themes"] or ())
+        row["audience"] = tuple(row["audience"] or ())
+        row["warnings"] = tuple(row["warnings"] or ())
+        row["sections"] = dict(row["sections"] or {})
+        out.append(Practice(**row))
+    return out
+
+
+def write_practices(practices: Sequence[Practice], path: Path) -> None:
+    pq.write_table(practices_to_table(practices), path)
+
+
+def read_practices(path: Path) -> list[Practice]:
+    return practices_from_table(pq.read_table(path, schema=PRACTICE_SCHEMA))
+
+
+def write_chunks(chunks: Sequence[Chunk], path: Path) -> None:
+    table = pa.Table.from_pylist([asdict(c) for c in chunks], schema=CHUNK_SCHEMA)
+    pq.write_table(table, path)
+
+
+def read_chunks(path: Path) -> list[Chunk]:
+    return [Chunk(**row) for row in pq.read_table(path, schema=CHUNK_SCHEMA).to_pylist()]
