@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from ransearch.records import Practice
+from ransearch.evaluation import EvalReport
+from ransearch.records import AskResult, Practice
 from ransearch.template import SECTION_KEYS, catalogue
 
 __all__ = ["console", "print_practice"]
@@ -48,3 +49,49 @@ def print_practice(p: Practice, contacts: bool = True) -> None:
     for warning in p.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print()
+
+
+def print_hits(result: AskResult) -> None:
+    """A ranked list: title, country, themes, score, and the matching sections with snippets."""
+    if not result.results:
+        console.print("No practice matches these filters.")
+        return
+    for hit in result.results:
+        console.print(f"[bold]{hit.rank}. {escape(hit.title)}[/bold]  [dim]{hit.score:.3f}[/dim]")
+        facets = [hit.country_code or "?", hit.language] + list(hit.themes)
+        console.print(f"   [dim]{escape(' · '.join(facets))} · {escape(hit.practice_id)}[/dim]")
+        for s in hit.sections:
+            console.print(f"   [cyan]{escape(s.label)}[/cyan]: {escape(s.snippet)}")
+        console.print()
+
+
+def print_practice_table(practices: list[Practice]) -> None:
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for column in ("id", "title", "country", "lang", "themes", "audience"):
+        table.add_column(column, overflow="fold")
+    for p in practices:
+        table.add_row(p.id, p.title, p.country_code or "?", p.language, ", ".join(p.themes), ", ".join(p.audience))
+    console.print(table)
+    console.print(f"{len(practices)} practices")
+
+
+def print_eval(reports: list[EvalReport]) -> None:
+    """One table: a row per query group, nDCG@10 / MRR@10 / R@5 per configuration."""
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("group")
+    table.add_column("n", justify="right")
+    for r in reports:
+        for metric in ("nDCG@10", "MRR@10", "R@5"):
+            table.add_column(f"{r.name}\n{metric}", justify="right")
+    averages = [r.averages() for r in reports]
+    for group, first in averages[0].items():
+        row = [group, str(first["n"])]
+        for avg in averages:
+            g = avg[group]
+            row += [f"{g['ndcg@10']:.3f}", f"{g['mrr@10']:.3f}", f"{g['recall@5']:.3f}"]
+        table.add_row(*row)
+    console.print(table)

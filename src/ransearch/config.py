@@ -1,0 +1,68 @@
+"""Settings: one typed object, defaults < config file < environment < explicit arguments.
+
+Config file: ``ransearch.toml`` in the working directory, or the file named by
+``RANSEARCH_CONFIG`` (keys as below, top level). Environment: ``RANSEARCH_INDEX``,
+``RANSEARCH_ENCODER``, ``RANSEARCH_THREADS``, ``RANSEARCH_CORPUS`` (paths separated by ``:``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Settings", "load_settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path("index")
+    corpus_dirs: tuple[Path, ...] = (Path("corpus"),)
+    encoder: str = "use"
+    threads: int | None = None
+    batch_size: int | None = None
+    device: str | None = None
+    keep_generations: int = 3
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the non-None ``overrides`` applied (explicit arguments win)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _read_config_file() -> dict[str, Any]:
+    path = Path(os.environ.get("RANSEARCH_CONFIG", "ransearch.toml"))
+    if not path.is_file():
+        return {}
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            return {}
+    with open(path, "rb") as f:
+        return dict(tomllib.load(f))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the defaults, the config file, the environment, then ``overrides``."""
+    s = Settings()
+    file = _read_config_file()
+    env = os.environ
+    values: dict[str, Any] = {
+        "index_dir": Path(file["index"]) if "index" in file else None,
+        "corpus_dirs": tuple(Path(p) for p in file["corpus"]) if "corpus" in file else None,
+        "encoder": file.get("encoder"),
+        "threads": file.get("threads"),
+        "keep_generations": file.get("keep_generations"),
+    }
+    s = s.with_overrides(**values)
+    s = s.with_overrides(
+        index_dir=Path(env["RANSEARCH_INDEX"]) if env.get("RANSEARCH_INDEX") else None,
+        corpus_dirs=tuple(Path(p) for p in env["RANSEARCH_CORPUS"].split(":") if p) if env.get("RANSEARCH_CORPUS") else None,
+        encoder=env.get("RANSEARCH_ENCODER") or None,
+        threads=int(env["RANSEARCH_THREADS"]) if env.get("RANSEARCH_THREADS", "").isdigit() else None,
+    )
+    return s.with_overrides(**overrides)

@@ -1,0 +1,128 @@
+"""The one public facade: ``Engine.open(index_dir)`` → ``ask``, ``practice``, ``practices``;
+``Engine.index(...)`` builds a new index generation. Every front end (CLI, HTTP, MCP) uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from ransearch.chunking import ChunkingConfig
+from ransearch.config import Settings, load_settings
+from ransearch.encoders import Encoder, load_encoder
+from ransearch.errors import IndexCorrupt, PracticeNotFound
+from ransearch.filters import Filters, resolve_filters
+from ransearch.indexing import BuildReport, Progress, build_index
+from ransearch.lexical import LexicalIndex
+from ransearch.records import AskResult, Practice
+from ransearch.search import ChunkTable, SearchConfig, Searcher
+from ransearch.store import Manifest, read_manifest, resolve_generation
+from ransearch.tables import read_practices
+from ransearch.vectors import VectorIndex
+
+__all__ = ["Engine"]
+
+
+def _load_chunks(path: Path, practice_rows: dict[str, int]) -> ChunkTable:
+    table = pq.read_table(path, columns=["practice_id", "section", "text"])
+    ids = table.column("practice_id").to_pylist()
+    return ChunkTable(
+        practice_row=np.fromiter((practice_rows[i] for i in ids), dtype=np.int64, count=len(ids)),
+        section=table.column("section").to_pylist(),
+        text=table.column("text").to_pylist(),
+    )
+
+
+class Engine:
+    """A loaded index generation and the encoder it was built with."""
+
+    def __init__(self, generation_dir: Path, manifest: Manifest, searcher: Searcher) -> None:
+        self.generation_dir = generation_dir
+        self.manifest = manifest
+        self._searcher = searcher
+        self._by_id = {p.id: p for p in searcher.practices}
+
+    @classmethod
+    def open(cls, index_dir: Path | str | None = None, *, encoder: Encoder | None = None,
+             settings: Settings | None = None, search: SearchConfig | None = None) -> Engine:
+        """Open the current generation of the index at ``index_dir``.
+
+        Raises:
+            IndexNotFound, IndexCorrupt, IndexMismatch, EncoderUnavailable.
+        """
+        settings = settings or load_settings()
+        gen_dir = resolve_generation(Path(index_dir) if index_dir is not None else settings.index_dir)
+        manifest = read_manifest(gen_dir, encoder.name if encoder is not None else None)
+        if encoder is None:
+            encoder = load_encoder(manifest.encoder, threads=settings.threads,
+                                   batch_size=settings.batch_size, device=settings.device)
+        try:
+            practices = read_practices(gen_dir / "practices.parquet")
+            rows = {p.id: i for i, p in enumerate(practices)}
+            chunks = _load_chunks(gen_dir / "chunks.parquet", rows)
+            vectors = VectorIndex.load(gen_dir / "vectors.faiss")
+            lexical = LexicalIndex.load(gen_dir / "lexical")
+            titles = np.load(gen_dir / "titles.npy")
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise IndexCorrupt(str(gen_dir), str(exc)) from None
+        if vectors.size != len(chunks) or vectors.dimension != manifest.dimension:
+            raise IndexCorrupt(str(gen_dir), f"{vectors.size} vectors of dimension {vectors.dimension} "
+                               f"for {len(chunks)} chunks of dimension {manifest.dimension}")
+        return cls(gen_dir, manifest, Searcher(practices, chunks, vectors, lexical, titles, encoder,
+                                                   search or SearchConfig()))
+
+    @staticmethod
+    def index(corpus_dirs: Sequence[Path | str] | None = None, index_dir: Path | str | None = None, *,
+              encoder: Encoder | str | None = None, settings: Settings | None = None,
+              chunking: ChunkingConfig = ChunkingConfig(), progress: Progress | None = None) -> BuildReport:
+        """Build a new generation of the index from the documents under ``corpus_dirs``."""
+        settings = settings or load_settings()
+        if encoder is None or isinstance(encoder, str):
+            encoder = load_encoder(encoder or settings.encoder, threads=settings.threads,
+                                   batch_size=settings.batch_size, device=settings.device)
+        dirs = [Path(d) for d in corpus_dirs] if corpus_dirs else list(settings.corpus_dirs)
+        target = Path(index_dir) if index_dir is not None else settings.index_dir
+        return build_index(dirs, target, encoder, chunking, progress, keep=settings.keep_generations)
+
+    @property
+    def encoder(self) -> Encoder:
+        return self._searcher.encoder
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._searcher
+
+    def warm_up(self) -> None:
+        """Load the encoder's weights now (servers call this at start-up)."""
+        self._searcher.encoder.warm_up()
+
+    def ask(self, text: str, k: int = 5, *, country: str | Sequence[str] | None = None,
+            theme: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
+            language: str | Sequence[str] | None = None, mode: str | None = None) -> AskResult:
+        """The ``k`` practices that best fit ``text``, with the sections that matched.
+
+        Raises:
+            QueryError: empty or oversized query, unknown filter value or mode.
+        """
+        filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
+        return self._searcher.ask(text, k=k, filters=filters, mode=mode)
+
+    def practice(self, practice_id: str) -> Practice:
+        """The practice with this id.
+
+        Raises:
+            PracticeNotFound: no such id in the index.
+        """
+        try:
+            return self._by_id[practice_id]
+        except KeyError:
+            raise PracticeNotFound(practice_id) from None
+
+    def practices(self, filters: Filters | None = None) -> list[Practice]:
+        """All practices (those passing ``filters``), in index order."""
+        if not filters:
+            return list(self._searcher.practices)
+        return [p for p in self._searcher.practices if filters.accepts(p)]

@@ -1,0 +1,221 @@
+"""Lexical index: BM25 (bm25s) over whole practices, one index per document language, with
+cross-lingual term expansion.
+
+Each practice is one BM25 document in the index of its own language, tokenised with that
+language's Snowball stemmer (PyStemmer) and stopwords. Plain BM25 cannot match a German query
+to a French document; so each language index also keeps a *lexicon*: its vocabulary's words
+embedded with the index's own multilingual encoder. A query word is looked up in every
+language's lexicon, and its nearest words there (cosine ≥ ``TRANSLATION_MIN``: "Gefängnis" →
+"prison", "Familie" → "famille") count as the query word, weighted by their similarity.
+
+Scores are normalised by the best score the query's words could reach (the sum of their IDFs
+times the BM25 saturation limit, a word with no match counting as the rarest), so a practice's
+lexical score reads as "how much of the query it matches", from 0 to about 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ransearch.encoders import Encoder
+from ransearch.text import clean_ocr, fold
+
+__all__ = ["LexicalIndex", "analyse", "query_words", "STEMMERS"]
+
+STEMMERS = {
+    "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
+    "es": "spanish", "et": "estonian", "fi": "finnish", "fr": "french", "ga": "irish",
+    "hu": "hungarian", "it": "italian", "lt": "lithuanian", "nl": "dutch", "no": "norwegian",
+    "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
+    "sv": "swedish", "tr": "turkish",
+}
+_STOPWORDS = {
+    "da": "STOPWORDS_DANISH", "de": "STOPWORDS_GERMAN", "en": "STOPWORDS_EN", "es": "STOPWORDS_SPANISH",
+    "fr": "STOPWORDS_FRENCH", "it": "STOPWORDS_ITALIAN", "nl": "STOPWORDS_DUTCH", "no": "STOPWORDS_NORWEGIAN",
+    "pt": "STOPWORDS_PORTUGUESE", "ru": "STOPWORDS_RUSSIAN", "sv": "STOPWORDS_SWEDISH", "tr": "STOPWORDS_TURKISH",
+}
+_WORD = re.compile(r"\w\w+", re.UNICODE)
+K1, B = 1.2, 0.75
+TRANSLATION_MIN = 0.7
+"""Cosine above which a lexicon word counts as a translation of a query word."""
+TRANSLATIONS = 2
+"""Nearest lexicon words considered per query word and language."""
+MAX_LEXICON = 50_000
+"""Most frequent words kept in a language's lexicon."""
+
+
+@lru_cache(maxsize=32)
+def _stemmer(language: str) -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer(STEMMERS.get(language, "porter"))
+
+
+@lru_cache(maxsize=32)
+def _stopwords(language: str) -> frozenset[str]:
+    name = _STOPWORDS.get(language)
+    if not name:
+        return frozenset()
+    import bm25s.stopwords
+
+    return frozenset(fold(w) for w in getattr(bm25s.stopwords, name))
+
+
+def analyse(text: str, language: str) -> list[str]:
+    """Stemmed, accent-free terms of ``text`` in ``language``, stopwords removed."""
+    words = [w for w in _WORD.findall(clean_ocr(text).lower()) if not w.isdigit() or len(w) == 4]
+    stops = _stopwords(language)
+    words = [w for w in words if fold(w) not in stops]
+    return [fold(s) or s for s in _stemmer(language).stemWords(words)]
+
+
+@lru_cache(maxsize=1)
+def _all_stopwords() -> frozenset[str]:
+    return frozenset().union(*(_stopwords(lang) for lang in _STOPWORDS))
+
+
+def query_words(text: str) -> list[str]:
+    """Distinct content words of a query (any language's stopwords removed), to be translated."""
+    stops = _all_stopwords()
+    words = (w for w in _WORD.findall(clean_ocr(text).lower()) if len(w) >= 3 and not w.isdigit())
+    return list(dict.fromkeys(w for w in words if fold(w) not in stops))
+
+
+@dataclass
+class _LanguageIndex:
+    rows: np.ndarray            # practice rows of this language, in BM25 document order
+    retriever: Any              # bm25s.BM25
+    idf: dict[str, float]
+    max_idf: float
+    words: list[str]            # lexicon: surface words ...
+    stems: list[str]            # ... their stems in this language ...
+    vectors: np.ndarray         # ... and their embeddings (float16, unit norm)
+
+    def term_scores(self, stem: str) -> np.ndarray:
+        return np.asarray(self.retriever.get_scores([stem]), dtype=np.float32)
+
+
+def _lexicon(texts: Sequence[str], language: str, idf: dict[str, float]) -> tuple[list[str], list[str]]:
+    """The most frequent content words of a language's texts, with their stems."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(query_words(text))
+    words, stems = [], []
+    for word, _ in counts.most_common():
+        stem = next(iter(analyse(word, language)), None)
+        if stem in idf:
+            words.append(word)
+            stems.append(stem)
+            if len(words) >= MAX_LEXICON:
+                break
+    return words, stems
+
+
+class LexicalIndex:
+    """BM25 per language over practice texts; scores for every practice row."""
+
+    def __init__(self, n_practices: int, languages: dict[str, _LanguageIndex]) -> None:
+        self.n_practices = n_practices
+        self._languages = languages
+
+    @classmethod
+    def build(cls, texts: Sequence[str], languages: Sequence[str], encoder: Encoder) -> LexicalIndex:
+        import bm25s
+
+        by_lang: dict[str, list[int]] = {}
+        for row, lang in enumerate(languages):
+            by_lang.setdefault(lang, []).append(row)
+        built: dict[str, _LanguageIndex] = {}
+        for lang, rows in sorted(by_lang.items()):
+            corpus = [analyse(texts[r], lang) or ["∅"] for r in rows]
+            retriever = bm25s.BM25(k1=K1, b=B)
+            retriever.index(corpus, show_progress=False)
+            df = Counter(t for doc in corpus for t in set(doc))
+            n = len(corpus)
+            idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+            words, stems = _lexicon([texts[r] for r in rows], lang, idf)
+            vectors = encoder.encode_queries(words).astype(np.float16) if words else np.zeros((0, encoder.dimension), np.float16)
+            built[lang] = _LanguageIndex(np.asarray(rows, dtype=np.int64), retriever, idf,
+                                         math.log(1 + (n + 0.5) / 0.5), words, stems, vectors)
+        return cls(len(texts), built)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {"n_practices": self.n_practices, "languages": sorted(self._languages)}
+        for lang, index in self._languages.items():
+            sub = folder / lang
+            index.retriever.save(str(sub))
+            np.save(sub / "rows.npy", index.rows)
+            np.save(sub / "lexicon.npy", index.vectors)
+            (sub / "lexicon.json").write_text(json.dumps({"words": index.words, "stems": index.stems}), "utf-8")
+            (sub / "idf.json").write_text(json.dumps({"max_idf": index.max_idf, "idf": index.idf}), "utf-8")
+        (folder / "lexical.json").write_text(json.dumps(meta), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        meta = json.loads((folder / "lexical.json").read_text("utf-8"))
+        languages = {}
+        for lang in meta["languages"]:
+            sub = folder / lang
+            idf = json.loads((sub / "idf.json").read_text("utf-8"))
+            lexicon = json.loads((sub / "lexicon.json").read_text("utf-8"))
+            languages[lang] = _LanguageIndex(np.load(sub / "rows.npy"), bm25s.BM25.load(str(sub)),
+                                             idf["idf"], idf["max_idf"], lexicon["words"], lexicon["stems"],
+                                             np.load(sub / "lexicon.npy", mmap_mode="r"))
+        return cls(meta["n_practices"], languages)
+
+    def scores(self, query: str, word_vectors: np.ndarray | None = None,
+               words: Sequence[str] | None = None) -> np.ndarray:
+        """Normalised lexical score of every practice row for ``query`` (0 where nothing matches).
+
+        Args:
+            query: the query text.
+            words: the query's content words (default: ``query_words(query)``).
+            word_vectors: their embeddings, one row per word, by the index's encoder; without
+                them there is no cross-lingual expansion (plain per-language BM25).
+        """
+        words = list(words) if words is not None else query_words(query)
+        out = np.zeros(self.n_practices, dtype=np.float32)
+        if not words:
+            return out
+        for lang, index in self._languages.items():
+            sims = None
+            if word_vectors is not None and len(index.words):
+                sims = np.asarray(word_vectors, dtype=np.float32) @ np.asarray(index.vectors, dtype=np.float32).T
+            total = np.zeros(len(index.rows), dtype=np.float32)
+            ceiling = 0.0
+            for i, word in enumerate(words):
+                candidates = {stem: 1.0 for stem in analyse(word, lang) if stem in index.idf}
+                if sims is not None:
+                    for j in np.argsort(-sims[i])[:TRANSLATIONS].tolist():
+                        if sims[i, j] >= TRANSLATION_MIN:
+                            stem = index.stems[j]
+                            candidates[stem] = max(candidates.get(stem, 0.0), float(sims[i, j]))
+                if not candidates:
+                    ceiling += index.max_idf * (K1 + 1)
+                    continue
+                best = max(candidates, key=lambda t: candidates[t] * index.idf[t])
+                ceiling += index.idf[best] * (K1 + 1)
+                word_score = np.zeros(len(index.rows), dtype=np.float32)
+                for stem, weight in candidates.items():
+                    np.maximum(word_score, weight * index.term_scores(stem), out=word_score)
+                total += word_score
+            if ceiling:
+                out[index.rows] = total / ceiling
+        return out
+
+    def matched_terms(self, query: str, text: str, language: str) -> set[str]:
+        """Query terms (stemmed) that occur in ``text``: what to highlight in a snippet."""
+        return set(analyse(query, language)) & set(analyse(text, language))

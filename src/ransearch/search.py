@@ -1,0 +1,226 @@
+"""Ranking practices for a query: dense chunk evidence, lexical evidence, fusion, sections.
+
+Dense evidence: a practice's score is its best matching chunk plus a smaller share of its
+second best (two matching places beat one lucky chunk); a query of several sentences is also
+matched sentence by sentence and the sentence scores averaged in; a practice cut into many
+chunks has more chances of one lucky match, so ``length_prior`` × log(chunks) is taken off;
+and the similarity of the query to the practice's title is added.
+
+Lexical evidence (see ``ransearch.lexical``) reads as the share of the query a practice
+matches, in its own language, through cross-lingual expansion of the query words.
+
+Fusion: each signal is standardised over the practices (z-score) and the signals are added
+with fixed weights, so a signal that separates nothing (a lexical score that is flat because
+the query's words exist nowhere) contributes nothing, and one that separates adds in
+proportion. Each returned practice carries its 1–3 best matching sections with a snippet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ransearch.chunking import PROFILE
+from ransearch.encoders import Encoder
+from ransearch.errors import QueryError
+from ransearch.filters import Filters
+from ransearch.lexical import LexicalIndex, analyse, query_words
+from ransearch.records import AskResult, Practice, PracticeHit, SectionHit
+from ransearch.template import catalogue
+from ransearch.vectors import VectorIndex
+
+__all__ = ["SearchConfig", "Searcher", "MAX_QUERY_CHARS", "MODES"]
+
+MAX_QUERY_CHARS = 5000
+MODES = ("hybrid", "dense", "lexical")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+_PROFILE_LABELS = {"fr": "Nom, thèmes et public", "en": "Name, themes and audience",
+                   "de": "Name, Themen und Zielgruppe", "nl": "Naam, thema's en doelgroep"}
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Knobs of the ranking (defaults chosen on the dev set, see docs/evaluation.md)."""
+
+    mode: str = "hybrid"
+    lexical_weight: float = 0.5
+    second_weight: float = 0.2
+    sentence_weight: float = 0.3
+    title_weight: float = 0.2
+    length_prior: float = 0.05
+    candidates: int = 400
+    max_sections: int = 3
+    snippet_chars: int = 280
+
+
+@dataclass(frozen=True)
+class ChunkTable:
+    """Chunk metadata as arrays: row i describes vector i."""
+
+    practice_row: np.ndarray
+    section: list[str]
+    text: list[str]
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+def section_label(section: str, language: str) -> str:
+    if section == PROFILE:
+        return _PROFILE_LABELS.get(language, _PROFILE_LABELS["en"])
+    return catalogue().field(section).label(language)
+
+
+def make_snippet(text: str, terms: set[str], language: str, limit: int) -> str:
+    """The part of ``text`` around the sentence that shares most terms with the query."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    sentences = _SENTENCE.split(flat)
+    if terms:
+        best = max(range(len(sentences)), key=lambda i: len(terms & set(analyse(sentences[i], language))))
+    else:
+        best = 0
+    snippet = sentences[best]
+    i = best + 1
+    while i < len(sentences) and len(snippet) + len(sentences[i]) + 1 <= limit:
+        snippet += " " + sentences[i]
+        i += 1
+    if len(snippet) > limit:
+        snippet = snippet[: limit - 1].rsplit(" ", 1)[0] + "…"
+    prefix = "… " if best > 0 else ""
+    suffix = " …" if i < len(sentences) and not snippet.endswith("…") else ""
+    return prefix + snippet + suffix
+
+
+def _standardise(x: np.ndarray) -> np.ndarray:
+    """z-scores over the practices; a flat signal becomes all zeros."""
+    std = float(x.std())
+    return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
+
+
+class Searcher:
+    """Ranks the practices of one loaded index generation."""
+
+    def __init__(self, practices: Sequence[Practice], chunks: ChunkTable, vectors: VectorIndex,
+                 lexical: LexicalIndex, titles: np.ndarray, encoder: Encoder,
+                 config: SearchConfig = SearchConfig()) -> None:
+        self.practices = list(practices)
+        self.chunks = chunks
+        self.vectors = vectors
+        self.lexical = lexical
+        self.titles = np.asarray(titles, dtype=np.float32)
+        self.encoder = encoder
+        self.config = config
+        counts = np.bincount(chunks.practice_row, minlength=len(self.practices))
+        self._log_chunks = np.log(np.maximum(counts, 1)).astype(np.float32)
+
+    @staticmethod
+    def check_query(text: str) -> str:
+        text = (text or "").strip()
+        if not text:
+            raise QueryError("empty query: say what you are looking for")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"query too long ({len(text):,} characters, limit {MAX_QUERY_CHARS:,})")
+        return text
+
+    def practice_dense(self, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Per practice row: best chunk score plus a share of the second best (scaled back to cosine)."""
+        n = len(self.practices)
+        first = np.full(n, -1.0, dtype=np.float32)
+        second = np.full(n, -1.0, dtype=np.float32)
+        for cid, s in zip(ids.tolist(), scores.tolist()):  # ids come best first
+            if cid < 0:
+                break
+            row = self.chunks.practice_row[cid]
+            if first[row] < -0.5:
+                first[row] = s
+            elif second[row] < -0.5:
+                second[row] = s
+        second = np.where(second < -0.5, first, second)
+        w = self.config.second_weight
+        dense = (first + w * second) / (1 + w)
+        dense[first < -0.5] = 0.0
+        return dense
+
+    def encode_query(self, query: str) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+        """One encoder call for the query, its sentences (if several) and its content words."""
+        sentences = [x for x in _SENTENCE.split(query) if x.strip()]
+        sentences = sentences if len(sentences) > 1 else []
+        words = query_words(query)
+        vecs = self.encoder.encode_queries([query] + sentences + words)
+        return vecs[:1], vecs[1:1 + len(sentences)], words, vecs[1 + len(sentences):]
+
+    def rank(self, query: str, mode: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(practice scores, candidate chunk ids, their scores) over every practice row."""
+        mode = mode or self.config.mode
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        cfg = self.config
+        qvec, svecs, words, wvecs = self.encode_query(query)
+        total = np.zeros(len(self.practices), dtype=np.float32)
+        ids = np.zeros(0, dtype=np.int64)
+        scores = np.zeros(0, dtype=np.float32)
+        if mode != "lexical":
+            k = min(cfg.candidates, len(self.chunks))
+            all_ids, all_scores = self.vectors.search(np.vstack([qvec, svecs]) if len(svecs) else qvec, k)
+            ids, scores = all_ids[0], all_scores[0]
+            dense = self.practice_dense(ids, scores)
+            if len(svecs) and cfg.sentence_weight:
+                per_sentence = np.mean([self.practice_dense(all_ids[i], all_scores[i])
+                                        for i in range(1, len(all_ids))], axis=0)
+                dense = (1 - cfg.sentence_weight) * dense + cfg.sentence_weight * per_sentence
+            dense = dense - cfg.length_prior * self._log_chunks
+            total += _standardise(dense) + cfg.title_weight * _standardise(self.titles @ qvec[0])
+        if mode != "dense":
+            lexical = self.lexical.scores(query, wvecs, words)
+            total += lexical if mode == "lexical" else cfg.lexical_weight * _standardise(lexical)
+        return total, ids, scores
+
+    def ask(self, query: str, k: int = 5, filters: Filters = Filters(), mode: str | None = None) -> AskResult:
+        query = self.check_query(query)
+        if k < 1:
+            raise QueryError("k must be at least 1")
+        total, ids, scores = self.rank(query, mode)
+        order = np.argsort(-total, kind="stable")
+        if filters:
+            allowed = filters.mask(self.practices)
+            order = order[allowed[order]]
+        order = order[:k]
+        hits = []
+        for rank, row in enumerate(order.tolist(), 1):
+            p = self.practices[row]
+            hits.append(PracticeHit(
+                rank=rank, practice_id=p.id, title=p.title, source=p.source, score=float(total[row]),
+                country_code=p.country_code, language=p.language, themes=p.themes,
+                sections=self.sections_for(row, query, ids, scores),
+            ))
+        return AskResult(query=query, results=tuple(hits))
+
+    def sections_for(self, row: int, query: str, ids: np.ndarray, scores: np.ndarray) -> tuple[SectionHit, ...]:
+        """The practice's best matching sections (one chunk each), with snippets."""
+        p = self.practices[row]
+        terms = set(analyse(query, p.language))
+        mine = [(float(s), int(c)) for c, s in zip(ids.tolist(), scores.tolist()) if self.chunks.practice_row[c] == row]
+        if not mine:  # lexical-only ranking: score this practice's chunks by shared terms
+            rows = np.flatnonzero(self.chunks.practice_row == row)
+            mine = [(len(terms & set(analyse(self.chunks.text[c], p.language))) / max(1, len(terms)), int(c))
+                    for c in rows.tolist()]
+            mine.sort(reverse=True)
+        out: list[SectionHit] = []
+        seen: set[str] = set()
+        for score, cid in mine:
+            section = self.chunks.section[cid]
+            if section in seen:
+                continue
+            seen.add(section)
+            text = self.chunks.text[cid]
+            out.append(SectionHit(section=section, label=section_label(section, p.language),
+                                  snippet=make_snippet(text, terms, p.language, self.config.snippet_chars),
+                                  score=round(score, 6)))
+            if len(out) >= self.config.max_sections:
+                break
+        return tuple(out)
