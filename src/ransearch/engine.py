@@ -1,5 +1,6 @@
 """The one public facade: ``Engine.open(index_dir)`` → ``ask``, ``practice``, ``practices``;
-``Engine.index(...)`` builds a new index generation. Every front end (CLI, HTTP, MCP) uses it.
+``Engine.index(...)`` brings the index up to date, ``Engine.rollback`` and ``Engine.status``
+manage its generations. Every front end (CLI, HTTP, MCP) uses it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import pyarrow.parquet as pq
 from ransearch.chunking import ChunkingConfig
 from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
-from ransearch.errors import IndexCorrupt, PracticeNotFound
-from ransearch.filters import Filters, resolve_filters
+from ransearch.errors import IndexCorrupt, PracticeNotFound, QueryError
+from ransearch.filters import Filters, facet_counts, resolve_filters
 from ransearch.indexing import BuildReport, Progress, build_index
+from ransearch.report import IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
+from ransearch.recommend import MatchConfig, MatchResult, SimilarResult, match, similar
 from ransearch.records import AskResult, Practice
 from ransearch.search import ChunkTable, SearchConfig, Searcher
-from ransearch.store import Manifest, read_manifest, resolve_generation
+from ransearch.store import Manifest, open_generation, read_manifest
 from ransearch.tables import read_practices
 from ransearch.vectors import VectorIndex
 
@@ -39,11 +42,14 @@ def _load_chunks(path: Path, practice_rows: dict[str, int]) -> ChunkTable:
 class Engine:
     """A loaded index generation and the encoder it was built with."""
 
-    def __init__(self, generation_dir: Path, manifest: Manifest, searcher: Searcher) -> None:
+    def __init__(self, generation_dir: Path, manifest: Manifest, searcher: Searcher,
+                 warnings: tuple[str, ...] = ()) -> None:
         self.generation_dir = generation_dir
         self.manifest = manifest
         self._searcher = searcher
         self._by_id = {p.id: p for p in searcher.practices}
+        #: what a reader should be told (e.g. the current generation is corrupt, an older one serves)
+        self.warnings = warnings
 
     @classmethod
     def open(cls, index_dir: Path | str | None = None, *, encoder: Encoder | None = None,
@@ -54,7 +60,8 @@ class Engine:
             IndexNotFound, IndexCorrupt, IndexMismatch, EncoderUnavailable.
         """
         settings = settings or load_settings()
-        gen_dir = resolve_generation(Path(index_dir) if index_dir is not None else settings.index_dir)
+        generation = open_generation(Path(index_dir) if index_dir is not None else settings.index_dir)
+        gen_dir = generation.path
         manifest = read_manifest(gen_dir, encoder.name if encoder is not None else None)
         if encoder is None:
             encoder = load_encoder(manifest.encoder, threads=settings.threads,
@@ -72,20 +79,46 @@ class Engine:
             raise IndexCorrupt(str(gen_dir), f"{vectors.size} vectors of dimension {vectors.dimension} "
                                f"for {len(chunks)} chunks of dimension {manifest.dimension}")
         return cls(gen_dir, manifest, Searcher(practices, chunks, vectors, lexical, titles, encoder,
-                                                   search or SearchConfig()))
+                                                   search or SearchConfig()), generation.warnings)
 
     @staticmethod
     def index(corpus_dirs: Sequence[Path | str] | None = None, index_dir: Path | str | None = None, *,
               encoder: Encoder | str | None = None, settings: Settings | None = None,
-              chunking: ChunkingConfig = ChunkingConfig(), progress: Progress | None = None) -> BuildReport:
-        """Build a new generation of the index from the documents under ``corpus_dirs``."""
+              chunking: ChunkingConfig = ChunkingConfig(), progress: Progress | None = None,
+              full: bool = False, lock_timeout: float | None = None, keep: int | None = None) -> BuildReport:
+        """Bring the index up to date with the documents under ``corpus_dirs`` (see ``build_index``).
+
+        Only new and changed documents are parsed and embedded; the encoder is loaded only if
+        something has to be embedded. ``full`` rebuilds everything.
+
+        Raises:
+            IndexLocked: another run holds the index (after ``lock_timeout`` seconds).
+            RansearchError: a fatal error; the generation serving before still serves.
+        """
         settings = settings or load_settings()
-        if encoder is None or isinstance(encoder, str):
-            encoder = load_encoder(encoder or settings.encoder, threads=settings.threads,
-                                   batch_size=settings.batch_size, device=settings.device)
+        s = settings
+
+        def load(name: str) -> Encoder:
+            return load_encoder(name, threads=s.threads, batch_size=s.batch_size, device=s.device)
+
         dirs = [Path(d) for d in corpus_dirs] if corpus_dirs else list(settings.corpus_dirs)
         target = Path(index_dir) if index_dir is not None else settings.index_dir
-        return build_index(dirs, target, encoder, chunking, progress, keep=settings.keep_generations)
+        return build_index(dirs, target, encoder or settings.encoder, chunking, progress,
+                           keep=keep or settings.keep_generations, full=full, lock_timeout=lock_timeout, load=load)
+
+    @staticmethod
+    def rollback(index_dir: Path | str | None = None, *, lock_timeout: float | None = None,
+                 settings: Settings | None = None) -> BuildReport:
+        """Switch the index back to the generation before the current one (see ``rollback_index``)."""
+        from ransearch.indexing import rollback_index
+
+        target = Path(index_dir) if index_dir is not None else (settings or load_settings()).index_dir
+        return rollback_index(target, lock_timeout=lock_timeout)
+
+    @staticmethod
+    def status(index_dir: Path | str | None = None, *, settings: Settings | None = None) -> IndexStatus:
+        """The serving generation, the generations kept and the last run's report (nothing loaded)."""
+        return index_status(Path(index_dir) if index_dir is not None else (settings or load_settings()).index_dir)
 
     @property
     def encoder(self) -> Encoder:
@@ -101,14 +134,18 @@ class Engine:
 
     def ask(self, text: str, k: int = 5, *, country: str | Sequence[str] | None = None,
             theme: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
-            language: str | Sequence[str] | None = None, mode: str | None = None) -> AskResult:
+            language: str | Sequence[str] | None = None, mode: str | None = None,
+            route: bool = True) -> AskResult:
         """The ``k`` practices that best fit ``text``, with the sections that matched.
+
+        A text of three sentences or more is ranked as a situation (as ``match`` does) unless
+        ``route`` is False.
 
         Raises:
             QueryError: empty or oversized query, unknown filter value or mode.
         """
         filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
-        return self._searcher.ask(text, k=k, filters=filters, mode=mode)
+        return self._searcher.ask(text, k=k, filters=filters, mode=mode, route=route)
 
     def practice(self, practice_id: str) -> Practice:
         """The practice with this id.
@@ -120,6 +157,36 @@ class Engine:
             return self._by_id[practice_id]
         except KeyError:
             raise PracticeNotFound(practice_id) from None
+
+    def match(self, text: str, k: int = 5, *, country: str | Sequence[str] | None = None,
+              theme: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
+              language: str | Sequence[str] | None = None, config: MatchConfig | None = None) -> MatchResult:
+        """Practices that together cover the needs a situation description states.
+
+        Raises:
+            QueryError: empty or oversized text, unknown filter value.
+        """
+        filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
+        return match(self._searcher, text, k=k, filters=filters, config=config or MatchConfig())
+
+    def similar(self, practice_id: str, k: int = 5, *, country: str | Sequence[str] | None = None,
+                theme: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
+                language: str | Sequence[str] | None = None) -> SimilarResult:
+        """Practices most alike to ``practice_id`` in what they do.
+
+        Raises:
+            PracticeNotFound: no such id; QueryError: bad k or filter value.
+        """
+        if k < 1:
+            raise QueryError("k must be at least 1")
+        self.practice(practice_id)
+        filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
+        row = next(i for i, p in enumerate(self._searcher.practices) if p.id == practice_id)
+        return SimilarResult(practice_id, similar(self._searcher, row, k=k, filters=filters))
+
+    def facets(self, language: str = "en") -> dict[str, list[dict[str, object]]]:
+        """Every facet value with its practice count, labelled in ``language`` where known."""
+        return facet_counts(self._searcher.practices, language)
 
     def practices(self, filters: Filters | None = None) -> list[Practice]:
         """All practices (those passing ``filters``), in index order."""

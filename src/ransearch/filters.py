@@ -12,7 +12,7 @@ from ransearch.errors import QueryError
 from ransearch.records import Practice
 from ransearch.template import countries, vocabulary
 
-__all__ = ["Filters", "resolve_filters"]
+__all__ = ["Filters", "resolve_filters", "facet_counts"]
 
 _LANG = re.compile(r"^[a-z]{2}$")
 
@@ -82,3 +82,29 @@ def resolve_filters(country: str | Iterable[str] | None = None, theme: str | Ite
             raise QueryError(f"unknown language {value!r}: give an ISO 639-1 code such as fr, en, de, nl")
         langs.append(value.lower())
     return Filters(tuple(codes), _vocab_values("themes", theme), _vocab_values("audience", audience), tuple(langs))
+
+
+def facet_counts(practices: Sequence[Practice], language: str = "en") -> dict[str, list[dict[str, object]]]:
+    """Counts of every facet value, most frequent first, with a label in ``language``.
+
+    ``value`` is the canonical value filters accept (ISO code, canonical English label);
+    ``label`` is its name in ``language`` when the vocabulary has one.
+    """
+    from collections import Counter
+
+    voc = vocabulary()
+    counters = {
+        "country": Counter(p.country_code for p in practices if p.country_code),
+        "theme": Counter(t for p in practices for t in p.themes),
+        "audience": Counter(a for p in practices for a in p.audience),
+        "language": Counter(p.language for p in practices),
+    }
+    labels = {
+        "country": lambda v: countries().name(v, language),
+        "theme": lambda v: voc["themes"].label_in(v, language),
+        "audience": lambda v: voc["audience"].label_in(v, language),
+        "language": lambda v: v,
+    }
+    return {name: [{"value": v, "label": labels[name](v), "count": n}
+                   for v, n in sorted(c.items(), key=lambda x: (-x[1], x[0]))]
+            for name, c in counters.items()}

@@ -55,7 +55,7 @@ def fail(message: str, code: int) -> None:
 
 def _register() -> None:
     # imported for their @app.command side effects; each module owns one area
-    from ransearch.cli import build, evaluate, search  # noqa: F401
+    from ransearch.cli import build, evaluate, recommend, search, serve  # noqa: F401
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from ransearch.cli import app
+from ransearch.cli import app, fail
 
 
 @app.command("eval")
@@ -18,14 +18,19 @@ def eval_command(
     queries: Path = typer.Argument(..., help="Queries in JSON Lines (format of eval/dev/queries.jsonl)."),
     index: Optional[Path] = typer.Option(None, "--index", help="Index of the judged corpus."),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="Build a temporary index of this corpus first."),
-    compare: str = typer.Option("hybrid", "--compare", help="Comma-separated modes to compare: hybrid,dense,lexical."),
+    compare: str = typer.Option("hybrid", "--compare",
+                                help="Comma-separated configurations to compare: hybrid, dense, lexical (ask modes), "
+                                     "flat (hybrid without routing situations) and match."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Only queries of this kind (keyword, question, situation)."),
     as_json: bool = typer.Option(False, "--json", help="Print the reports as one JSON object."),
 ) -> None:
     """Score ranking quality: nDCG@10, MRR@10, Recall@5 by kind, language, cross-lingual."""
     from ransearch.engine import Engine
     from ransearch.evaluation import evaluate, load_queries
 
-    qs = load_queries(queries)
+    qs = [q for q in load_queries(queries) if kind is None or q.kind == kind]
+    if not qs:
+        fail(f"no queries of kind {kind!r} in {queries}", 2)
     modes = [m.strip() for m in compare.split(",") if m.strip()]
     with tempfile.TemporaryDirectory(prefix="ransearch-eval-") as tmp:
         if corpus is not None:
@@ -36,6 +41,11 @@ def eval_command(
         n = len(languages)
 
         def ranker(mode: str):  # type: ignore[no-untyped-def]
+            if mode == "match":
+                return lambda q: [PurePosixPath(h.source).name for h in engine.match(q.text, k=min(10, n)).results]
+            if mode == "flat":  # hybrid without routing situations to the per-sentence fusion
+                return lambda q: [PurePosixPath(h.source).name
+                                  for h in engine.ask(q.text, k=min(10, n), route=False).results]
             return lambda q: [PurePosixPath(h.source).name for h in engine.ask(q.text, k=min(10, n), mode=mode).results]
 
         reports = [evaluate(mode, qs, ranker(mode), languages) for mode in modes]

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ransearch.evaluation import EvalReport
+from ransearch.recommend import MatchResult
 from ransearch.records import AskResult, Practice
 from ransearch.template import SECTION_KEYS, catalogue
 
@@ -95,3 +96,18 @@ def print_eval(reports: list[EvalReport]) -> None:
             row += [f"{g['ndcg@10']:.3f}", f"{g['mrr@10']:.3f}", f"{g['recall@5']:.3f}"]
         table.add_row(*row)
     console.print(table)
+
+
+def print_match(result: MatchResult) -> None:
+    """Needs found, then each recommended practice with the needs it covers."""
+    console.print("[bold]Needs found[/bold]")
+    for need in result.needs:
+        flag = "  [yellow](no practice covers this well)[/yellow]" if need.id in result.uncovered else ""
+        console.print(f"  {need.id}: {escape(need.text)}{flag}")
+    console.print()
+    for r in result.results:
+        console.print(f"[bold]{r.rank}. {escape(r.title)}[/bold]  [dim]{r.score:.3f}[/dim]")
+        console.print(f"   [dim]{escape(' · '.join([r.country_code or '?', r.language] + list(r.themes)))} · {escape(r.practice_id)}[/dim]")
+        for c in r.covers:
+            console.print(f"   [green]covers {c.need}[/green] [cyan]{escape(c.label)}[/cyan]: {escape(c.snippet)}")
+        console.print()

@@ -1,0 +1,265 @@
+"""Recommendation: a municipality's situation → its needs → practices that cover them; and
+practices similar to a practice.
+
+``match``: the whole situation and each of its sentences are ranked with the search core,
+and the rankings are fused with reciprocal rank fusion (RRF, k=60): a practice that answers
+one part of the situation very well rises even when the whole text is about more. The needs —
+sentences or clauses (split at "but"-like breaks) with a need cue ("we lack", "nous
+cherchons", "wir brauchen", … see ``template/needs.json``) — are ranked too; every covered
+need gets at least one practice in the list, and each recommendation says which needs it
+covers, from which section. A need whose best evidence stays below an absolute similarity is
+reported as uncovered.
+
+``similar``: practices compared on what they do — the mean embedding of their description,
+deliverables, evaluation and sustainability chunks — never on contacts, boilerplate or country.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+
+from ransearch.errors import QueryError
+from ransearch.filters import Filters
+from ransearch.lexical import analyse
+from ransearch.records import PracticeHit, SectionHit
+from ransearch.search import Searcher, make_snippet, section_label, split_sentences
+from ransearch.text import fold
+
+__all__ = ["Need", "Cover", "Recommendation", "MatchResult", "SimilarResult", "split_needs", "match", "similar",
+           "MatchConfig"]
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"«(]?[A-ZÀ-ÖØ-Þ¿¡])")
+SIMILAR_SECTIONS = ("description", "deliverables", "evaluation", "sustainability")
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """Knobs of situation matching (chosen on the dev set's situation queries)."""
+
+    cover_z: float = 1.0            # a practice covers a need when its z-score for it reaches this
+    covered_cosine: float = 0.40    # a need is covered when some chunk reaches this cosine ...
+    covered_lexical: float = 0.35   # ... or some practice matches this share of its words
+    max_needs: int = 8
+
+
+@dataclass(frozen=True)
+class Need:
+    id: str
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Cover:
+    need: str
+    section: str
+    label: str
+    snippet: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"need": self.need, "section": self.section, "label": self.label,
+                "snippet": self.snippet, "score": round(self.score, 6)}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    rank: int
+    practice_id: str
+    title: str
+    source: str
+    score: float
+    country_code: str | None
+    language: str
+    themes: tuple[str, ...]
+    covers: tuple[Cover, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "practice_id": self.practice_id, "title": self.title, "source": self.source,
+                "score": round(self.score, 6), "country_code": self.country_code, "language": self.language,
+                "themes": list(self.themes), "covers": [c.to_dict() for c in self.covers]}
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    situation: str
+    needs: tuple[Need, ...]
+    results: tuple[Recommendation, ...]
+    uncovered: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"situation": self.situation, "needs": [n.to_dict() for n in self.needs],
+                "results": [r.to_dict() for r in self.results], "uncovered": list(self.uncovered)}
+
+
+@dataclass(frozen=True)
+class SimilarResult:
+    practice_id: str
+    results: tuple[PracticeHit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"practice_id": self.practice_id, "results": [r.to_dict() for r in self.results]}
+
+
+@lru_cache(maxsize=1)
+def _need_data() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = json.loads(files("ransearch.template").joinpath("needs.json").read_text("utf-8"))
+    cues = tuple(sorted({fold(c) for words in data["cues"].values() for c in words}))
+    return cues, tuple(data["clause_breaks"])
+
+
+def _is_need(sentence: str) -> bool:
+    cues, _ = _need_data()
+    folded = f" {fold(sentence)} "
+    return any(f" {cue}" in folded for cue in cues)
+
+
+def split_needs(situation: str, max_needs: int = 8) -> tuple[list[Need], list[str]]:
+    """(needs, context sentences) of a situation description.
+
+    Sentences (and clauses after "but"-like breaks) with a need cue are needs. A description
+    without any cue is taken whole as one need per sentence after the first.
+    """
+    _, breaks = _need_data()
+    units: list[str] = []
+    for sentence in _SENTENCE.split(" ".join(situation.split())):
+        parts = [sentence]
+        for brk in breaks:
+            parts = [piece for part in parts for piece in part.split(brk)]
+        units.extend(p.strip(" ,;") for p in parts if len(p.split()) >= 3)
+    if not units:
+        units = [situation.strip()]
+    needs = [u for u in units if _is_need(u)]
+    if not needs:
+        needs = units[1:] if len(units) > 1 else units
+    context = [u for u in units if u not in needs]
+    return [Need(f"n{i + 1}", text) for i, text in enumerate(needs[:max_needs])], context
+
+
+def _standardise(x: np.ndarray) -> np.ndarray:
+    std = float(x.std())
+    return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
+
+
+def _best_chunk(searcher: Searcher, row: int, ids: np.ndarray, scores: np.ndarray) -> tuple[int, float] | None:
+    for cid, s in zip(ids.tolist(), scores.tolist()):
+        if cid >= 0 and searcher.chunks.practice_row[cid] == row:
+            return cid, float(s)
+    return None
+
+
+def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Filters(),
+          config: MatchConfig = MatchConfig()) -> MatchResult:
+    """Practices that together cover the needs of ``situation``, each with what it covers."""
+    situation = searcher.check_query(situation)
+    if k < 1:
+        raise QueryError("k must be at least 1")
+    needs, _context = split_needs(situation, config.max_needs)
+    sentences = split_sentences(situation)
+    sentences = sentences if len(sentences) > 1 else []
+    extra = [n.text for n in needs if n.text not in sentences and n.text != situation]
+    evs = searcher.evidence([situation] + sentences + extra)
+    whole = evs[0]
+    by_text = dict(zip([situation] + sentences + extra, evs))
+    fused = searcher.rank_situation(whole, evs[1:1 + len(sentences)])
+    need_scores = [_standardise(searcher.fuse(by_text[n.text])) for n in needs]
+
+    uncovered = []
+    for need, z in zip(needs, need_scores):
+        e = by_text[need.text]
+        best_cos = float(e.chunk_scores[0]) if len(e.chunk_scores) else 0.0
+        if best_cos < config.covered_cosine and float(e.lexical.max(initial=0.0)) < config.covered_lexical:
+            uncovered.append(need.id)
+
+    allowed = filters.mask(searcher.practices) if filters else np.ones(len(searcher.practices), bool)
+    order = [r for r in np.argsort(-fused, kind="stable").tolist() if allowed[r]]
+    chosen = order[:k]
+    covers_of = {r: [j for j, z in enumerate(need_scores) if z[r] >= config.cover_z
+                     and needs[j].id not in uncovered] for r in order}
+    # every covered need gets its best practice into the list, replacing the lowest-ranked
+    # practice that covers nothing else
+    for j, need in enumerate(needs):
+        if need.id in uncovered or any(j in covers_of[r] for r in chosen):
+            continue
+        best = max(order, key=lambda r: need_scores[j][r])
+        if need_scores[j][best] < config.cover_z or best in chosen:
+            continue
+        spare = [r for r in reversed(chosen) if not covers_of[r]]
+        if spare:
+            chosen[chosen.index(spare[0])] = best
+    chosen.sort(key=lambda r: -fused[r])
+
+    results = []
+    for rank, row in enumerate(chosen, 1):
+        p = searcher.practices[row]
+        covers = []
+        for j in covers_of[row]:
+            e = by_text[needs[j].text]
+            hit = _best_chunk(searcher, row, e.chunk_ids, e.chunk_scores)
+            if hit is None:
+                continue
+            cid, cos = hit
+            section = searcher.chunks.section[cid]
+            terms = set(analyse(needs[j].text, p.language))
+            covers.append(Cover(needs[j].id, section, section_label(section, p.language),
+                                make_snippet(searcher.chunks.text[cid], terms, p.language,
+                                             searcher.config.snippet_chars), cos))
+        results.append(Recommendation(rank, p.id, p.title, p.source, float(fused[row]), p.country_code,
+                                      p.language, p.themes, tuple(covers)))
+    return MatchResult(situation, tuple(needs), tuple(results), tuple(uncovered))
+
+
+def practice_vectors(searcher: Searcher) -> np.ndarray:
+    """One unit vector per practice: the mean of its chunks from the sections that say what it does."""
+    vectors = searcher.chunk_vectors()
+    keep = np.fromiter((s in SIMILAR_SECTIONS for s in searcher.chunks.section), bool, len(searcher.chunks))
+    rows = searcher.chunks.practice_row
+    out = np.zeros((len(searcher.practices), vectors.shape[1]), dtype=np.float32)
+    np.add.at(out, rows[keep], vectors[keep])
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1)
+
+
+def similar(searcher: Searcher, row: int, k: int = 5, filters: Filters = Filters()) -> tuple[PracticeHit, ...]:
+    """The practices most alike to practice ``row`` in what they do, with the sections that make them alike."""
+    pv = searcher.practice_matrix()
+    sims = pv @ pv[row]
+    sims[row] = -np.inf
+    if filters:
+        sims[~filters.mask(searcher.practices)] = -np.inf
+    order = [r for r in np.argsort(-sims).tolist() if np.isfinite(sims[r])][:k]
+    vectors = searcher.chunk_vectors()
+    source_rows = np.flatnonzero((searcher.chunks.practice_row == row)
+                                 & np.fromiter((s in SIMILAR_SECTIONS for s in searcher.chunks.section), bool,
+                                               len(searcher.chunks)))
+    hits = []
+    for rank, other in enumerate(order, 1):
+        p = searcher.practices[other]
+        target = np.flatnonzero(searcher.chunks.practice_row == other)
+        pair = vectors[target] @ vectors[source_rows].T if len(source_rows) else np.zeros((len(target), 0))
+        best = pair.max(axis=1) if pair.size else np.zeros(len(target))
+        sections: list[SectionHit] = []
+        seen: set[str] = set()
+        for i in np.argsort(-best).tolist():
+            cid = int(target[i])
+            section = searcher.chunks.section[cid]
+            if section in seen or section not in SIMILAR_SECTIONS:
+                continue
+            seen.add(section)
+            sections.append(SectionHit(section, section_label(section, p.language),
+                                       make_snippet(searcher.chunks.text[cid], set(), p.language,
+                                                    searcher.config.snippet_chars), round(float(best[i]), 6)))
+            if len(sections) >= 2:
+                break
+        hits.append(PracticeHit(rank, p.id, p.title, p.source, float(sims[other]), p.country_code, p.language,
+                                p.themes, tuple(sections)))
+    return tuple(hits)
