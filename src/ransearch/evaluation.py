@@ -13,12 +13,13 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ransearch.errors import QueryError
 
-__all__ = ["Query", "load_queries", "score_ranking", "evaluate", "EvalReport", "GROUP_ORDER"]
+__all__ = ["Query", "load_queries", "score_ranking", "evaluate", "EvalReport", "GROUP_ORDER", "NeedCoverage",
+           "need_coverage"]
 
 GROUP_ORDER = ("all", "kind=keyword", "kind=question", "kind=situation", "same-language", "cross-lingual")
 
@@ -116,3 +117,52 @@ def evaluate(name: str, queries: Sequence[Query], rank: Callable[[Query], list[s
             groups[g].append(q.id)
     report.groups = dict(groups)
     return report
+
+
+@dataclass(frozen=True)
+class NeedCoverage:
+    """How well ``match`` answers situations need by need (our own measure; see docs/evaluation.md).
+
+    Attributes:
+        queries: situation queries measured.
+        needs: needs found in them.
+        uncovered: needs ``match`` reported as not covered by the corpus.
+        coverage_at_k: share of the needs it deems covered that at least one of its top-k
+            recommendations claims to cover.
+        cover_precision: share of "covers" claims that point to a practice judged relevant
+            (grade ≥ 2) for the query.
+        relevant_coverage: share of the needs it deems covered whose covering practices include
+            at least one judged relevant (grade ≥ 2).
+    """
+
+    queries: int
+    needs: int
+    uncovered: int
+    coverage_at_k: float
+    cover_precision: float
+    relevant_coverage: float
+
+    def to_dict(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+def need_coverage(queries: Sequence[Query], match: Callable[[str], Any], k: int = 5) -> NeedCoverage:
+    """Measure need coverage of ``match`` (text → MatchResult) on situation queries."""
+    n_needs = n_uncovered = covered = relevant_covered = claims = good_claims = 0
+    for q in queries:
+        result = match(q.text)
+        rel = {PurePosixPath(r.source).name: q.relevant.get(PurePosixPath(r.source).name, 0) for r in result.results}
+        n_needs += len(result.needs)
+        n_uncovered += len(result.uncovered)
+        for need in result.needs:
+            if need.id in result.uncovered:
+                continue
+            coverers = [r for r in result.results[:k] if any(c.need == need.id for c in r.covers)]
+            covered += bool(coverers)
+            relevant_covered += any(rel[PurePosixPath(r.source).name] >= 2 for r in coverers)
+        for r in result.results[:k]:
+            claims += len(r.covers)
+            good_claims += len(r.covers) if rel[PurePosixPath(r.source).name] >= 2 else 0
+    deemed = max(1, n_needs - n_uncovered)
+    return NeedCoverage(len(queries), n_needs, n_uncovered, covered / deemed, good_claims / max(1, claims),
+                        relevant_covered / deemed)

@@ -49,9 +49,20 @@ def eval_command(
             return lambda q: [PurePosixPath(h.source).name for h in engine.ask(q.text, k=min(10, n), mode=mode).results]
 
         reports = [evaluate(mode, qs, ranker(mode), languages) for mode in modes]
+        coverage = None
+        situations = [q for q in qs if q.kind == "situation"]
+        if "match" in modes and situations:
+            from ransearch.evaluation import need_coverage
+
+            coverage = need_coverage(situations, lambda text: engine.match(text, k=min(10, n)))
     if as_json:
-        sys.stdout.write(json.dumps({"queries": str(queries), "reports": [r.to_dict() for r in reports]}) + "\n")
+        sys.stdout.write(json.dumps({"queries": str(queries), "reports": [r.to_dict() for r in reports],
+                                     "need_coverage": coverage.to_dict() if coverage else None}) + "\n")
         return
     from ransearch.cli.render import print_eval
 
     print_eval(reports)
+    if coverage:
+        print(f"need coverage (match, situation queries): {coverage.needs} needs in {coverage.queries} queries, "
+              f"{coverage.uncovered} reported uncovered; coverage@5 {coverage.coverage_at_k:.3f}, "
+              f"cover precision {coverage.cover_precision:.3f}, relevant coverage {coverage.relevant_coverage:.3f}")

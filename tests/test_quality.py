@@ -1,0 +1,55 @@
+"""Quality on the development set: the targets of the search-core and recommendation issues.
+
+Runs `ransearch eval` on ../shared/eval/dev (17 documents, 40 graded queries). The dev set is
+small: these thresholds are floors that catch regressions, the numbers themselves are reported
+in docs/evaluation.md.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev"
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not (DEV / "queries.jsonl").exists(), reason="../shared/eval/dev not available")]
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "ransearch", "eval", str(DEV / "queries.jsonl"), "--corpus", str(DEV / "corpus"),
+         "--compare", "hybrid,flat,dense,lexical,match", "--json"],
+        capture_output=True, text=True, timeout=900, check=True)
+    data = json.loads(done.stdout)
+    out = {r["name"]: r["groups"] for r in data["reports"]}
+    out["need_coverage"] = data["need_coverage"]
+    return out
+
+
+def test_ask_targets(reports: dict) -> None:
+    hybrid = reports["hybrid"]
+    assert hybrid["all"]["ndcg@10"] >= 0.90
+    assert hybrid["cross-lingual"]["ndcg@10"] >= 0.88
+    assert hybrid["all"]["mrr@10"] >= 0.90
+    assert hybrid["all"]["recall@5"] >= 0.95
+
+
+def test_hybrid_is_at_least_the_best_single_retriever_on_every_query_class(reports: dict) -> None:
+    for group in ("all", "kind=keyword", "kind=question", "kind=situation", "same-language", "cross-lingual"):
+        best_single = max(reports["dense"][group]["ndcg@10"], reports["lexical"][group]["ndcg@10"])
+        assert reports["hybrid"][group]["ndcg@10"] >= best_single - 1e-9, group
+
+
+def test_match_targets_and_beats_plain_ask_on_situations(reports: dict) -> None:
+    match, flat = reports["match"]["kind=situation"], reports["flat"]["kind=situation"]
+    assert match["ndcg@10"] >= 0.90
+    assert match["recall@5"] >= 0.95
+    assert match["ndcg@10"] > flat["ndcg@10"]
+    coverage = reports["need_coverage"]
+    assert coverage["coverage_at_k"] >= 0.8 and coverage["cover_precision"] >= 0.6

@@ -1,0 +1,96 @@
+"""The search core through the public facade, on an index of the three seed documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ransearch.engine import Engine
+from ransearch.errors import PracticeNotFound, QueryError
+from ransearch.search import MAX_QUERY_CHARS
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    index = tmp_path_factory.mktemp("seed-index")
+    Engine.index([CORPUS], index)
+    return Engine.open(index)
+
+
+def test_ask_ranks_practices_with_sections(engine: Engine) -> None:
+    result = engine.ask("soutien familial combattants étrangers", k=3)
+    assert [r.rank for r in result.results] == [1, 2, 3]
+    top = result.results[0]
+    assert top.practice_id == "004_c92d1ef0c5228cd4"
+    assert top.source == "004_c92d1ef0c5228cd4.txt"
+    assert 1 <= len(top.sections) <= 3
+    assert len({s.section for s in top.sections}) == len(top.sections)
+    assert all(s.snippet and s.label for s in top.sections)
+    assert [r.score for r in result.results] == sorted((r.score for r in result.results), reverse=True)
+
+
+def test_json_contract(engine: Engine) -> None:
+    d = engine.ask("réseau local", k=2).to_dict()
+    assert set(d) == {"query", "results"}
+    assert set(d["results"][0]) == {"rank", "practice_id", "title", "source", "score", "country_code",
+                                    "language", "themes", "sections"}
+    assert set(d["results"][0]["sections"][0]) == {"section", "label", "snippet", "score"}
+
+
+@pytest.mark.parametrize("query", [
+    "Unterstützung von Familien zurückkehrender ausländischer Kämpfer",   # German → French document
+    "family support for relatives of foreign fighters",                   # English → French document
+    "gezinsondersteuning voor families van buitenlandse strijders",       # Dutch → French document
+])
+def test_cross_lingual_queries_find_the_family_support_practice(engine: Engine, query: str) -> None:
+    assert engine.ask(query, k=1).results[0].practice_id == "004_c92d1ef0c5228cd4"
+
+
+def test_every_mode_answers(engine: Engine) -> None:
+    for mode in ("hybrid", "dense", "lexical"):
+        result = engine.ask("questionnaires absentéisme écoles", k=3, mode=mode)
+        assert result.results[0].practice_id == "000_e99056891810f22c"
+        assert result.results[0].sections
+
+
+def test_filters_accept_any_language(engine: Engine) -> None:
+    for theme in ("Family support", "Soutien de la famille", "Familienunterstützung", "gezinsondersteuning"):
+        ids = [r.practice_id for r in engine.ask("prévention", k=5, theme=theme).results]
+        assert ids == ["004_c92d1ef0c5228cd4"]
+    assert {r.country_code for r in engine.ask("prévention", k=5, country="Belgique").results} == {"BE"}
+    assert {r.country_code for r in engine.ask("prévention", k=5, country="be").results} == {"BE"}
+    assert engine.ask("prévention", k=5, language="de").results == ()
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"theme": "astrophysics"}, "unknown theme"),
+    ({"country": "Atlantis"}, "unknown country"),
+    ({"language": "french"}, "unknown language"),
+    ({"mode": "magic"}, "unknown mode"),
+])
+def test_unknown_filter_values_are_query_errors(engine: Engine, kwargs: dict, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        engine.ask("prévention", **kwargs)
+
+
+@pytest.mark.parametrize("query", ["", "   \n\t", "x" * (MAX_QUERY_CHARS + 1)])
+def test_bad_queries(engine: Engine, query: str) -> None:
+    with pytest.raises(QueryError):
+        engine.ask(query)
+
+
+def test_practice_lookup(engine: Engine) -> None:
+    p = engine.practice("003_54bd44b4e51d05d2")
+    assert p.country_code == "BE" and p.layout == "ocr_columns"
+    with pytest.raises(PracticeNotFound):
+        engine.practice("nope")
+    assert len(engine.practices()) == 3
+
+
+def test_contacts_are_never_searched(engine: Engine) -> None:
+    chunks = engine.searcher.chunks
+    assert not any("@" in text and "vilvoorde.be" in text.lower() for text in chunks.text)
+    assert not any("sarpsborg.com" in text for text in chunks.text)
