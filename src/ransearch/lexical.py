@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -92,9 +92,39 @@ def query_words(text: str) -> list[str]:
 
 
 @dataclass
+class _TermScores:
+    """BM25 score of every (term, document) pair, as computed by bm25s: a CSC matrix whose
+    column ``columns[term]`` lists the documents containing the term and their scores.
+
+    Kept in our own three ``.npy`` files so that a query needs numpy only (importing bm25s and,
+    through it, scipy costs more than a whole query)."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    columns: dict[str, int]
+    n_docs: int
+
+    @classmethod
+    def from_bm25s(cls, retriever: Any, n_docs: int) -> _TermScores:
+        return cls(np.asarray(retriever.scores["data"], dtype=np.float32),
+                   np.asarray(retriever.scores["indices"], dtype=np.int32),
+                   np.asarray(retriever.scores["indptr"], dtype=np.int64),
+                   {str(t): int(i) for t, i in retriever.vocab_dict.items()}, n_docs)
+
+    def column(self, term: str) -> np.ndarray:
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        col = self.columns.get(term)
+        if col is not None:
+            lo, hi = int(self.indptr[col]), int(self.indptr[col + 1])
+            out[self.indices[lo:hi]] = self.data[lo:hi]
+        return out
+
+
+@dataclass
 class _LanguageIndex:
     rows: np.ndarray            # practice rows of this language, in BM25 document order
-    retriever: Any              # bm25s.BM25
+    bm25: _TermScores
     idf: dict[str, float]
     max_idf: float
     words: list[str]            # lexicon: surface words ...
@@ -102,7 +132,7 @@ class _LanguageIndex:
     vectors: np.ndarray         # ... and their embeddings (float16, unit norm)
 
     def term_scores(self, stem: str) -> np.ndarray:
-        return np.asarray(self.retriever.get_scores([stem]), dtype=np.float32)
+        return self.bm25.column(stem)
 
 
 def _lexicon(texts: Sequence[str], language: str, idf: dict[str, float]) -> tuple[list[str], list[str]]:
@@ -121,6 +151,18 @@ def _lexicon(texts: Sequence[str], language: str, idf: dict[str, float]) -> tupl
     return words, stems
 
 
+def _embed_words(words: Sequence[str], encoder: Encoder, known: Mapping[str, np.ndarray]) -> np.ndarray:
+    """float16 embeddings of ``words``, taken from ``known`` where possible."""
+    out = np.zeros((len(words), encoder.dimension), np.float16)
+    new = [i for i, w in enumerate(words) if w not in known]
+    for i, w in enumerate(words):
+        if w in known:
+            out[i] = known[w]
+    if new:
+        out[new] = encoder.encode_queries([words[i] for i in new]).astype(np.float16)
+    return out
+
+
 class LexicalIndex:
     """BM25 per language over practice texts; scores for every practice row."""
 
@@ -129,7 +171,14 @@ class LexicalIndex:
         self._languages = languages
 
     @classmethod
-    def build(cls, texts: Sequence[str], languages: Sequence[str], encoder: Encoder) -> LexicalIndex:
+    def build(cls, texts: Sequence[str], languages: Sequence[str], encoder: Encoder,
+              known: Mapping[str, np.ndarray] | None = None) -> LexicalIndex:
+        """Index ``texts`` (practice row i = text i) in their ``languages``.
+
+        Args:
+            known: embeddings of lexicon words from an earlier build with the same encoder
+                (see :meth:`word_vectors`); only the other words are embedded.
+        """
         import bm25s
 
         by_lang: dict[str, list[int]] = {}
@@ -144,36 +193,45 @@ class LexicalIndex:
             n = len(corpus)
             idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
             words, stems = _lexicon([texts[r] for r in rows], lang, idf)
-            vectors = encoder.encode_queries(words).astype(np.float16) if words else np.zeros((0, encoder.dimension), np.float16)
-            built[lang] = _LanguageIndex(np.asarray(rows, dtype=np.int64), retriever, idf,
+            vectors = _embed_words(words, encoder, known or {})
+            built[lang] = _LanguageIndex(np.asarray(rows, dtype=np.int64), _TermScores.from_bm25s(retriever, n), idf,
                                          math.log(1 + (n + 0.5) / 0.5), words, stems, vectors)
         return cls(len(texts), built)
+
+    def word_vectors(self) -> dict[str, np.ndarray]:
+        """Every lexicon word and its stored embedding, for the next build to reuse."""
+        return {w: v for index in self._languages.values() for w, v in zip(index.words, index.vectors)}
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         meta = {"n_practices": self.n_practices, "languages": sorted(self._languages)}
         for lang, index in self._languages.items():
             sub = folder / lang
-            index.retriever.save(str(sub))
+            sub.mkdir(parents=True, exist_ok=True)
+            np.save(sub / "bm25_data.npy", index.bm25.data)
+            np.save(sub / "bm25_indices.npy", index.bm25.indices)
+            np.save(sub / "bm25_indptr.npy", index.bm25.indptr)
             np.save(sub / "rows.npy", index.rows)
             np.save(sub / "lexicon.npy", index.vectors)
             (sub / "lexicon.json").write_text(json.dumps({"words": index.words, "stems": index.stems}), "utf-8")
-            (sub / "idf.json").write_text(json.dumps({"max_idf": index.max_idf, "idf": index.idf}), "utf-8")
+            (sub / "idf.json").write_text(json.dumps({"max_idf": index.max_idf, "idf": index.idf,
+                                                       "columns": index.bm25.columns}), "utf-8")
         (folder / "lexical.json").write_text(json.dumps(meta), "utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        import bm25s
-
         meta = json.loads((folder / "lexical.json").read_text("utf-8"))
         languages = {}
         for lang in meta["languages"]:
             sub = folder / lang
             idf = json.loads((sub / "idf.json").read_text("utf-8"))
             lexicon = json.loads((sub / "lexicon.json").read_text("utf-8"))
-            languages[lang] = _LanguageIndex(np.load(sub / "rows.npy"), bm25s.BM25.load(str(sub)),
-                                             idf["idf"], idf["max_idf"], lexicon["words"], lexicon["stems"],
-                                             np.load(sub / "lexicon.npy", mmap_mode="r"))
+            rows = np.load(sub / "rows.npy")
+            bm25 = _TermScores(np.load(sub / "bm25_data.npy", mmap_mode="r"),
+                               np.load(sub / "bm25_indices.npy", mmap_mode="r"),
+                               np.load(sub / "bm25_indptr.npy", mmap_mode="r"), idf["columns"], len(rows))
+            languages[lang] = _LanguageIndex(rows, bm25, idf["idf"], idf["max_idf"], lexicon["words"],
+                                             lexicon["stems"], np.load(sub / "lexicon.npy", mmap_mode="r"))
         return cls(meta["n_practices"], languages)
 
     def scores(self, query: str, word_vectors: np.ndarray | None = None,

@@ -81,8 +81,26 @@ def write_practices(practices: Sequence[Practice], path: Path) -> None:
     pq.write_table(practices_to_table(practices), path)
 
 
+def _read_table(path: Path, schema: pa.Schema) -> pa.Table:
+    """The table at ``path``, refused (ValueError) unless its schema is ``schema``.
+
+    Read with another schema, pyarrow fills the missing columns with nulls: records of Nones.
+    """
+    found = pq.read_schema(path).remove_metadata()
+    if not found.equals(schema):
+        raise ValueError(f"{path}: not the expected table schema (found columns: {', '.join(found.names)})")
+    return pq.read_table(path, schema=schema)
+
+
 def read_practices(path: Path) -> list[Practice]:
-    return practices_from_table(pq.read_table(path, schema=PRACTICE_SCHEMA))
+    """Practice records from a table written by :func:`write_practices`.
+
+    Raises:
+        ValueError: the file's schema is not :data:`PRACTICE_SCHEMA`.
+        OSError: the file is missing or unreadable (pyarrow raises ArrowInvalid, a ValueError,
+            for a file that is not Parquet).
+    """
+    return practices_from_table(_read_table(path, PRACTICE_SCHEMA))
 
 
 def write_chunks(chunks: Sequence[Chunk], path: Path) -> None:
@@ -91,4 +109,5 @@ def write_chunks(chunks: Sequence[Chunk], path: Path) -> None:
 
 
 def read_chunks(path: Path) -> list[Chunk]:
-    return [Chunk(**row) for row in pq.read_table(path, schema=CHUNK_SCHEMA).to_pylist()]
+    """Chunks from a table written by :func:`write_chunks` (ValueError on another schema)."""
+    return [Chunk(**row) for row in _read_table(path, CHUNK_SCHEMA).to_pylist()]

@@ -2,7 +2,7 @@
 
 Folding makes two spellings of the same words compare equal: case, accents, typographic
 quotes, ligatures, and the confusions OCR makes on the RAN PDFs (``I'`` and ``|`` for ``l``,
-``rn`` for ``m``, ``ceuvre`` for ``œuvre``).
+``rn`` for ``m``, ``ceuvre`` for ``œuvre``, ``B`` for ``ß`` inside a word).
 """
 
 from __future__ import annotations
@@ -13,10 +13,19 @@ from functools import lru_cache
 
 __all__ = ["fold", "tokens", "clean_ocr"]
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "’": "'", "‘": "'",
+# letters that Unicode does not decompose into a base letter and an accent
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O",
+                            "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "ð": "d", "Ð": "D",
+                            "þ": "th", "Þ": "Th", "’": "'", "‘": "'",
                             "´": "'", "`": "'", "«": " ", "»": " ", "„": " ", "“": " ", "”": " "})
-_OCR_L = re.compile(r"(?<![A-Za-z])[I|](?=['’][A-Za-zÀ-ÿ])|\|(?=[A-Za-zÀ-ÿ])|(?<=[a-zà-ÿ ])\|(?=[ a-zà-ÿ])")
+# "I'"/"|'" for "l'", "|" for "l" next to a letter; a "|" between two spaces is a separator
+_OCR_L = re.compile(r"(?<![A-Za-z])[I|](?=['’][A-Za-zÀ-ÿ])|\|(?=[A-Za-zÀ-ÿ])|(?<=[a-zà-ÿ])\|(?=[ a-zà-ÿ])")
 _WORD = re.compile(r"[a-z0-9]+")
+# the combining marks of the blocks that accents on Latin letters come from
+_COMBINING = re.compile("[" + "".join(
+    chr(c) for lo, hi in ((0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+    for c in range(lo, hi + 1) if unicodedata.combining(chr(c))) + "]")
+_OCR_SZ = re.compile(r"(?<=[a-zäöü])B(?=[a-zäöü])")  # "einschlieBlich": ß read as B
 
 
 def clean_ocr(text: str) -> str:
@@ -33,14 +42,17 @@ def _fold_word(word: str) -> str:
 def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFKD", text)
+    # a regex for the usual accents (a Python loop per character is slow), the loop for the rest
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    if text.isascii():
+        return text
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower-case, accent-free, OCR-tolerant form of ``text`` for comparisons."""
-    text = _strip_accents(clean_ocr(text).translate(_LIGATURES)).lower()
+    text = _strip_accents(_OCR_SZ.sub("ss", clean_ocr(text)).translate(_LIGATURES)).lower()
     return " ".join(_fold_word(w) for w in _WORD.findall(text))
 
 

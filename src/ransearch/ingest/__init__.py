@@ -30,6 +30,8 @@ DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 _ROW = re.compile(r"^[^\t\n]*\t", re.M)
 _MD_HEADING = re.compile(r"^#{1,6} ", re.M)
 _MIN_LABELS = 4
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MARKUP = re.compile(r"<[^<>]+>|^#+")  # [^<>]: linear on runs of unclosed "<"
 
 
 def practice_id(source: str) -> str:
@@ -43,10 +45,10 @@ def _count_labels(text: str) -> int:
     cat = catalogue()
     seen = set()
     for line in text.splitlines():
-        for cell in line.split("\t")[:1]:
-            match = cat.label_at_start(tokens(re.sub(r"<[^>]+>|^#+", " ", cell)))
-            if match:
-                seen.add(match.key)
+        cell = line.split("\t", 1)[0]
+        match = cat.label_at_start(tokens(_MARKUP.sub(" ", cell))) if cell.strip() else None
+        if match:
+            seen.add(match.key)
     return len(seen)
 
 
@@ -75,6 +77,12 @@ def parse_text(text: str, source: str, content_hash: str | None = None) -> Pract
         ParseError: when the text is not a RAN practice description.
     """
     try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # lone surrogates (text decoded with "surrogateescape") cannot be stored or printed
+        text = _SURROGATE.sub("\ufffd", text)
+        data = text.encode("utf-8")
+    try:
         layout = detect_layout(text)
     except ParseError as exc:
         raise ParseError(source, exc.reason) from None
@@ -96,7 +104,7 @@ def parse_text(text: str, source: str, content_hash: str | None = None) -> Pract
         language=language,
         sections=sections,
         warnings=tuple(warnings),
-        content_hash=content_hash or hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        content_hash=content_hash or hashlib.sha256(data).hexdigest(),
         **facets,
     )
 

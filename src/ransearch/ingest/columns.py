@@ -26,6 +26,9 @@ _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d.,\u202f ]*\d(?!\w)|\b\d\b")
 _VOCAB_FIELDS = {"themes", "audience"}
 _SKIP_PENALTY = 2.0
+_MAX_PAGE_PARAGRAPHS = 400
+"""A PDF page holds a few dozen paragraphs. Beyond this (not a real page), neighbours are
+merged before alignment, whose cost grows as paragraphs x fields²."""
 
 
 @dataclass(frozen=True)
@@ -168,9 +171,10 @@ def _align(paras: list[_Paragraph], fields: list[str], carry: str | None, scorer
     n, m = len(paras), len(cands)
     first_real = 1 if carry else 0
 
-    def skipped(lo: int, hi: int) -> float:
-        """Penalty for the page's fields strictly between candidate lo and hi left empty."""
-        return _SKIP_PENALTY * sum(1 for j in range(lo + 1, hi) if j >= first_real)
+    # skip[lo + 1][hi]: penalty for the page's fields strictly between candidates lo and hi
+    # left empty; a table, as the loop below asks for it n * m * m times
+    skip = [[_SKIP_PENALTY * sum(1 for j in range(lo + 1, hi) if j >= first_real) for hi in range(m + 1)]
+            for lo in range(-1, m)]
 
     neg = float("-inf")
     best = [[neg] * m for _ in range(n)]
@@ -181,7 +185,7 @@ def _align(paras: list[_Paragraph], fields: list[str], carry: str | None, scorer
         return scorer.score(cands[j], paras, i) - overflow
 
     for j in range(m):
-        best[0][j] = fit(j, 0) - skipped(-1, j)
+        best[0][j] = fit(j, 0) - skip[0][j]
     for i in range(1, n):
         # a paragraph that ends with a colon introduces the next one: same field
         glued = paras[i - 1].lines[-1].rstrip().endswith(":")
@@ -190,18 +194,27 @@ def _align(paras: list[_Paragraph], fields: list[str], carry: str | None, scorer
             for k in range(j if not glued else 0):
                 # on a tie, move to the next field as late as possible (>=): a field's
                 # extra paragraphs usually continue it rather than open the next one
-                v = best[i - 1][k] - skipped(k, j)
+                v = best[i - 1][k] - skip[k + 1][j]
                 if v >= value:
                     choice, value = k, v
             best[i][j] = value + fit(j, i)
             back[i][j] = choice
-    end = max(range(m), key=lambda j: (best[n - 1][j] - skipped(j, m), -j))
+    end = max(range(m), key=lambda j: (best[n - 1][j] - skip[j + 1][m], -j))
     out = [""] * n
     j = end
     for i in range(n - 1, -1, -1):
         out[i] = cands[j]
         j = back[i][j]
     return out
+
+
+def _bundle(paras: list[_Paragraph], limit: int) -> list[_Paragraph]:
+    """At most ``limit`` paragraphs, merging runs of neighbours when there are more."""
+    if len(paras) <= limit:
+        return paras
+    size = -(-len(paras) // limit)
+    return [_Paragraph(tuple(line for para in paras[i:i + size] for line in para.lines))
+            for i in range(0, len(paras), size)]
 
 
 def _label_words(line: str, n_tokens: int) -> int:
@@ -247,7 +260,8 @@ def _render(key: str, paras: list[_Paragraph]) -> str:
         if key in _VOCAB_FIELDS:
             blocks.append("\n".join(para.lines))
             continue
-        out: list[str] = []
+        # pieces of each output line, joined once: += on a growing line is quadratic
+        out: list[list[str]] = []
         width = max(len(line) for line in para.lines)
         previous = ""
         for line in para.lines:
@@ -256,12 +270,12 @@ def _render(key: str, paras: list[_Paragraph]) -> str:
             ragged = len(previous) < 0.66 * width and line[:1].isupper()
             previous = line
             if not out or line.startswith("- ") or ragged:
-                out.append(line)
-            elif out[-1].endswith("-") and line[:1].islower():
-                out[-1] += line
+                out.append([line])
+            elif out[-1][-1].endswith("-") and line[:1].islower():
+                out[-1].append(line)
             else:
-                out[-1] += " " + line
-        blocks.append("\n".join(out))
+                out[-1].append(" " + line)
+        blocks.append("\n".join("".join(pieces) for pieces in out))
     return "\n\n".join(blocks)
 
 
@@ -295,6 +309,7 @@ def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list
             continue
         if not page_fields and carry is None:
             continue
+        values = _bundle(values, _MAX_PAGE_PARAGRAPHS)
         keys = _align(values, page_fields, carry, scorer)
         grouped: dict[str, list[_Paragraph]] = {}
         for key, para in zip(keys, values):

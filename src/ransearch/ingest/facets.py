@@ -13,7 +13,8 @@ from ransearch.text import clean_ocr, tokens
 __all__ = ["clean_sections", "extract_facets"]
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_TITLE_MARKUP = re.compile(r"^[#\s*_]+|[*_]+$")
+# (?<![*_]): a trailing run is tried from its first mark only (else quadratic on long runs)
+_TITLE_MARKUP = re.compile(r"^[#\s*_]+|(?<![*_])[*_]+$")
 
 
 def _is_template_line(line: str, tt: TemplateText, keep: list[tuple[str, ...]]) -> bool:

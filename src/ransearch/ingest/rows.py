@@ -19,7 +19,7 @@ __all__ = ["split_rows"]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
 _MARKED = re.compile(r"^\s*(?:#{1,6}\s|<(?:h[1-6]|b|strong)\b)", re.I)
-_PAREN = re.compile(r"\([^)]*\)")
+_PAREN = re.compile(r"\([^()]*\)")  # not [^)]: quadratic on "((((("
 
 
 def _label_only(cat: Catalogue, text: str, after: int) -> str | None:

@@ -88,6 +88,11 @@ class Catalogue:
                 for label in labels:
                     seqs.append((tuple(tokens(label)), f.key, lang, i))
         self._label_seqs = sorted(seqs, key=lambda s: -len(s[0]))
+        # by first token: label_at_start runs on every line and paragraph of every document
+        self._labels_by_first: dict[str, list[tuple[tuple[str, ...], str, str, int]]] = {}
+        for seq in self._label_seqs:
+            if seq[0]:
+                self._labels_by_first.setdefault(seq[0][0], []).append(seq)
         self._title_seqs = {tuple(tokens(t)) for v in self.template_titles.values() for t in v}
 
     def index(self, key: str) -> int:
@@ -98,7 +103,9 @@ class Catalogue:
 
     def label_at_start(self, toks: list[str], after: int = -1) -> LabelMatch | None:
         """The field whose label starts the token list ``toks``, if it comes after field ``after``."""
-        for seq, key, lang, i in self._label_seqs:
+        if not toks:
+            return None
+        for seq, key, lang, i in self._labels_by_first.get(toks[0], ()):
             if i > after and tuple(toks[: len(seq)]) == seq:
                 return LabelMatch(key, lang, len(seq))
         return None
@@ -141,7 +148,12 @@ class Vocabulary:
                 self.translations[e["label"]].setdefault(lang, names[0])
                 for name in names:
                     self._by_tokens.setdefault(tuple(tokens(name)), e["label"])
-        self._max_len = max(len(k) for k in self._by_tokens)
+        # longest wording starting with each word: most words start none, and segment() runs
+        # on every line of every OCR'd paragraph
+        self._max_len_from: dict[str, int] = {}
+        for key in self._by_tokens:
+            if key:
+                self._max_len_from[key[0]] = max(self._max_len_from.get(key[0], 0), len(key))
 
     def canonical(self, text: str) -> str | None:
         """The canonical label for a wording in any language, or None."""
@@ -161,7 +173,7 @@ class Vocabulary:
         leftover: list[str] = []
         i = 0
         while i < len(toks):
-            for n in range(min(self._max_len, len(toks) - i), 0, -1):
+            for n in range(min(self._max_len_from.get(toks[i], 0), len(toks) - i), 0, -1):
                 label = self._by_tokens.get(tuple(toks[i:i + n]))
                 if label:
                     if label not in found:

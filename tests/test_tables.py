@@ -1,0 +1,90 @@
+"""Practice records as Parquet: a lossless round trip, with the documented schema."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from ransearch.ingest import parse_file
+from ransearch.records import Chunk, Practice
+from ransearch.tables import (
+    CHUNK_SCHEMA,
+    PRACTICE_SCHEMA,
+    read_chunks,
+    read_practices,
+    write_chunks,
+    write_practices,
+)
+from ransearch.template import SECTION_KEYS
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[Practice]:
+    return [parse_file(p, CORPUS) for p in sorted(CORPUS.glob("*.txt"))]
+
+
+def test_seed_practices_round_trip(tmp_path: Path, seeds: list[Practice]) -> None:
+    path = tmp_path / "practices.parquet"
+    write_practices(seeds, path)
+    assert read_practices(path) == seeds
+
+
+def test_file_schema_is_the_documented_one(tmp_path: Path, seeds: list[Practice]) -> None:
+    path = tmp_path / "practices.parquet"
+    write_practices(seeds, path)
+    schema = pq.read_schema(path)
+    assert schema.remove_metadata().equals(PRACTICE_SCHEMA)
+    assert [f.name for f in schema.field("sections").type] == list(SECTION_KEYS)
+    assert pq.read_metadata(path).num_rows == len(seeds)
+
+
+def test_nulls_and_empty_values_round_trip(tmp_path: Path, seeds: list[Practice]) -> None:
+    bare = replace(seeds[0], id="bare", peer_reviewed=None, themes=(), audience=(), country_code=None,
+                   start_year=None, last_update=None, organisation_type=None, contacts="", warnings=(),
+                   sections={k: "" for k in SECTION_KEYS})
+    odd = replace(seeds[1], id="odd", peer_reviewed=True, title="Ünïcode “quotes” — ok\u00a0",
+                  themes=("Unlisted theme kept as written",), warnings=("a", "b"))
+    path = tmp_path / "practices.parquet"
+    write_practices([bare, odd], path)
+    assert read_practices(path) == [bare, odd]
+
+
+def test_empty_table_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "practices.parquet"
+    write_practices([], path)
+    assert read_practices(path) == []
+    assert pq.read_schema(path).remove_metadata().equals(PRACTICE_SCHEMA)
+
+
+def test_chunks_round_trip(tmp_path: Path) -> None:
+    chunks = [Chunk(practice_id="p1", section="description", ordinal=i, language="fr", text=text,
+                    content_hash=f"h{i}") for i, text in enumerate(["Un texte.", "Encore du texte.", ""])]
+    path = tmp_path / "chunks.parquet"
+    write_chunks(chunks, path)
+    assert read_chunks(path) == chunks
+    assert pq.read_schema(path).remove_metadata().equals(CHUNK_SCHEMA)
+
+
+def test_a_table_with_another_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "practices.parquet"
+    pq.write_table(pa.table({"id": ["x"], "title": ["t"]}), path)
+    # read with PRACTICE_SCHEMA as is, pyarrow would give records full of None
+    with pytest.raises(ValueError, match="not the expected table schema"):
+        read_practices(path)
+    with pytest.raises(ValueError, match="not the expected table schema"):
+        read_chunks(path)
+
+
+def test_a_file_that_is_not_parquet_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "practices.parquet"
+    path.write_text("not parquet")
+    with pytest.raises(ValueError):  # pyarrow's ArrowInvalid; index loading reports it as corrupt
+        read_practices(path)
+    with pytest.raises(OSError):
+        read_practices(tmp_path / "missing.parquet")

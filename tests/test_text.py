@@ -1,0 +1,115 @@
+"""Folding and tokens (``ransearch.text``) and HTML/bullet clean-up (``ransearch.ingest.markup``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ransearch.ingest.markup import html_to_text, normalise_bullets, tidy
+from ransearch.text import clean_ocr, fold, tokens
+
+
+@pytest.mark.parametrize("text, folded", [
+    ("Éducation formelle/informelle", "education formelle informelle"),
+    ("  Mixed   CASE\tand\nlines ", "mixed case and lines"),
+    ("mise en œuvre", "mise en oeuvre"),
+    ("mise en ceuvre", "mise en oeuvre"),            # OCR of "œuvre"
+    ("rnodule de forrnation", "module de formation"),  # OCR "rn" for "m"
+    ("I'objectif de |'organisation", "l objectif de l organisation"),
+    ("statut |égal", "statut legal"),
+    ("einschlieBlich", "einschliesslich"),           # OCR "B" for "ß"
+    ("Straße", "strasse"),
+    ("Østfold, Łódź, Ærø", "ostfold lodz aero"),    # letters without a decomposition
+    ("« pratique » “quoted” l’Europe", "pratique quoted l europe"),
+    ("Osterreich", "osterreich"),
+    ("300 mots (max.)", "300 mots max"),
+    ("", ""),
+    ("— • …", ""),
+])
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_fold_equates_ocr_damage_with_the_original() -> None:
+    original = "Décrivez brièvement l'organisation à l'origine de cette pratique, notamment son statut légal"
+    ocr = "Décrivez brievement |'organisation a I'origine de cette pratique, notamment son statut |égal"
+    assert fold(original) == fold(ocr)
+
+
+def test_fold_keeps_ordinary_capital_b() -> None:
+    assert fold("GmbH BOJA Berlin") == "gmbh boja berlin"
+
+
+def test_tokens() -> None:
+    assert tokens("Type d'organisation : Autre") == ["type", "d", "organisation", "autre"]
+    assert tokens("Helpline: +00 000 000 000") == ["helpline", "00", "000", "000", "000"]
+    assert tokens("") == []
+    out = tokens("a b")
+    out.append("c")  # a fresh list each time, never the cached one
+    assert tokens("a b") == ["a", "b"]
+
+
+@pytest.mark.parametrize("text, cleaned", [
+    ("I'objectif", "l'objectif"),
+    ("de |'organisation", "de l'organisation"),
+    ("statut |égal", "statut légal"),
+    ("uti|isé", "utilisé"),
+    ("Yes | No", "Yes | No"),         # a separator between spaces stays
+    ("Il y a", "Il y a"),             # a capital I that is a word stays
+    ("INFO", "INFO"),
+])
+def test_clean_ocr(text: str, cleaned: str) -> None:
+    assert clean_ocr(text) == cleaned
+
+
+@pytest.mark.parametrize("fragment, text", [
+    ("<p>Un</p> <p>Deux</p>", "Un\n\nDeux"),
+    ("<h2>Soutien familial à Sarpsborg</h2>", "Soutien familial à Sarpsborg"),
+    ("a &amp; b &lt;c&gt; &eacute;t&#233; &#x27;q&#x27;", "a & b <c> été 'q'"),
+    ("<ul><li>one</li><li>two</li></ul>", "- one\n- two"),
+    ('<ul style="list-style-type: none"> • Renforcer • Fournir</ul>', "- Renforcer\n- Fournir"),
+    ("• a • b", "- a\n- b"),
+    ("x<br>y<br/>z", "x\ny\nz"),
+    ("<p><b>Label</b> <u>under</u> <a href=\"#\">Autre</a></p>", "Label under Autre"),
+    ("keep <!-- a comment --> this", "keep this"),
+    ("before <script type='x'>alert(1)</script> after <style>p {}</style>", "before after"),
+    ("<table><tr><td>a</td><td>b</td></tr></table>", "a\n\nb"),
+    ("plain text, no tags", "plain text, no tags"),
+    ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+    ("", ""),
+])
+def test_html_to_text(fragment: str, text: str) -> None:
+    assert html_to_text(fragment) == text
+
+
+@pytest.mark.parametrize("fragment", [
+    "<p" * 1000, "<!--" * 1000, "<script>" * 1000, "<li" * 1000, "<" * 1000 + ">", "<!-- never closed <p>x</p>",
+])
+def test_html_to_text_never_leaves_a_tag(fragment: str) -> None:
+    out = html_to_text(fragment)
+    assert "<p>" not in out and "<li>" not in out and "<script>" not in out
+
+
+@pytest.mark.parametrize("line, normalised", [
+    ("O Localisez les parties prenantes", "- Localisez les parties prenantes"),  # bullet read as "O"
+    ("(] Expliquez pourquoi", "- Expliquez pourquoi"),
+    ("© Soyez aussi local", "- Soyez aussi local"),
+    ("e Erstgespräch mit der Familie", "- Erstgespräch mit der Familie"),
+    ("• Renforcer", "- Renforcer"),
+    ("* item", "- item"),
+    ("- o de ressources", "  - de ressources"),                                # sub-item "o"
+    ("o dans la ville", "o dans la ville"),       # a word, not a bullet: no capital follows
+    ("e mail", "e mail"),
+    ("Oslo est une ville", "Oslo est une ville"),
+    ("O", "O"),
+    ("", ""),
+])
+def test_normalise_bullets(line: str, normalised: str) -> None:
+    assert normalise_bullets(line) == normalised
+
+
+def test_tidy() -> None:
+    assert tidy("  a   b \n\n\n\n c\t\td\n") == "a b\n\nc d"
+    assert tidy("- x\n\n- y") == "- x\n- y"   # list items stay together
+    assert tidy("para\n\n- x") == "para\n\n- x"
+    assert tidy("a\u00a0\u202fb") == "a b"
+    assert tidy("\n\n") == ""
