@@ -10,23 +10,41 @@ from ransearch.errors import (
     QueryError,
     RansearchError,
 )
-from ransearch.records import AskResult, Chunk, Practice, PracticeHit, SectionHit
+from ransearch.records import (
+    AskResult,
+    Chunk,
+    Cover,
+    MatchResult,
+    Need,
+    Practice,
+    PracticeHit,
+    RankedPractice,
+    Recommendation,
+    SectionHit,
+    SimilarResult,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AskResult",
     "Chunk",
+    "Cover",
     "EncoderUnavailable",
     "IndexCorrupt",
     "IndexMismatch",
     "IndexNotFound",
+    "MatchResult",
+    "Need",
     "ParseError",
     "Practice",
     "PracticeHit",
     "PracticeNotFound",
     "QueryError",
+    "RankedPractice",
     "RansearchError",
+    "Recommendation",
     "SectionHit",
+    "SimilarResult",
     "__version__",
 ]

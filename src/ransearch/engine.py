@@ -19,8 +19,8 @@ from ransearch.filters import Filters, facet_counts, resolve_filters
 from ransearch.indexing import BuildReport, Progress, build_index
 from ransearch.report import IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
-from ransearch.recommend import MatchConfig, MatchResult, SimilarResult, match, similar
-from ransearch.records import AskResult, Practice
+from ransearch.recommend import MatchConfig, match, similar
+from ransearch.records import AskResult, MatchResult, Practice, SimilarResult
 from ransearch.search import ChunkTable, SearchConfig, Searcher
 from ransearch.store import Manifest, open_generation, read_manifest
 from ransearch.tables import read_practices

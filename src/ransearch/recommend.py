@@ -18,22 +18,20 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
 
 import numpy as np
 
 from ransearch.errors import QueryError
 from ransearch.filters import Filters
 from ransearch.lexical import analyse
-from ransearch.records import PracticeHit, SectionHit
+from ransearch.records import Cover, MatchResult, Need, PracticeHit, Recommendation, SectionHit, SimilarResult
 from ransearch.search import Evidence, Searcher, make_snippet, section_label, split_sentences
 from ransearch.text import fold
 
-__all__ = ["is_covered", "Need", "Cover", "Recommendation", "MatchResult", "SimilarResult", "split_needs", "match", "similar",
-           "MatchConfig"]
+__all__ = ["is_covered", "split_needs", "match", "similar", "practice_vectors", "MatchConfig"]
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"«(]?[A-ZÀ-ÖØ-Þ¿¡])")
 SIMILAR_SECTIONS = ("description", "deliverables", "evaluation", "sustainability")
@@ -50,67 +48,6 @@ class MatchConfig:
     covered_gap: float = 0.14       #     the median practice by this much
     covered_lexical: float = 0.35   # ... or some practice matches this share of its words
     max_needs: int = 8
-
-
-@dataclass(frozen=True)
-class Need:
-    id: str
-    text: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "text": self.text}
-
-
-@dataclass(frozen=True)
-class Cover:
-    need: str
-    section: str
-    label: str
-    snippet: str
-    score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"need": self.need, "section": self.section, "label": self.label,
-                "snippet": self.snippet, "score": round(self.score, 6)}
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    rank: int
-    practice_id: str
-    title: str
-    source: str
-    score: float
-    country_code: str | None
-    language: str
-    themes: tuple[str, ...]
-    covers: tuple[Cover, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rank": self.rank, "practice_id": self.practice_id, "title": self.title, "source": self.source,
-                "score": round(self.score, 6), "country_code": self.country_code, "language": self.language,
-                "themes": list(self.themes), "covers": [c.to_dict() for c in self.covers]}
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    situation: str
-    needs: tuple[Need, ...]
-    results: tuple[Recommendation, ...]
-    uncovered: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"situation": self.situation, "needs": [n.to_dict() for n in self.needs],
-                "results": [r.to_dict() for r in self.results], "uncovered": list(self.uncovered)}
-
-
-@dataclass(frozen=True)
-class SimilarResult:
-    practice_id: str
-    results: tuple[PracticeHit, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"practice_id": self.practice_id, "results": [r.to_dict() for r in self.results]}
 
 
 @lru_cache(maxsize=1)
@@ -232,7 +169,7 @@ def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Fil
                                 make_snippet(searcher.chunks.text[cid], terms, p.language,
                                              searcher.config.snippet_chars), cos))
         results.append(Recommendation(rank, p.id, p.title, p.source, float(fused[row]), p.country_code,
-                                      p.language, p.themes, tuple(covers)))
+                                      p.language, p.themes, covers=tuple(covers)))
     return MatchResult(situation, tuple(needs), tuple(results), tuple(uncovered))
 
 
@@ -279,5 +216,5 @@ def similar(searcher: Searcher, row: int, k: int = 5, filters: Filters = Filters
             if len(sections) >= 2:
                 break
         hits.append(PracticeHit(rank, p.id, p.title, p.source, float(sims[other]), p.country_code, p.language,
-                                p.themes, tuple(sections)))
+                                p.themes, sections=tuple(sections)))
     return tuple(hits)

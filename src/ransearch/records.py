@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Practice", "Chunk", "SectionHit", "PracticeHit", "AskResult"]
+__all__ = ["Practice", "Chunk", "SectionHit", "RankedPractice", "PracticeHit", "AskResult", "Need", "Cover",
+           "Recommendation", "MatchResult", "SimilarResult"]
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ class SectionHit:
 
 
 @dataclass(frozen=True)
-class PracticeHit:
-    """One practice in a ranked answer, with the sections that made it match."""
+class RankedPractice:
+    """A practice at some rank of an answer: what every kind of answer says about it."""
 
     rank: int
     practice_id: str
@@ -84,7 +85,6 @@ class PracticeHit:
     country_code: str | None
     language: str
     themes: tuple[str, ...]
-    sections: tuple[SectionHit, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,8 +96,17 @@ class PracticeHit:
             "country_code": self.country_code,
             "language": self.language,
             "themes": list(self.themes),
-            "sections": [s.to_dict() for s in self.sections],
         }
+
+
+@dataclass(frozen=True)
+class PracticeHit(RankedPractice):
+    """One practice in a ranked answer, with the sections that made it match."""
+
+    sections: tuple[SectionHit, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"sections": [s.to_dict() for s in self.sections]}
 
 
 @dataclass(frozen=True)
@@ -109,3 +118,63 @@ class AskResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "results": [r.to_dict() for r in self.results]}
+
+
+@dataclass(frozen=True)
+class Need:
+    """One need found in a situation description."""
+
+    id: str
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Why a recommended practice covers a need: the section and snippet that answer it."""
+
+    need: str
+    section: str
+    label: str
+    snippet: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"score": round(self.score, 6)}
+
+
+@dataclass(frozen=True)
+class Recommendation(RankedPractice):
+    """A practice recommended for a situation, with the needs it covers."""
+
+    covers: tuple[Cover, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return super().to_dict() | {"covers": [c.to_dict() for c in self.covers]}
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The answer to ``match``: needs found, recommendations, needs nothing covers well."""
+
+    situation: str
+    needs: tuple[Need, ...]
+    results: tuple[Recommendation, ...]
+    uncovered: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"situation": self.situation, "needs": [n.to_dict() for n in self.needs],
+                "results": [r.to_dict() for r in self.results], "uncovered": list(self.uncovered)}
+
+
+@dataclass(frozen=True)
+class SimilarResult:
+    """The answer to ``similar``: practices alike to one practice."""
+
+    practice_id: str
+    results: tuple[PracticeHit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"practice_id": self.practice_id, "results": [r.to_dict() for r in self.results]}

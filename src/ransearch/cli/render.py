@@ -6,8 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ransearch.evaluation import EvalReport
-from ransearch.recommend import MatchResult
-from ransearch.records import AskResult, Practice
+from ransearch.records import AskResult, MatchResult, Practice
 from ransearch.template import SECTION_KEYS, catalogue
 
 __all__ = ["console", "print_practice"]
