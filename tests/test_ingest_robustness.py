@@ -52,7 +52,7 @@ def make_bad_inputs(folder: Path) -> dict[str, Path]:
     with paths["too large"].open("wb") as f:  # sparse: instant, takes no disk space
         f.truncate(50 * 1024 * 1024)
     paths["no documents"].mkdir()
-    (paths["no documents"] / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (paths["no documents"] / "notes.odt").write_bytes(b"PK\x03\x04")  # not a document suffix
     (paths["no documents"] / ".hidden.txt").write_text(MD_SEED.read_text("utf-8"), encoding="utf-8")
     return paths
 
@@ -91,7 +91,7 @@ def test_other_encodings_parse_with_accents(good: dict[str, Path]) -> None:
     ("empty file", "empty file"),
     ("blank", "empty file"),
     ("binary", "binary file"),
-    ("zip", "binary file"),
+    ("zip", "not a valid DOCX file"),
     ("not a practice", "not a RAN practice description"),
     ("too large", "file too large (50.0 MB, limit 20 MB)"),
 ])

@@ -88,3 +88,14 @@ def test_a_file_that_is_not_parquet_is_refused(tmp_path: Path) -> None:
         read_practices(path)
     with pytest.raises(OSError):
         read_practices(tmp_path / "missing.parquet")
+
+
+def test_a_table_without_the_format_column_is_read(tmp_path: Path, seeds: list[Practice]) -> None:
+    """Indexes written before PDF, DOCX and HTML were read have no ``format``: their documents were text."""
+    path = tmp_path / "practices.parquet"
+    md = replace(seeds[0], id="md", source="notes.md", format="md")
+    write_practices([seeds[1], md], path)
+    table = pq.read_table(path)
+    pq.write_table(table.drop(["format"]), path)
+    assert read_practices(path) == [seeds[1], md]
+    assert seeds[1].format == "txt"

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from ransearch.chunking import ChunkingConfig
+from ransearch.columns import CategoryColumn, TextColumn, chunk_rows
 from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
 from ransearch.errors import IndexCorrupt, PracticeNotFound, QueryError
@@ -31,11 +32,11 @@ __all__ = ["Engine"]
 
 def _load_chunks(path: Path, practice_rows: dict[str, int]) -> ChunkTable:
     table = pq.read_table(path, columns=["practice_id", "section", "text"])
-    ids = table.column("practice_id").to_pylist()
+    # vectorised, and no Python string per chunk: ~1 s and ~400 MB less at 1M chunks
     return ChunkTable(
-        practice_row=np.fromiter((practice_rows[i] for i in ids), dtype=np.int64, count=len(ids)),
-        section=table.column("section").to_pylist(),
-        text=table.column("text").to_pylist(),
+        practice_row=chunk_rows(table.column("practice_id"), sorted(practice_rows, key=practice_rows.__getitem__)),
+        section=CategoryColumn.from_arrow(table.column("section")),
+        text=TextColumn(table.column("text")),
     )
 
 
@@ -129,7 +130,9 @@ class Engine:
         return self._searcher
 
     def warm_up(self) -> None:
-        """Load the encoder's weights now (servers call this at start-up)."""
+        """Load the encoder's weights now, and start reading the vector index into the page
+        cache (servers call this at start-up)."""
+        self._searcher.vectors.prefetch()
         self._searcher.encoder.warm_up()
 
     def ask(self, text: str, k: int = 5, *, country: str | Sequence[str] | None = None,

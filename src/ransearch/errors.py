@@ -5,6 +5,8 @@
     ├── IndexNotFound(path)               no index at the given folder
     ├── IndexCorrupt(path, reason)        an index folder exists but cannot be read
     ├── IndexMismatch(what, expected, found)  encoder or schema of an index differs from the request
+    ├── IndexLocked(path)                 another indexing run holds the index lock
+    ├── IndexWriteError(path, reason)     a new generation could not be written (disk full, permissions)
     ├── EncoderUnavailable(name, reason)  an encoder cannot be loaded (missing extra, bad model path)
     ├── QueryError(reason)                an unusable query or filter value
     └── PracticeNotFound(practice_id)     no practice with that id in the index
@@ -20,6 +22,8 @@ __all__ = [
     "IndexNotFound",
     "IndexCorrupt",
     "IndexMismatch",
+    "IndexLocked",
+    "IndexWriteError",
     "EncoderUnavailable",
     "QueryError",
     "PracticeNotFound",
@@ -61,6 +65,26 @@ class IndexMismatch(RansearchError):
         self.what = what
         self.expected = expected
         self.found = found
+
+
+class IndexLocked(RansearchError):
+    """Another ``ransearch index`` run holds the lock of this index folder."""
+
+    def __init__(self, path: str, waited: float | None = None) -> None:
+        how = f" (waited {waited:g} s)" if waited else ""
+        super().__init__(f"another indexing run is updating {path}{how}; the current index stays in service "
+                         "(wait for it with --wait, or --lock-timeout SECONDS)")
+        self.path = path
+        self.waited = waited
+
+
+class IndexWriteError(RansearchError):
+    """A new generation could not be written; the current one stays in service."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot write the index at {path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 class EncoderUnavailable(RansearchError):

@@ -1,4 +1,11 @@
-"""Search filters: user values in any language → canonical facet values → practice masks."""
+"""Search filters: user values in any language → canonical facet values → practice masks.
+
+A loaded index describes its practices' facets once, as arrays (:class:`FacetTable`): a
+boolean membership matrix per facet (practice row × facet value). Applying ``Filters`` is
+then a few numpy operations over practice rows, and chunk rows get their mask through the
+chunk table's ``practice_row`` (``mask[practice_row]``): no Python loop per practice or per
+chunk at query time, whatever the size of the index.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,70 @@ from ransearch.errors import QueryError
 from ransearch.records import Practice
 from ransearch.template import countries, vocabulary
 
-__all__ = ["Filters", "resolve_filters", "facet_counts"]
+__all__ = ["Filters", "FacetColumn", "FacetTable", "FACETS", "resolve_filters", "facet_counts"]
 
 _LANG = re.compile(r"^[a-z]{2}$")
+FACETS = ("country", "theme", "audience", "language")
+"""Facets a search can be filtered on (the fields of :class:`Filters`)."""
+
+
+def _facet_values(p: Practice, facet: str) -> tuple[str, ...]:
+    if facet == "country":
+        return (p.country_code,) if p.country_code else ()
+    if facet == "theme":
+        return p.themes
+    if facet == "audience":
+        return p.audience
+    return (p.language,)
+
+
+@dataclass(frozen=True)
+class FacetColumn:
+    """One facet over practice rows: its values and which rows have each of them."""
+
+    values: tuple[str, ...]
+    members: np.ndarray
+    """Boolean (rows, len(values)): row r has value values[j]."""
+
+    def any_of(self, wanted: Iterable[str]) -> np.ndarray:
+        """Rows having at least one of ``wanted``."""
+        wanted = set(wanted)
+        cols = [j for j, v in enumerate(self.values) if v in wanted]
+        if not cols:
+            return np.zeros(len(self.members), dtype=bool)
+        return np.asarray(self.members[:, cols].any(axis=1))
+
+    def counts(self) -> dict[str, int]:
+        """Rows per value."""
+        return dict(zip(self.values, self.members.sum(axis=0).tolist()))
+
+
+@dataclass(frozen=True)
+class FacetTable:
+    """The facets of every practice row as arrays, built once when an index is opened."""
+
+    rows: int
+    columns: dict[str, FacetColumn]
+
+    @classmethod
+    def from_practices(cls, practices: Sequence[Practice]) -> FacetTable:
+        columns = {}
+        for facet in FACETS:
+            # one pass over the practices: (row, value) pairs, then codes for values, in numpy
+            index: dict[str, int] = {}
+            rows: list[int] = []
+            codes: list[int] = []
+            for r, p in enumerate(practices):
+                for v in _facet_values(p, facet):
+                    rows.append(r)
+                    codes.append(index.setdefault(v, len(index)))
+            members = np.zeros((len(practices), len(index)), dtype=bool)
+            members[np.asarray(rows, dtype=np.int64), np.asarray(codes, dtype=np.int64)] = True
+            columns[facet] = FacetColumn(tuple(index), members)
+        return cls(len(practices), columns)
+
+    def __len__(self) -> int:
+        return self.rows
 
 
 @dataclass(frozen=True)
@@ -35,9 +103,19 @@ class Filters:
                 and (not self.audience or any(a in self.audience for a in p.audience))
                 and (not self.language or p.language in self.language))
 
-    def mask(self, practices: Sequence[Practice]) -> np.ndarray:
-        """Boolean array over practice rows."""
-        return np.fromiter((self.accepts(p) for p in practices), dtype=bool, count=len(practices))
+    def mask(self, practices: FacetTable | Sequence[Practice]) -> np.ndarray:
+        """Boolean array over practice rows (give the index's ``FacetTable`` to skip building one)."""
+        table = practices if isinstance(practices, FacetTable) else FacetTable.from_practices(practices)
+        out = np.ones(len(table), dtype=bool)
+        for facet in FACETS:
+            wanted = getattr(self, facet)
+            if wanted:
+                out &= table.columns[facet].any_of(wanted)
+        return out
+
+    def chunk_mask(self, practices: FacetTable | Sequence[Practice], practice_row: np.ndarray) -> np.ndarray:
+        """Boolean array over chunk rows: chunks of the practices that pass."""
+        return self.mask(practices)[np.asarray(practice_row, dtype=np.int64)]
 
     def to_dict(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.__dict__.items() if v}

@@ -17,7 +17,9 @@ class Practice:
     """One RAN practice, parsed from one document.
 
     ``sections`` holds the text of every template field (by stable key) except contacts,
-    which are kept apart in ``contacts``: they are never embedded or searched.
+    which are kept apart in ``contacts``: they are never embedded or searched. ``format`` is
+    the file format read (txt, md, pdf, docx, html) and ``layout`` how the template was laid
+    out in it (``md_rows``, ``html_rows``, ``ocr_columns``, ``pdf_table``, ``docx_table``, …).
     """
 
     id: str
@@ -26,6 +28,7 @@ class Practice:
     language: str
     title: str
     sections: dict[str, str]
+    format: str = "txt"
     peer_reviewed: bool | None = None
     themes: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()

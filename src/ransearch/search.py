@@ -26,7 +26,7 @@ import numpy as np
 from ransearch.chunking import PROFILE
 from ransearch.encoders import Encoder
 from ransearch.errors import QueryError
-from ransearch.filters import Filters
+from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import LexicalIndex, analyse, query_words
 from ransearch.records import AskResult, Practice, PracticeHit, SectionHit
 from ransearch.template import catalogue
@@ -78,8 +78,8 @@ class ChunkTable:
     """Chunk metadata as arrays: row i describes vector i."""
 
     practice_row: np.ndarray
-    section: list[str]
-    text: list[str]
+    section: Sequence[str]
+    text: Sequence[str]
 
     def __len__(self) -> int:
         return len(self.text)
@@ -134,6 +134,7 @@ class Searcher:
         self.config = config
         counts = np.bincount(chunks.practice_row, minlength=len(self.practices))
         self._log_chunks = np.log(np.maximum(counts, 1)).astype(np.float32)
+        self.facets = FacetTable.from_practices(self.practices)  # filters become array operations
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None
 
@@ -179,7 +180,8 @@ class Searcher:
         dense[first < -0.5] = 0.0
         return dense
 
-    def evidence(self, texts: Sequence[str], mode: str = "hybrid") -> list[Evidence]:
+    def evidence(self, texts: Sequence[str], mode: str = "hybrid",
+                 allowed: np.ndarray | None = None) -> list[Evidence]:
         """Dense and lexical evidence for each text, with one encoder call and one vector search."""
         words = [query_words(t) for t in texts]
         flat = [w for ws in words for w in ws]
@@ -189,7 +191,8 @@ class Searcher:
         out: list[Evidence] = []
         if mode != "lexical":
             k = min(self.config.candidates, len(self.chunks))
-            all_ids, all_scores = self.vectors.search(qvecs, k)
+            all_ids, all_scores = self.vectors.search(
+                qvecs, k, allowed=None if allowed is None else allowed[self.chunks.practice_row])
             titles = self.titles @ qvecs.T
         start = 0
         for i, text in enumerate(texts):
@@ -222,20 +225,21 @@ class Searcher:
             total = total + cfg.lexical_weight * _standardise(whole.lexical)
         return total.astype(np.float32)
 
-    def rank(self, query: str, mode: str | None = None, route: bool = True
+    def rank(self, query: str, mode: str | None = None, route: bool = True, allowed: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(practice scores, candidate chunk ids, their scores) over every practice row.
 
         A query of several sentences is also matched sentence by sentence (``sentence_weight``);
         from ``situation_sentences`` sentences on (when ``route``), it is ranked as a situation:
-        see :meth:`rank_situation`.
+        see :meth:`rank_situation`. ``allowed`` (practice rows passing the filters) restricts the
+        dense candidates to their chunks.
         """
         mode = mode or self.config.mode
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         sentences = split_sentences(query)
         sentences = sentences if len(sentences) > 1 else []
-        evs = self.evidence([query] + sentences, mode)
+        evs = self.evidence([query] + sentences, mode, allowed)
         if route and self.config.situation_sentences and len(sentences) >= self.config.situation_sentences:
             return self.rank_situation(evs[0], evs[1:], mode), evs[0].chunk_ids, evs[0].chunk_scores
         return self.fuse(evs[0], evs[1:], mode), evs[0].chunk_ids, evs[0].chunk_scores
@@ -259,10 +263,10 @@ class Searcher:
         query = self.check_query(query)
         if k < 1:
             raise QueryError("k must be at least 1")
-        total, ids, scores = self.rank(query, mode, route)
+        allowed = filters.mask(self.facets) if filters else None  # practice rows; chunks follow
+        total, ids, scores = self.rank(query, mode, route, allowed)
         order = np.argsort(-total, kind="stable")
-        if filters:
-            allowed = filters.mask(self.practices)
+        if allowed is not None:
             order = order[allowed[order]]
         order = order[:k]
         hits = []

@@ -1,46 +1,67 @@
-"""The index folder on disk: generations, the manifest, and the switch between them.
+"""The index folder on disk: generations, the manifest, checksums, and the switch between them.
 
     index/
       CURRENT                     name of the generation readers use (replaced atomically)
+      .lock                       held by the one ``ransearch index`` run allowed at a time
+      last_run.json               report of the last indexing run (see ransearch.report)
       generations/<id>/           one complete, self-describing index
-        manifest.json             schema version, encoder, package version, build time, hashes
+        manifest.json             schema version, encoder, package version, build time, document
+                                  hashes, chunking settings, and size + sha256 of every other file
         practices.parquet         practice records (see ransearch.tables)
         chunks.parquet            chunk table: row i is vector i
         vectors.faiss             FAISS index of chunk embeddings
         titles.npy                embedding of each practice's title (row i = practice i)
         lexical/                  BM25 indexes, one folder per language
 
-A generation is written completely in a temporary folder, made durable, renamed into
-``generations/`` and only then named in ``CURRENT`` (written to a temporary file, fsynced and
-renamed over the old one), so a reader always finds one complete generation.
+A generation is written completely in a temporary folder (``generations/.tmp-<id>``), made
+durable (every file and folder fsynced), renamed into ``generations/`` and only then named in
+``CURRENT`` (written to a temporary file, fsynced and renamed over the old one), so a reader
+always finds one complete generation. Generation ids sort in build order.
+
+Opening checks the current generation against the checksums in its manifest; a missing,
+truncated or corrupt generation is not served: :func:`open_generation` falls back to the newest
+older generation that checks out and says so in ``warnings``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound, RansearchError
 
-__all__ = ["SCHEMA_VERSION", "Manifest", "resolve_generation", "read_manifest", "commit_generation",
-           "new_generation_dir", "list_generations", "MANIFEST", "CURRENT"]
+__all__ = ["SCHEMA_VERSION", "Manifest", "Generation", "open_generation", "resolve_generation",
+           "verify_generation", "read_manifest", "write_manifest", "file_checksums", "commit_generation",
+           "new_generation_dir", "list_generations", "prune_generations", "clean_stale", "switch_current",
+           "rollback_generation", "current_generation", "read_last_run", "write_last_run",
+           "MANIFEST", "CURRENT", "LAST_RUN"]
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
+LAST_RUN = "last_run.json"
 REQUIRED_FILES = ("manifest.json", "practices.parquet", "chunks.parquet", "vectors.faiss", "titles.npy",
                   "lexical/lexical.json")
+_TMP_PREFIX = ".tmp-"
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What an index generation says about itself."""
+    """What an index generation says about itself.
+
+    ``documents`` maps each document's source path to the sha256 of its bytes (``hash``) and
+    its ``practice_id``; ``files`` maps every other file of the generation to its ``size`` and
+    ``sha256`` (empty in generations written before checksums existed).
+    """
 
     schema_version: int
     encoder: str
@@ -51,17 +72,40 @@ class Manifest:
     documents: dict[str, dict[str, str]]
     counts: dict[str, int]
     settings: dict[str, Any]
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=1, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        optional = {"files"}
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data or k not in optional})
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+@dataclass(frozen=True)
+class Generation:
+    """The generation a reader should use, and why it is not the one ``CURRENT`` names, if so."""
+
+    path: Path
+    manifest: Manifest
+    current: str | None
+    """What ``CURRENT`` said when the generation was chosen (None for a bare generation folder)."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.path.name
+
+    @property
+    def fallback(self) -> bool:
+        return self.current is not None and self.current != self.path.name
+
+
+# -- durability ---------------------------------------------------------------------------------
+
+def _fsync_path(path: Path | str, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
     try:
         os.fsync(fd)
     finally:
@@ -71,85 +115,39 @@ def _fsync_dir(path: Path) -> None:
 def _fsync_tree(path: Path) -> None:
     for root, _dirs, files in os.walk(path):
         for name in files:
-            fd = os.open(os.path.join(root, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(root))
+            _fsync_path(os.path.join(root, name))
+        _fsync_path(root)
 
 
-def new_generation_dir(index_dir: Path) -> tuple[str, Path]:
-    """A fresh (id, temporary folder) in which to write the next generation."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    gen_id = f"g{stamp}-{os.getpid()}"
-    tmp = index_dir / GENERATIONS / f".tmp-{gen_id}"
-    tmp.mkdir(parents=True, exist_ok=False)
-    return gen_id, tmp
-
-
-def commit_generation(index_dir: Path, gen_id: str, tmp: Path, keep: int = 3) -> Path:
-    """Make a written generation durable, then switch readers to it in one atomic step."""
-    _fsync_tree(tmp)
-    final = index_dir / GENERATIONS / gen_id
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
-    pointer = index_dir / f".{CURRENT}.tmp-{os.getpid()}"
-    with open(pointer, "w", encoding="utf-8") as f:
-        f.write(gen_id + "\n")
+def _write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so a reader sees the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(pointer, index_dir / CURRENT)
-    _fsync_dir(index_dir)
-    prune_generations(index_dir, keep)
-    return final
+    os.replace(tmp, path)
+    _fsync_path(path.parent)
 
 
-def list_generations(index_dir: Path) -> list[str]:
-    """Committed generation ids, oldest first."""
-    folder = index_dir / GENERATIONS
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+# -- checksums and verification -----------------------------------------------------------------
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
-def prune_generations(index_dir: Path, keep: int) -> None:
-    """Remove all but the newest ``keep`` generations (never the current one) and stale temp folders."""
-    current = _read_current(index_dir)
-    gens = list_generations(index_dir)
-    for gen in gens[: max(0, len(gens) - keep)]:
-        if gen != current:
-            shutil.rmtree(index_dir / GENERATIONS / gen, ignore_errors=True)
-
-
-def _read_current(index_dir: Path) -> str | None:
-    try:
-        return (index_dir / CURRENT).read_text("utf-8").strip() or None
-    except OSError:
-        return None
-
-
-def resolve_generation(index_dir: Path) -> Path:
-    """The folder of the generation readers should use.
-
-    Accepts an index folder (with ``CURRENT``) or a generation folder itself.
-
-    Raises:
-        IndexNotFound: no index there.
-        IndexCorrupt: the current generation is missing files.
-    """
-    index_dir = Path(index_dir)
-    if (index_dir / MANIFEST).is_file():
-        gen_dir = index_dir
-    else:
-        current = _read_current(index_dir)
-        if current is None:
-            raise IndexNotFound(str(index_dir))
-        gen_dir = index_dir / GENERATIONS / current
-    missing = [f for f in REQUIRED_FILES if not (gen_dir / f).exists()]
-    if missing:
-        raise IndexCorrupt(str(gen_dir), "missing " + ", ".join(missing))
-    return gen_dir
+def file_checksums(gen_dir: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file of a generation except its manifest, by relative path."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in gen_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(gen_dir).as_posix()
+        if rel != MANIFEST:
+            out[rel] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+    return out
 
 
 def read_manifest(gen_dir: Path, encoder: str | None = None) -> Manifest:
@@ -172,3 +170,202 @@ def read_manifest(gen_dir: Path, encoder: str | None = None) -> Manifest:
 
 def write_manifest(gen_dir: Path, manifest: Manifest) -> None:
     (gen_dir / MANIFEST).write_text(manifest.to_json(), "utf-8")
+
+
+def verify_generation(gen_dir: Path, checksums: bool = True) -> Manifest:
+    """The manifest of a generation whose files are all there, with their recorded size and hash.
+
+    Args:
+        gen_dir: the generation folder.
+        checksums: also compare sha256 digests (else sizes only, which catches truncation).
+
+    Raises:
+        IndexCorrupt: a file is missing, truncated or altered, or the manifest is unreadable.
+        IndexMismatch: the generation has another schema version.
+    """
+    missing = [f for f in REQUIRED_FILES if not (gen_dir / f).is_file()]
+    if missing:
+        raise IndexCorrupt(str(gen_dir), "missing " + ", ".join(missing))
+    manifest = read_manifest(gen_dir)
+    for rel, expected in sorted(manifest.files.items()):
+        path = gen_dir / rel
+        try:
+            size = path.stat().st_size
+        except OSError:
+            raise IndexCorrupt(str(gen_dir), f"missing {rel}") from None
+        if size != expected.get("size"):
+            raise IndexCorrupt(str(gen_dir), f"{rel} has {size} bytes, expected {expected.get('size')} (truncated?)")
+        if checksums and _sha256(path) != expected.get("sha256"):
+            raise IndexCorrupt(str(gen_dir), f"{rel} does not match its checksum (corrupt)")
+    return manifest
+
+
+# -- reading the current generation -------------------------------------------------------------
+
+def current_generation(index_dir: Path | str) -> str | None:
+    """The generation id ``CURRENT`` names (None if there is none): cheap, for readers to poll."""
+    try:
+        return (Path(index_dir) / CURRENT).read_text("utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def open_generation(index_dir: Path | str, checksums: bool = True) -> Generation:
+    """The generation readers should use: the current one, or the newest good one before it.
+
+    Accepts an index folder (with ``CURRENT``) or a generation folder itself (never replaced).
+
+    Raises:
+        IndexNotFound: no index there.
+        IndexCorrupt: no generation of the index checks out (the reason is the current one's).
+        IndexMismatch: the current generation has another schema version.
+    """
+    index_dir = Path(index_dir)
+    if (index_dir / MANIFEST).is_file():
+        return Generation(index_dir, verify_generation(index_dir, checksums), None)
+    current = current_generation(index_dir)
+    gens = list_generations(index_dir)
+    if current is None and not gens:
+        raise IndexNotFound(str(index_dir))
+    warnings: list[str] = []
+    first_error: IndexCorrupt | None = None
+    if current is not None:
+        try:
+            return Generation(index_dir / GENERATIONS / current,
+                              verify_generation(index_dir / GENERATIONS / current, checksums), current)
+        except IndexCorrupt as exc:
+            first_error = exc
+            warnings.append(f"current generation {current} is not usable: {exc.reason}")
+    else:
+        warnings.append(f"{index_dir / CURRENT} is missing")
+    # older generations first (newest of them first), then any newer ones (a rolled-back build)
+    older = [g for g in gens if current is None or g < current]
+    newer = [g for g in gens if current is not None and g > current]
+    for gen in list(reversed(older)) + list(reversed(newer)):
+        try:
+            manifest = verify_generation(index_dir / GENERATIONS / gen, checksums)
+        except (IndexCorrupt, IndexMismatch):
+            continue
+        warnings.append(f"serving generation {gen} instead (run `ransearch index` to repair)")
+        return Generation(index_dir / GENERATIONS / gen, manifest, current or "", tuple(warnings))
+    if first_error is not None:
+        raise first_error
+    raise IndexNotFound(str(index_dir))
+
+
+def resolve_generation(index_dir: Path | str) -> Path:
+    """The folder of the generation readers should use (see :func:`open_generation`)."""
+    return open_generation(index_dir).path
+
+
+# -- writing generations (callers hold the index lock) ------------------------------------------
+
+def new_generation_dir(index_dir: Path) -> tuple[str, Path]:
+    """A fresh (id, temporary folder) in which to write the next generation."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    gen_id = f"g{stamp}-{os.getpid()}"
+    tmp = index_dir / GENERATIONS / f"{_TMP_PREFIX}{gen_id}"
+    tmp.mkdir(parents=True, exist_ok=False)
+    return gen_id, tmp
+
+
+def switch_current(index_dir: Path, gen_id: str) -> None:
+    """Point ``CURRENT`` at ``gen_id`` in one atomic, durable step."""
+    _write_atomic(index_dir / CURRENT, gen_id + "\n")
+
+
+def commit_generation(index_dir: Path, gen_id: str, tmp: Path, keep: int = 3,
+                      on_step: Callable[[int, int], None] | None = None) -> Path:
+    """Make a written generation durable, then switch readers to it in one atomic step.
+
+    ``on_step(done, 4)`` is called after each step: synced, renamed, switched, pruned.
+    """
+    step = on_step or (lambda done, total: None)
+    _fsync_tree(tmp)
+    step(1, 4)
+    final = index_dir / GENERATIONS / gen_id
+    os.replace(tmp, final)
+    _fsync_path(final.parent)
+    step(2, 4)
+    switch_current(index_dir, gen_id)
+    step(3, 4)
+    prune_generations(index_dir, keep)
+    step(4, 4)
+    return final
+
+
+def list_generations(index_dir: Path) -> list[str]:
+    """Committed generation ids, oldest first."""
+    folder = index_dir / GENERATIONS
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def prune_generations(index_dir: Path, keep: int) -> list[str]:
+    """Remove all but the newest ``keep`` generations (never the current one); the ids removed."""
+    current = current_generation(index_dir)
+    gens = list_generations(index_dir)
+    removed = [g for g in gens[: max(0, len(gens) - max(1, keep))] if g != current]
+    for gen in removed:
+        shutil.rmtree(index_dir / GENERATIONS / gen, ignore_errors=True)
+    return removed
+
+
+def clean_stale(index_dir: Path) -> list[str]:
+    """Remove what killed runs left behind (temporary generations and pointer files).
+
+    Only safe while holding the index lock: then no other writer can be using them.
+    """
+    removed = []
+    folder = index_dir / GENERATIONS
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.name.startswith(_TMP_PREFIX):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path.name)
+    for path in index_dir.glob(".*.tmp-*"):
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
+
+
+def rollback_generation(index_dir: Path) -> tuple[str | None, str]:
+    """Point ``CURRENT`` at the newest good generation older than the current one.
+
+    Returns:
+        (the generation that was current, the one now current).
+
+    Raises:
+        IndexNotFound: no index there.
+        RansearchError: no older generation that checks out.
+    """
+    current = current_generation(index_dir)
+    gens = list_generations(index_dir)
+    if not gens:
+        raise IndexNotFound(str(index_dir))
+    for gen in reversed([g for g in gens if current is None or g < current]):
+        try:
+            verify_generation(index_dir / GENERATIONS / gen)
+        except (IndexCorrupt, IndexMismatch):
+            continue
+        switch_current(index_dir, gen)
+        return current, gen
+    raise RansearchError(f"no generation older than {current} to roll back to in {index_dir}")
+
+
+# -- the last run's report ----------------------------------------------------------------------
+
+def write_last_run(index_dir: Path, report: dict[str, Any]) -> None:
+    """Record the report of a run (atomically), for ``ransearch status``."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(index_dir / LAST_RUN, json.dumps(report, indent=1, ensure_ascii=False))
+
+
+def read_last_run(index_dir: Path) -> dict[str, Any] | None:
+    """The report of the last run, or None if there is none (or it is unreadable)."""
+    try:
+        data = json.loads((Path(index_dir) / LAST_RUN).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -2,7 +2,7 @@
 
 Schemas (documented in ``docs/storage.md``):
 
-``practices.parquet``: id, source, layout, language, title (strings); sections (struct of one
+``practices.parquet``: id, source, format, layout, language, title (strings); sections (struct of one
 string per section key); peer_reviewed (bool, null); themes, audience (list<string>); country
 (string); country_code (string, null); start_year, last_update (int32, null);
 organisation_type (string, null); contacts (string); warnings (list<string>); content_hash.
@@ -30,6 +30,7 @@ __all__ = ["PRACTICE_SCHEMA", "CHUNK_SCHEMA", "write_practices", "read_practices
 PRACTICE_SCHEMA = pa.schema([
     ("id", pa.string()),
     ("source", pa.string()),
+    ("format", pa.string()),
     ("layout", pa.string()),
     ("language", pa.string()),
     ("title", pa.string()),
@@ -46,6 +47,10 @@ PRACTICE_SCHEMA = pa.schema([
     ("warnings", pa.list_(pa.string())),
     ("content_hash", pa.string()),
 ])
+
+# practices tables written before documents other than text were read have no ``format``
+# column; their documents were all text, so the format follows from the source's suffix
+_LEGACY_PRACTICE_SCHEMA = PRACTICE_SCHEMA.remove(PRACTICE_SCHEMA.get_field_index("format"))
 
 CHUNK_SCHEMA = pa.schema([
     ("practice_id", pa.string()),
@@ -69,6 +74,8 @@ def practices_to_table(practices: Sequence[Practice]) -> pa.Table:
 def practices_from_table(table: pa.Table) -> list[Practice]:
     out = []
     for row in table.to_pylist():
+        if row.get("format") is None:
+            row["format"] = "md" if row["source"].lower().endswith((".md", ".markdown")) else "txt"
         row["themes"] = tuple(row["themes"] or ())
         row["audience"] = tuple(row["audience"] or ())
         row["warnings"] = tuple(row["warnings"] or ())
@@ -81,12 +88,14 @@ def write_practices(practices: Sequence[Practice], path: Path) -> None:
     pq.write_table(practices_to_table(practices), path)
 
 
-def _read_table(path: Path, schema: pa.Schema) -> pa.Table:
-    """The table at ``path``, refused (ValueError) unless its schema is ``schema``.
+def _read_table(path: Path, schema: pa.Schema, legacy: pa.Schema | None = None) -> pa.Table:
+    """The table at ``path``, refused (ValueError) unless its schema is ``schema`` (or ``legacy``).
 
     Read with another schema, pyarrow fills the missing columns with nulls: records of Nones.
     """
     found = pq.read_schema(path).remove_metadata()
+    if legacy is not None and found.equals(legacy):
+        return pq.read_table(path, schema=legacy)
     if not found.equals(schema):
         raise ValueError(f"{path}: not the expected table schema (found columns: {', '.join(found.names)})")
     return pq.read_table(path, schema=schema)
@@ -95,12 +104,14 @@ def _read_table(path: Path, schema: pa.Schema) -> pa.Table:
 def read_practices(path: Path) -> list[Practice]:
     """Practice records from a table written by :func:`write_practices`.
 
+    A table written before the ``format`` column existed is read too (its documents were text).
+
     Raises:
         ValueError: the file's schema is not :data:`PRACTICE_SCHEMA`.
         OSError: the file is missing or unreadable (pyarrow raises ArrowInvalid, a ValueError,
             for a file that is not Parquet).
     """
-    return practices_from_table(_read_table(path, PRACTICE_SCHEMA))
+    return practices_from_table(_read_table(path, PRACTICE_SCHEMA, _LEGACY_PRACTICE_SCHEMA))
 
 
 def write_chunks(chunks: Sequence[Chunk], path: Path) -> None:

@@ -49,11 +49,21 @@ def _strip_accents(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=1 << 16)
-def fold(text: str) -> str:
-    """Lower-case, accent-free, OCR-tolerant form of ``text`` for comparisons."""
+_CACHED = 4096
+"""Longest text whose folding is cached: lines and labels repeat, a huge text would only stay in memory."""
+
+
+def _fold(text: str) -> str:
     text = _strip_accents(_OCR_SZ.sub("ss", clean_ocr(text)).translate(_LIGATURES)).lower()
     return " ".join(_fold_word(w) for w in _WORD.findall(text))
+
+
+_fold_cached = lru_cache(maxsize=1 << 16)(_fold)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, OCR-tolerant form of ``text`` for comparisons."""
+    return _fold_cached(text) if len(text) <= _CACHED else _fold(text)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -63,4 +73,4 @@ def _tokens(text: str) -> tuple[str, ...]:
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens of ``text``."""
-    return list(_tokens(text))
+    return list(_tokens(text)) if len(text) <= _CACHED else fold(text).split()

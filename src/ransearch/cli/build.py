@@ -1,17 +1,19 @@
-"""Commands that read documents: ``parse`` (and, with the search core, ``index``)."""
+"""Commands that read documents: ``parse``; and build the index: ``index``, ``status``."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import Any, Optional
 
 import typer
+from typer.core import TyperCommand
 
-from ransearch.cli import app
+from ransearch.cli import app, fail
 from ransearch.cli.render import print_practice
 from ransearch.errors import ParseError
-from ransearch.ingest import DOCUMENT_SUFFIXES, parse_file
+from ransearch.ingest import DOCUMENT_SUFFIXES, parse_files
 
 
 def expand_documents(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
@@ -37,7 +39,8 @@ def parse(
     files: list[Path] = typer.Argument(..., help="Practice documents, or folders of them."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a readable rendering."),
 ) -> None:
-    """Parse practice documents and print each practice record.
+    """Parse practice documents (text, Markdown, PDF, DOCX, HTML) and print each practice record,
+    with the format and layout recognised. Template text the documents share is learned first.
 
     Exit status: 0 when every document parsed, 1 when some failed (each failure is one line on
     stderr), 2 on usage errors.
@@ -46,16 +49,122 @@ def parse(
     failed = len(problems)
     for line in problems:
         print(f"ransearch: {line}", file=sys.stderr)
-    for path, root in documents:
-        try:
-            practice = parse_file(path, root)
-        except ParseError as exc:
+    for result in parse_files(documents):
+        if isinstance(result, ParseError):
             failed += 1
-            print(f"ransearch: {exc}", file=sys.stderr)
+            print(f"ransearch: {result}", file=sys.stderr)
             continue
+        practice = result
         if as_json:
             sys.stdout.write(json.dumps(practice.to_dict(), ensure_ascii=False) + "\n")
         else:
             print_practice(practice)
     if failed:
         raise typer.Exit(1)
+
+
+class _UsageExitsOne(TyperCommand):
+    """``index`` promises exit status 1 for usage errors (click's default is 2, "fatal" there)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as exc:
+            # a click UsageError (typer may vendor its own click: matched by its exit code)
+            if getattr(exc, "exit_code", None) == 2:
+                exc.exit_code = 1  # type: ignore[attr-defined]
+            raise
+
+
+def _emit_report(data: dict[str, object], as_json: bool, report_file: Path | None) -> None:
+    text = json.dumps(data, ensure_ascii=False)
+    if as_json:
+        sys.stdout.write(text + "\n")
+    if report_file is not None:
+        try:
+            report_file.write_text(text + "\n", "utf-8")
+        except OSError as exc:
+            print(f"ransearch: cannot write the report to {report_file}: {exc.strerror or exc}", file=sys.stderr)
+
+
+@app.command(cls=_UsageExitsOne)
+def index(
+    corpus: list[Path] = typer.Argument(None, help="Corpus folders (default: $RANSEARCH_CORPUS or ./corpus)."),
+    index_dir: Optional[Path] = typer.Option(None, "--index", help="Index folder (default: $RANSEARCH_INDEX or ./index)."),
+    encoder: Optional[str] = typer.Option(None, "--encoder", help="use (default) or st:<model name or path>."),
+    full: bool = typer.Option(False, "--full", help="Rebuild everything: parse and embed every document again."),
+    rollback: bool = typer.Option(False, "--rollback", help="Switch back to the generation before the current one."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object on stdout."),
+    report_file: Optional[Path] = typer.Option(None, "--report", help="Also write the JSON report to this file."),
+    wait: bool = typer.Option(True, "--wait/--no-wait",
+                              help="If another run holds the index: wait for it, or exit (status 2) at once."),
+    lock_timeout: float = typer.Option(3600.0, "--lock-timeout", min=0,
+                                       help="Longest wait for another run, in seconds (0: as long as it takes)."),
+    keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations kept on disk (default 3)."),
+) -> None:
+    """Bring the index up to date with the corpus: only new and changed documents are parsed and
+    embedded; a new generation is switched in atomically, and search keeps answering throughout.
+
+    Exit status: 0 all good; 3 the index is up to date but some documents failed (each is
+    reported; a document that failed to parse keeps its last good version); 2 fatal error,
+    nothing changed (the previous generation still serves); 1 usage error. See docs/operations.md.
+    """
+    from ransearch.cli.progress import progress_bar
+    from ransearch.cli.report import failure_lines, report_lines
+    from ransearch.config import load_settings
+    from ransearch.engine import Engine
+    from ransearch.errors import RansearchError
+    from ransearch.report import FAILED, BuildReport, now_iso
+    from ransearch.store import current_generation
+
+    if rollback and (corpus or full or encoder):
+        fail("--rollback takes no corpus, --full or --encoder", 1)
+    missing = [str(p) for p in corpus or () if not p.exists()]
+    if missing:
+        fail(f"no such corpus folder or file: {', '.join(missing)}", 1)
+    settings = load_settings()
+    target = index_dir if index_dir is not None else settings.index_dir
+    timeout = (lock_timeout or None) if wait else 0.0
+    started = now_iso()
+    try:
+        if rollback:
+            report = Engine.rollback(target, lock_timeout=timeout)
+        else:
+            with progress_bar(enabled=not as_json) as progress:
+                report = Engine.index(corpus or None, target, encoder=encoder, settings=settings, progress=progress,
+                                      full=full, lock_timeout=timeout, keep=keep)
+    except RansearchError as exc:
+        serving = current_generation(target)
+        failure = BuildReport(FAILED, serving, encoder or settings.encoder, error=str(exc), started_at=started,
+                              finished_at=now_iso())
+        _emit_report(failure.to_dict(), as_json, report_file)
+        for line in failure_lines(str(exc), serving):
+            print(f"ransearch: {line}", file=sys.stderr)
+        raise typer.Exit(2)
+    _emit_report(report.to_dict(), as_json, report_file)
+    lines = report_lines(report)
+    if as_json:  # the JSON is the output; failures still go to the log
+        for line in lines:
+            if line.startswith(("failed:", "warning:")):
+                print(f"ransearch: {line}", file=sys.stderr)
+    else:
+        print("\n".join(lines))
+    raise typer.Exit(report.exit_status)
+
+
+@app.command()
+def status(
+    index_dir: Optional[Path] = typer.Option(None, "--index", help="Index folder (default: $RANSEARCH_INDEX or ./index)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the status as one JSON object."),
+) -> None:
+    """Show the generation serving the index: when it was built, encoder, counts, generations kept,
+    and how the last indexing run went. Loads neither the index nor the encoder.
+    """
+    from ransearch.cli.report import status_lines
+    from ransearch.engine import Engine
+
+    state = Engine.status(index_dir)
+    if as_json:
+        sys.stdout.write(json.dumps(state.to_dict(), ensure_ascii=False) + "\n")
+        return
+    print("\n".join(status_lines(state)))

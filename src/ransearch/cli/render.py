@@ -15,7 +15,7 @@ console = Console(highlight=False, soft_wrap=False)
 
 
 def _facet_line(p: Practice) -> str:
-    parts = [f"{p.country or '?'} ({p.country_code or '?'})", f"language {p.language}", f"layout {p.layout}"]
+    parts = [f"{p.country or '?'} ({p.country_code or '?'})", f"language {p.language}", f"{p.format} · {p.layout}"]
     if p.start_year:
         parts.append(f"since {p.start_year}")
     if p.last_update:

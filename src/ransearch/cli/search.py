@@ -14,7 +14,10 @@ from ransearch.cli.options import AUDIENCE, COUNTRY, JSON_OPTION, K_OPTION, LANG
 def open_engine(index: OptionalPath):  # type: ignore[no-untyped-def]
     from ransearch.engine import Engine
 
-    return Engine.open(index)
+    engine = Engine.open(index)
+    for warning in engine.warnings:  # e.g. a damaged current generation: an older one serves
+        print(f"ransearch: warning: {warning}", file=sys.stderr)
+    return engine
 
 
 def emit_json(data: object) -> None:

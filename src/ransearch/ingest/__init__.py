@@ -1,37 +1,49 @@
 """Ingestion: RAN practice documents → :class:`~ransearch.records.Practice` records.
 
-The layout of a document is detected, the matching reader splits it into raw field texts,
-and one shared step removes template text and extracts typed facets.
+One pipeline for every format. A reader turns the file into raw text per template field:
 
-Layouts: ``md_rows`` (Markdown/HTML mix, a tab-separated row per field), ``html_rows`` (HTML
-table rows, with continuation rows), ``ocr_columns`` (text OCR'd from a two-column PDF).
+* text and Markdown files (``txt``, ``md``) by their layout: ``md_rows`` (Markdown/HTML mix,
+  a tab-separated row per field), ``html_rows`` (HTML table rows, with continuation rows),
+  ``ocr_columns`` (text OCR'd from a two-column PDF);
+* PDF, Word and HTML files (``pdf``, ``docx``, ``html``) through rows of the template table
+  (layouts ``pdf_table``, ``pdf_columns``, ``docx_table``, ``html_table``, or ``…_blocks``
+  when the fields are headings and paragraphs rather than table rows);
+
+then one shared step removes template text and extracts typed facets, and the language is
+detected. :func:`parse_files` also learns template text shared by the documents it is given
+(:mod:`ransearch.ingest.learning`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from ransearch.errors import ParseError
-from ransearch.ingest.boilerplate import template_text
+from ransearch.ingest.boilerplate import Template, default_template
 from ransearch.ingest.columns import split_columns
 from ransearch.ingest.facets import clean_sections, extract_facets
+from ransearch.ingest.formats import DOCUMENT_SUFFIXES, FORMATS, detect_format, extract, extract_file
 from ransearch.ingest.language import detect_language
+from ransearch.ingest.learning import learn_template
 from ransearch.ingest.rows import split_rows
-from ransearch.ingest.source import read_text
+from ransearch.ingest.source import MAX_BYTES
+from ransearch.ingest.table import Extraction, split_table
 from ransearch.records import Practice
-from ransearch.template import SECTION_KEYS, catalogue
+from ransearch.template import SECTION_KEYS, Catalogue
 from ransearch.text import tokens
 
-__all__ = ["parse_text", "parse_file", "detect_layout", "practice_id", "DOCUMENT_SUFFIXES"]
+__all__ = ["parse_text", "parse_bytes", "parse_file", "parse_files", "detect_layout", "detect_format", "practice_id",
+           "learn_template", "learn_files", "Template", "default_template", "DOCUMENT_SUFFIXES", "FORMATS"]
 
-DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 _ROW = re.compile(r"^[^\t\n]*\t", re.M)
 _MD_HEADING = re.compile(r"^#{1,6} ", re.M)
 _MIN_LABELS = 4
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MARKUP = re.compile(r"<[^<>]+>|^#+")  # [^<>]: linear on runs of unclosed "<"
+_NOT_PRACTICE = "not a RAN practice description (template labels not found)"
 
 
 def practice_id(source: str) -> str:
@@ -41,8 +53,7 @@ def practice_id(source: str) -> str:
     return slug or hashlib.sha1(source.encode()).hexdigest()[:12]
 
 
-def _count_labels(text: str) -> int:
-    cat = catalogue()
+def _count_labels(text: str, cat: Catalogue) -> int:
     seen = set()
     for line in text.splitlines():
         cell = line.split("\t", 1)[0]
@@ -52,46 +63,43 @@ def _count_labels(text: str) -> int:
     return len(seen)
 
 
-def detect_layout(text: str) -> str:
-    """``md_rows``, ``html_rows`` or ``ocr_columns``.
+def detect_layout(text: str, cat: Catalogue | None = None) -> str:
+    """Layout of a text document: ``md_rows``, ``html_rows`` or ``ocr_columns``.
 
     Raises:
         ParseError: when the text is not a RAN practice description.
     """
-    if _count_labels(text) < _MIN_LABELS:
-        raise ParseError("<text>", "not a RAN practice description (template labels not found)")
+    if _count_labels(text, cat or default_template().catalogue) < _MIN_LABELS:
+        raise ParseError("<text>", _NOT_PRACTICE)
     if len(_ROW.findall(text)) >= 3:
         return "md_rows" if _MD_HEADING.search(text) else "html_rows"
     return "ocr_columns"
 
 
-def parse_text(text: str, source: str, content_hash: str | None = None) -> Practice:
-    """Parse the text of one practice document.
+def _split(extraction: Extraction, template: Template, source: str) -> tuple[str, dict[str, list[str]]]:
+    """(layout, raw text per field key) of an extraction."""
+    cat = template.catalogue
+    if extraction.text is not None:
+        try:
+            layout = detect_layout(extraction.text, cat)
+        except ParseError as exc:
+            raise ParseError(source, exc.reason) from None
+        if layout == "ocr_columns":
+            return layout, split_columns(extraction.text, cat, template.text)
+        return layout, split_rows(extraction.text, cat)
+    raw, by_cell, total = split_table(extraction.rows, cat)
+    if total < _MIN_LABELS:
+        raise ParseError(source, _NOT_PRACTICE)
+    kind = extraction.table_kind if 2 * by_cell >= total else "blocks"
+    return f"{extraction.format}_{kind}", raw
 
-    Args:
-        text: the document's text.
-        source: its path relative to the corpus folder (becomes ``source`` and the ``id``).
-        content_hash: hash of the file's bytes, if known (else computed from the text).
 
-    Raises:
-        ParseError: when the text is not a RAN practice description.
-    """
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        # lone surrogates (text decoded with "surrogateescape") cannot be stored or printed
-        text = _SURROGATE.sub("\ufffd", text)
-        data = text.encode("utf-8")
-    try:
-        layout = detect_layout(text)
-    except ParseError as exc:
-        raise ParseError(source, exc.reason) from None
-    cat, tt = catalogue(), template_text()
-    if layout == "ocr_columns":
-        raw = split_columns(text, cat, tt)
-    else:
-        raw = split_rows(text, cat)
-    sections, facets, warnings = extract_facets(clean_sections(raw, cat, tt), cat)
+def _parse(extraction: Extraction, source: str, content_hash: str, template: Template | None) -> Practice:
+    template = template or default_template()
+    layout, raw = _split(extraction, template, source)
+    cat = template.catalogue
+    sections, facets, warnings = extract_facets(clean_sections(raw, cat, template.text), cat)
+    warnings = [*extraction.warnings, *warnings]
     missing = [k for k in SECTION_KEYS if not sections.get(k)]
     if missing:
         warnings.append("empty fields: " + ", ".join(missing))
@@ -101,29 +109,144 @@ def parse_text(text: str, source: str, content_hash: str | None = None) -> Pract
         id=practice_id(source),
         source=source,
         layout=layout,
+        format=extraction.format,
         language=language,
         sections=sections,
         warnings=tuple(warnings),
-        content_hash=content_hash or hashlib.sha256(data).hexdigest(),
+        content_hash=content_hash,
         **facets,
     )
 
 
-def parse_file(path: Path, root: Path | None = None) -> Practice:
-    """Parse one document file; ``source`` is its path relative to ``root`` (its folder if None).
+def _storable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # lone surrogates (text decoded with "surrogateescape") cannot be stored or printed
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def parse_text(text: str, source: str, content_hash: str | None = None, *,
+               template: Template | None = None) -> Practice:
+    """Parse the text of one practice document (a text or Markdown file's content).
+
+    Args:
+        text: the document's text.
+        source: its path relative to the corpus folder (becomes ``source`` and the ``id``; a
+            ``.md``/``.markdown`` suffix makes the format ``md``).
+        content_hash: hash of the file's bytes, if known (else computed from the text).
+        template: the template to recognise (default: the catalogue).
 
     Raises:
-        ParseError: unreadable, empty, binary, oversized or non-practice files.
+        ParseError: when the text is not a RAN practice description.
     """
-    path = Path(path)
-    text = read_text(path)
+    text = _storable(text)
+    fmt = "md" if source.lower().endswith((".md", ".markdown")) else "txt"
+    digest = content_hash or hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _parse(Extraction(fmt, text=text), source, digest, template)
+
+
+def _source(path: Path, root: Path | None) -> str:
     base = root if root is not None else path.parent
     try:
-        source = path.resolve().relative_to(Path(base).resolve()).as_posix()
+        return path.resolve().relative_to(Path(base).resolve()).as_posix()
     except ValueError:
-        source = path.name
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return path.name
+
+
+def _digest(extraction: Extraction, data: bytes) -> str:
+    # text files: a hash of the text, so that re-encoding a file (cp1252 → UTF-8) changes nothing
+    if extraction.text is not None:
+        return hashlib.sha256(extraction.text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def _parse_extracted(path: Path, root: Path | None, extraction: Extraction, data: bytes,
+                     template: Template | None) -> Practice:
+    if extraction.text is not None:
+        extraction = Extraction(extraction.format, text=_storable(extraction.text))
     try:
-        return parse_text(text, source, digest)
+        return _parse(extraction, _source(path, root), _digest(extraction, data), template)
     except ParseError as exc:
         raise ParseError(str(path), exc.reason) from None
+
+
+def parse_file(path: Path, root: Path | None = None, *, template: Template | None = None) -> Practice:
+    """Parse one document file (text, Markdown, PDF, DOCX or HTML).
+
+    Args:
+        path: the file.
+        root: the corpus folder ``source`` is relative to (default: the file's folder).
+        template: the template to recognise (default: the catalogue; see :func:`learn_files`).
+
+    Raises:
+        ParseError: unreadable, empty, binary, oversized, damaged or non-practice files.
+    """
+    path = Path(path)
+    extraction, data = extract_file(path)
+    return _parse_extracted(path, root, extraction, data, template)
+
+
+def parse_bytes(data: bytes, source: str, *, template: Template | None = None) -> Practice:
+    """Parse a document's bytes (an upload, say); ``source``'s suffix helps tell the format.
+
+    Raises:
+        ParseError: as :func:`parse_file` (``source`` as the path).
+    """
+    if len(data) > MAX_BYTES:
+        raise ParseError(source, f"file too large ({len(data) / 2**20:.1f} MB, limit {MAX_BYTES // 2**20} MB)")
+    if not data.strip():
+        raise ParseError(source, "empty file")
+    extraction = extract(data, source, PurePosixPath(source).suffix)
+    if extraction.text is not None:
+        extraction = Extraction(extraction.format, text=_storable(extraction.text))
+    return _parse(extraction, source, _digest(extraction, data), template)
+
+
+def learn_files(paths: Iterable[Path], base: Template | None = None) -> Template:
+    """The template plus what the documents at ``paths`` share (files that fail are skipped).
+
+    Deterministic for a given list of files; pass every document of the corpus, sorted.
+    """
+    extractions = []
+    for path in paths:
+        try:
+            extractions.append(extract_file(Path(path))[0])
+        except ParseError:
+            continue
+    return learn_template(extractions, base)
+
+
+def parse_files(documents: Sequence[Path | tuple[Path, Path]], *, learn: bool = True,
+                template: Template | None = None) -> list[Practice | ParseError]:
+    """Parse several documents, learning the template text they share first.
+
+    Args:
+        documents: files, or (file, corpus folder) pairs; ``source`` is relative to the folder
+            (default: the file's folder).
+        learn: learn template text from these documents (:func:`learn_template`) before parsing.
+        template: the template to start from (default: the catalogue).
+
+    Returns:
+        One result per document, in order: its practice, or the ``ParseError`` it raised.
+    """
+    pairs = [(Path(d), None) if not isinstance(d, tuple) else (Path(d[0]), Path(d[1])) for d in documents]
+    loaded: list[tuple[Extraction, bytes] | ParseError] = []
+    for path, _ in pairs:
+        try:
+            loaded.append(extract_file(path))
+        except ParseError as exc:
+            loaded.append(exc)
+    if learn:
+        template = learn_template([item[0] for item in loaded if not isinstance(item, ParseError)], template)
+    out: list[Practice | ParseError] = []
+    for (path, root), item in zip(pairs, loaded):
+        if isinstance(item, ParseError):
+            out.append(item)
+            continue
+        try:
+            out.append(_parse_extracted(path, root, item[0], item[1], template))
+        except ParseError as exc:
+            out.append(exc)
+    return out

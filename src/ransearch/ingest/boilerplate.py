@@ -8,12 +8,13 @@ are mostly covered by trigrams of the template is template text, whatever its la
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ransearch.template import Catalogue, catalogue
 from ransearch.text import tokens
 
-__all__ = ["TemplateText", "template_text"]
+__all__ = ["TemplateText", "template_text", "Template", "default_template"]
 
 
 def _ngrams(toks: list[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -36,6 +37,14 @@ class TemplateText:
         for gram in extra_ngrams:
             self.trigrams.add(gram)
             self.bigrams.update(_ngrams(list(gram), 2))
+
+    def extended(self, texts: Iterable[str]) -> TemplateText:
+        """A copy that also knows ``texts`` (template text learned from a corpus)."""
+        out = TemplateText(())
+        out.trigrams, out.bigrams, out.phrases = set(self.trigrams), set(self.bigrams), set(self.phrases)
+        for text in texts:
+            out.add(tokens(text))
+        return out
 
     def add(self, toks: list[str]) -> None:
         self.trigrams.update(_ngrams(toks, 3))
@@ -89,3 +98,22 @@ def template_text(drop_languages: frozenset[str] = frozenset()) -> TemplateText:
     """The template text of every catalogued language."""
     cat: Catalogue = catalogue(drop_languages)
     return TemplateText(t for texts in cat.template_texts().values() for t in texts)
+
+
+@dataclass(frozen=True)
+class Template:
+    """Everything parsing knows of the template: the catalogue (fields, labels) and its text.
+
+    ``learned`` lists what was learned from a corpus on top of the catalogue, one line each
+    (see :func:`ransearch.ingest.learning.learn_template`); empty for the catalogue alone.
+    """
+
+    catalogue: Catalogue
+    text: TemplateText
+    learned: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=8)
+def default_template(drop_languages: frozenset[str] = frozenset()) -> Template:
+    """The template as catalogued (optionally without some languages)."""
+    return Template(catalogue(drop_languages), template_text(drop_languages))

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import TemplateText
+from ransearch.ingest.facets import organisation_type_line
 from ransearch.ingest.markup import normalise_bullets
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, fold, tokens
@@ -101,7 +102,9 @@ class _Scorer:
 
     def is_org_type(self, para: _Paragraph) -> bool:
         toks = tokens(para.lines[0])
-        return any(tuple(toks[: len(p)]) == p for p in self.org_prefixes)
+        if any(tuple(toks[: len(p)]) == p for p in self.org_prefixes):
+            return True
+        return len(para.lines) == 1 and organisation_type_line(para.lines[0], self.org_prefixes) is not None
 
     def features(self, para: _Paragraph) -> _Features:
         cached = self._features.get(para)

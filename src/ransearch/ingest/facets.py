@@ -10,7 +10,7 @@ from ransearch.ingest.markup import normalise_bullets, tidy
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, tokens
 
-__all__ = ["clean_sections", "extract_facets"]
+__all__ = ["clean_sections", "extract_facets", "organisation_type_line"]
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 # (?<![*_]): a trailing run is tried from its first mark only (else quadratic on long runs)
@@ -22,7 +22,10 @@ def _is_template_line(line: str, tt: TemplateText, keep: list[tuple[str, ...]]) 
     toks = tokens(line)
     if not toks or any(tuple(toks[: len(p)]) == p for p in keep):
         return False
-    return tt.coverage(toks) >= (0.85 if len(toks) >= 6 else 1.0)
+    if tt.coverage(toks) < (0.85 if len(toks) >= 6 else 1.0):
+        return False
+    # "Type of organisation: NGO" is read as a facet, even where many documents share it
+    return organisation_type_line(line, keep) is None
 
 
 def _org_type_prefixes(cat: Catalogue) -> list[tuple[str, ...]]:
@@ -65,14 +68,32 @@ def _vocab_list(text: str, name: str, warnings: list[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def organisation_type_line(line: str, prefixes: list[tuple[str, ...]]) -> str | None:
+    """The organisation type a "Type of organisation: …" line gives, or None for another line.
+
+    The line starts with a catalogued wording of "Type of organisation" and a colon; or, in a
+    language the catalogue lacks, it is a few words, a colon and a known organisation type.
+    """
+    if ":" not in line:
+        return None
+    head, value = line.split(":", 1)
+    value = value.strip().strip(".")
+    canonical = vocabulary()["organisation_type"].canonical(value)
+    toks = tokens(line)
+    if any(tuple(toks[: len(p)]) == p for p in prefixes):
+        return canonical or value or None
+    if canonical and 0 < len(tokens(head)) <= 4:
+        return canonical
+    return None
+
+
 def _organisation_type(text: str, cat: Catalogue) -> tuple[str, str | None]:
     prefixes = _org_type_prefixes(cat)
     kept, org_type = [], None
     for line in text.splitlines():
-        toks = tokens(line)
-        if any(tuple(toks[: len(p)]) == p for p in prefixes) and ":" in line:
-            value = line.split(":", 1)[1].strip().strip(".")
-            org_type = vocabulary()["organisation_type"].canonical(value) or value or None
+        found = organisation_type_line(line, prefixes)
+        if found:
+            org_type = found
             continue
         kept.append(line)
     return tidy("\n".join(kept)), org_type

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ransearch.errors import ParseError
 
-__all__ = ["read_text", "MAX_BYTES"]
+__all__ = ["read_text", "read_bytes", "decode", "MAX_BYTES"]
 
 _MB = 1024 * 1024
 MAX_BYTES = 20 * _MB
@@ -22,6 +22,15 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     Raises:
         ParseError: missing, unreadable, empty, too large or binary files.
     """
+    return decode(read_bytes(path, max_bytes), str(path))
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a document file, at most ``max_bytes`` of them.
+
+    Raises:
+        ParseError: missing, unreadable, empty or too large files.
+    """
     limit = f"limit {max_bytes / _MB:.0f} MB"
     try:
         size = path.stat().st_size
@@ -34,10 +43,17 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
         raise ParseError(str(path), f"cannot read file ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise ParseError(str(path), f"file too large ({limit})")
-    return decode(data, str(path))
+    if not data.strip():
+        raise ParseError(str(path), "empty file")
+    return data
 
 
 def decode(data: bytes, name: str) -> str:
+    """Text of a text file's bytes (UTF-16 with a byte-order mark, UTF-8, cp1252, latin-1).
+
+    Raises:
+        ParseError: empty or binary data.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Windows editors save "Unicode" text as UTF-16 with a byte-order mark
         try:

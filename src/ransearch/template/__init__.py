@@ -7,7 +7,9 @@ Adding a language is an edit of those files, not of code.
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -62,6 +64,8 @@ class Catalogue:
         def keep(d: dict[str, Any]) -> dict[str, Any]:
             return {k: v for k, v in d.items() if k not in drop_languages}
 
+        self._data = data
+        self._drop = drop_languages
         fields = []
         for f in data["fields"]:
             instr: dict[str, list[str]] = {}
@@ -97,6 +101,27 @@ class Catalogue:
 
     def index(self, key: str) -> int:
         return self.keys.index(key)
+
+    def with_labels(self, labels: Mapping[str, Mapping[str, Sequence[str]]],
+                    titles: Mapping[str, Sequence[str]] | None = None) -> Catalogue:
+        """A copy that also knows ``labels`` (language → field key → labels) and template ``titles``.
+
+        Labels learned from a corpus in a language the catalogue lacks (or in another wording of
+        one it has) are added this way; the catalogue itself is not changed.
+        """
+        data = copy.deepcopy(self._data)
+        dropped = self._drop
+        for f in data["fields"]:
+            for part in ("labels", "instructions", "instruction_variants", "cues"):
+                f[part] = {k: v for k, v in f.get(part, {}).items() if k not in dropped}
+            for lang, by_key in labels.items():
+                if by_key.get(f["key"]):
+                    f["labels"][lang] = list(f["labels"].get(lang, [])) + list(by_key[f["key"]])
+        for part in ("template_title", "organisation_type_prefix"):
+            data[part] = {k: v for k, v in data[part].items() if k not in dropped}
+        for lang, texts in (titles or {}).items():
+            data["template_title"][lang] = list(data["template_title"].get(lang, [])) + list(texts)
+        return Catalogue(data)
 
     def field(self, key: str) -> Field:
         return self.fields[self.index(key)]

@@ -1,0 +1,371 @@
+"""Load benchmark of the HTTP API: ``/ask`` throughput and latency, and no error while
+re-indexing switches generations underneath.
+
+    .venv/bin/python benchmarks/bench_server.py [--seconds 15] [--connections 4] [--rate 100]
+                                                [--switches 3] [--json PATH]
+
+Everything runs on this machine, on 127.0.0.1 only: ``python -m ransearch serve`` (one
+process, the real encoder ``use``) over an index of the bundled ``corpus/`` built in a
+temporary folder, and a small asyncio HTTP/1.1 client with keep-alive connections, in this
+process. Client and server share the machine's cores (2 on the project's machines). Every
+phase is bounded in time and the whole run stops by itself (``--deadline``).
+
+Phases:
+
+1. **saturation**: ``--connections`` connections send ``/ask`` back to back for ``--seconds``:
+   the most requests per second the server answers, and their latency.
+2. **target rate**: an open loop at ``--rate`` requests per second for ``--seconds``; each
+   latency counts from the moment the request was due, so queueing is included.
+3. **switches**: the same open loop while ``python -m ransearch index corpus --full`` runs
+   ``--switches`` times into the served index folder (each run commits a new generation);
+   counts the errors (any status but 200, any broken connection) and the generations
+   ``/health`` reported.
+
+Targets (issue: HTTP API): ≥ 100 req/s with p95 ≤ 50 ms, and zero errors during switches.
+Prints a table and writes JSON (default ``benchmarks/results/server.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+TARGET_RPS = 100.0
+TARGET_P95_MS = 50.0
+QUERIES = [
+    "soutien aux familles de combattants étrangers", "coopération entre écoles et autorités locales",
+    "family support for returning foreign fighters", "multi-agency local network against radicalisation",
+    "Netzwerk lokaler Akteure gegen Radikalisierung", "ondersteuning van gezinnen en scholen",
+    "formation des enseignants à la prévention", "traumatismes et stress des familles",
+    "prévention de la radicalisation des jeunes", "mentoring young people at risk",
+    "stratégie locale de prévention de l'extrémisme", "Kommunikation mit Eltern und Schulen",
+]
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+# ---- a minimal HTTP/1.1 keep-alive client ----------------------------------------------------------
+
+class Connection:
+    """One keep-alive connection; ``request`` returns the status (0 when the connection broke)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        try:
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+            head = (f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode()
+            self.writer.write(head + body)
+            assert self.reader is not None
+            raw = await self.reader.readuntil(b"\r\n\r\n")
+            status = int(raw[9:12])
+            length = 0
+            for line in raw.split(b"\r\n")[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            payload = await self.reader.readexactly(length)
+            return status, payload
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            await self.close()
+            return 0, b""
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            try:
+                await self.writer.wait_closed()
+            except OSError:
+                pass
+        self.reader = self.writer = None
+
+
+def ask_body(i: int) -> bytes:
+    return json.dumps({"query": QUERIES[i % len(QUERIES)], "k": 5}).encode()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.statuses: dict[str, int] = {}
+        self.started = time.perf_counter()
+        self.finished = self.started
+
+    def add(self, status: int, seconds: float) -> None:
+        key = str(status) if status else "connection error"
+        self.statuses[key] = self.statuses.get(key, 0) + 1
+        if status == 200:
+            self.latencies.append(seconds)
+        self.finished = time.perf_counter()
+
+    def summary(self) -> dict[str, Any]:
+        total = sum(self.statuses.values())
+        elapsed = max(1e-9, self.finished - self.started)
+        ms = [x * 1000 for x in self.latencies]
+        return {
+            "requests": total, "ok": len(ms), "errors": total - len(ms), "statuses": self.statuses,
+            "seconds": round(elapsed, 2), "rps": round(len(ms) / elapsed, 1),
+            "p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
+            "p99_ms": round(percentile(ms, 99), 2), "max_ms": round(max(ms), 2) if ms else None,
+            "mean_ms": round(statistics.fmean(ms), 2) if ms else None,
+        }
+
+
+async def saturate(port: int, connections: int, seconds: float) -> dict[str, Any]:
+    rec = Recorder()
+    stop = time.perf_counter() + seconds
+
+    async def loop(n: int) -> None:
+        conn = Connection(port)
+        i = n
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            status, _ = await conn.request("POST", "/ask", ask_body(i))
+            rec.add(status, time.perf_counter() - t)
+            i += connections
+        await conn.close()
+
+    await asyncio.gather(*(loop(n) for n in range(connections)))
+    return rec.summary()
+
+
+async def open_loop(port: int, rate: float, seconds: float, until: threading.Event | None = None,
+                    max_seconds: float = 120, watch: set[str] | None = None) -> dict[str, Any]:
+    """Requests due every 1/rate s for ``seconds`` (or until ``until`` is set, at most
+    ``max_seconds``); latency from the due time. ``watch`` collects the generations /health names."""
+    rec = Recorder()
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(16):
+        pool.put_nowait(Connection(port))
+    start = time.perf_counter()
+    tasks = []
+
+    async def one(i: int, due: float) -> None:
+        conn = await pool.get()
+        try:
+            status, _ = await conn.request("POST", "/ask", ask_body(i))
+            rec.add(status, time.perf_counter() - due)
+        finally:
+            pool.put_nowait(conn)
+
+    async def health() -> None:
+        conn = Connection(port)
+        while watch is not None and not done.is_set():
+            status, body = await conn.request("GET", "/health")
+            if status == 200:
+                watch.add(json.loads(body)["generation"])
+            else:
+                rec.add(status, 0.0)
+            await asyncio.sleep(0.1)
+        await conn.close()
+
+    done = asyncio.Event()
+    watcher = asyncio.create_task(health())
+    i = 0
+    while True:
+        due = start + i / rate
+        elapsed = due - start
+        if elapsed >= max_seconds or (until is None and elapsed >= seconds) or (until is not None and until.is_set()):
+            break
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+        i += 1
+    await asyncio.gather(*tasks)
+    done.set()
+    await watcher
+    while not pool.empty():
+        await pool.get_nowait().close()
+    return rec.summary()
+
+
+# ---- the run --------------------------------------------------------------------------------------
+
+def ransearch(*args: str, timeout: float = 300, nice: int = 0) -> subprocess.CompletedProcess[str]:
+    prefix = ["nice", "-n", str(nice)] if nice and shutil.which("nice") else []
+    return subprocess.run([*prefix, sys.executable, "-m", "ransearch", *args], check=False, capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL)
+
+
+def reindex(index: Path, corpus: Path, times: int, out: list[dict[str, Any]], finished: threading.Event,
+            nice: int) -> None:
+    try:
+        for _ in range(times):
+            time.sleep(1.0)
+            t = time.perf_counter()
+            done = ransearch("index", str(corpus), "--index", str(index), "--full", "--json", nice=nice)
+            entry: dict[str, Any] = {"exit": done.returncode, "seconds": round(time.perf_counter() - t, 2)}
+            try:
+                entry["generation"] = json.loads(done.stdout).get("generation")
+            except ValueError:
+                entry["stderr"] = done.stderr[-500:]
+            out.append(entry)
+        time.sleep(2.0)  # let the server notice the last switch while the load goes on
+    finally:
+        finished.set()
+
+
+def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
+    async def probe() -> int:
+        conn = Connection(port)
+        status, _ = await conn.request("GET", "/health")
+        await conn.close()
+        return status
+
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"ransearch serve exited with {proc.returncode}:\n{log.read_text()}")
+        if asyncio.run(probe()) == 200:
+            return
+        time.sleep(0.05)
+    raise SystemExit("ransearch serve did not start in time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of the saturation and rate phases")
+    parser.add_argument("--connections", type=int, default=4, help="connections of the saturation phase")
+    parser.add_argument("--rate", type=float, default=TARGET_RPS, help="requests per second of the open loop")
+    parser.add_argument("--switches", type=int, default=3, help="re-index runs during the switch phase")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads of a query in the server (RANSEARCH_THREADS; the server's default is 1)")
+    parser.add_argument("--nice", type=int, default=10,
+                        help="niceness of the re-index runs, as a nightly job on a serving machine should "
+                             "run (0: same priority as the server)")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--deadline", type=float, default=600.0, help="stop everything after this many seconds")
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/results/server.json")
+    args = parser.parse_args()
+    deadline = time.monotonic() + args.deadline
+
+    work = Path(tempfile.mkdtemp(prefix="bench-server-"))
+    index = work / "index"
+    built = ransearch("index", str(args.corpus), "--index", str(index), "--json")
+    if built.returncode != 0:
+        raise SystemExit(f"indexing failed:\n{built.stderr}")
+    port = free_port()
+    log = work / "serve.log"
+    env = {k: v for k, v in os.environ.items() if k != "RANSEARCH_TOKEN"}
+    if args.threads:
+        env["RANSEARCH_THREADS"] = str(args.threads)
+    load_before = os.getloadavg()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ransearch", "serve", "--index", str(index),
+                                 "--host", HOST, "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+    results: dict[str, Any] = {}
+    try:
+        t = time.perf_counter()
+        wait_ready(port, proc, log, deadline)
+        results["startup_s"] = round(time.perf_counter() - t, 2)
+        cpu0 = cpu_seconds(proc.pid)
+        results["saturation"] = asyncio.run(saturate(port, args.connections, args.seconds))
+        cpu1 = cpu_seconds(proc.pid)
+        results["saturation"]["server_cpu_ms_per_request"] = round(
+            1000 * (cpu1 - cpu0) / max(1, results["saturation"]["requests"]), 2)
+        results["target_rate"] = asyncio.run(open_loop(port, args.rate, args.seconds))
+        switches: list[dict[str, Any]] = []
+        finished = threading.Event()
+        worker = threading.Thread(target=reindex, args=(index, args.corpus, args.switches, switches, finished, args.nice))
+        seen: set[str] = set()
+        worker.start()
+        budget = max(10.0, deadline - time.monotonic() - 30)
+        results["switches"] = asyncio.run(open_loop(port, args.rate, args.seconds, until=finished,
+                                                    max_seconds=budget, watch=seen))
+        worker.join(timeout=max(1.0, deadline - time.monotonic()))
+        results["switches"]["reindex_runs"] = switches
+        results["switches"]["generations_seen"] = len(seen)
+        last = switches[-1].get("generation") if switches else None
+        results["switches"]["last_generation_served"] = last in seen
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+    sat, rate, sw = results["saturation"], results["target_rate"], results["switches"]
+    results["targets"] = {
+        "rps_at_least": TARGET_RPS, "p95_ms_at_most": TARGET_P95_MS,
+        "throughput_met": sat["rps"] >= TARGET_RPS,
+        "p95_met_at_target_rate": rate["p95_ms"] <= TARGET_P95_MS and rate["rps"] >= 0.95 * args.rate,
+        "zero_errors_during_switches": sw["errors"] == 0 and len(sw["reindex_runs"]) == args.switches
+        and all(r["exit"] == 0 for r in sw["reindex_runs"]) and sw["last_generation_served"],
+    }
+    results["setup"] = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
+        "python": platform.python_version(), "platform": platform.platform(), "encoder": "use",
+        "corpus": str(args.corpus), "seconds": args.seconds, "connections": args.connections,
+        "rate": args.rate, "switches": args.switches, "client": "asyncio HTTP/1.1 keep-alive, same machine",
+        "server_threads": args.threads or "default (1)", "reindex_nice": args.nice,
+        "http": "httptools" if _has("httptools") else "h11", "loop": "uvloop" if _has("uvloop") else "asyncio",
+        # what else ran on the machine: the 1-minute load average before and after the run
+        "loadavg_before": round(load_before[0], 2), "loadavg_after": round(os.getloadavg()[0], 2),
+    }
+
+    print(f"{'phase':<14}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}{'errors':>8}")
+    for name, r in (("saturation", sat), ("target rate", rate), ("switches", sw)):
+        print(f"{name:<14}{r['rps']:>8.1f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+              f"{r['requests']:>10}{r['errors']:>8}")
+    print(f"start-up {results['startup_s']} s; server CPU {sat['server_cpu_ms_per_request']} ms/request; "
+          f"{len(sw['reindex_runs'])} re-index runs "
+          f"({', '.join(str(r['seconds']) + ' s' for r in sw['reindex_runs'])}), "
+          f"{sw['generations_seen']} generations served during the phase")
+    print(f"load average before/after: {results['setup']['loadavg_before']} / {results['setup']['loadavg_after']}")
+    print("targets: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in results["targets"].items()
+                                  if isinstance(v, bool)))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

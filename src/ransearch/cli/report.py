@@ -1,0 +1,78 @@
+"""Plain-text renderings of indexing reports and index status (no colour: they end up in logs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ransearch.report import FAILED, ROLLED_BACK, UNCHANGED, BuildReport, IndexStatus
+
+__all__ = ["report_lines", "failure_lines", "status_lines"]
+
+
+def _took(durations: dict[str, float]) -> str:
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in durations.items() if v >= 0.005)
+    return f"{sum(durations.values()):.1f}s" + (f" ({stages})" if stages else "")
+
+
+def report_lines(r: BuildReport) -> list[str]:
+    """The human summary of a run, a few lines."""
+    if r.outcome == ROLLED_BACK:
+        return [f"rolled back: generation {r.generation} now serves (was {r.previous}); "
+                f"{r.practices} practices, {r.chunks} chunks, encoder {r.encoder}"]
+    counts = (f"{len(r.added)} added, {len(r.changed)} changed, {len(r.removed)} removed, "
+              f"{r.unchanged} unchanged, {len(r.failed)} failed")
+    if r.outcome == UNCHANGED:
+        lines = [f"index unchanged: {counts}; generation {r.generation} still serves "
+                 f"({r.practices} practices, {r.chunks} chunks, encoder {r.encoder})"]
+    else:
+        lines = [f"index updated: {counts}",
+                 f"generation {r.generation} now serves (was {r.previous or 'none'}): {r.practices} practices, "
+                 f"{r.chunks} chunks; {r.embedded_chunks} chunks embedded, {r.reused_chunks} reused; encoder {r.encoder}"]
+        if r.full_rebuild:
+            lines.append(f"full rebuild: {r.full_reason}")
+    lines.append(f"took {_took(r.durations)}")
+    for f in r.failed:
+        lines.append(f"failed: {f.path}: {f.reason} "
+                     + ("(kept its last good version)" if f.kept else "(not in the index)"))
+    lines.extend(f"warning: {w}" for w in r.warnings)
+    return lines
+
+
+def failure_lines(error: str, serving: str | None) -> list[str]:
+    """What to say when a run failed before switching: the error, and what still serves."""
+    still = f"generation {serving} still serves" if serving else "there is no index yet"
+    return [f"{error}", f"nothing changed: {still}"]
+
+
+def _last_run(run: dict[str, Any]) -> str:
+    outcome = run.get("outcome", "?")
+    head = f"{run.get('finished_at') or run.get('started_at') or '?'} {outcome} (exit {run.get('exit_status', '?')})"
+    if outcome == FAILED:
+        return f"{head}: {run.get('error')}"
+    if outcome == ROLLED_BACK:
+        return f"{head}: from {run.get('previous_generation')} to {run.get('generation')}"
+    c = run.get("counts", {})
+    took = sum(run.get("durations", {}).values())
+    return (f"{head}: {c.get('added', 0)} added, {c.get('changed', 0)} changed, {c.get('removed', 0)} removed, "
+            f"{c.get('unchanged', 0)} unchanged, {c.get('failed', 0)} failed; took {took:.1f}s")
+
+
+def status_lines(s: IndexStatus) -> list[str]:
+    """The human rendering of ``ransearch status``."""
+    c = s.counts
+    gens = ", ".join(g + (" *" if g == s.generation else "") for g in s.generations)
+    lines = [
+        f"index        {s.index_dir}",
+        f"generation   {s.generation} (built {s.built_at})",
+        f"encoder      {s.encoder} ({s.dimension} dimensions)",
+        f"contents     {c.get('practices', 0)} practices, {c.get('chunks', 0)} chunks, "
+        f"{c.get('documents', 0)} documents",
+        f"generations  {len(s.generations)} kept: {gens}",
+        f"last run     {_last_run(s.last_run) if s.last_run else 'not recorded'}",
+    ]
+    if s.last_run:
+        lines.extend(f"  failed: {f.get('path')}: {f.get('reason')}"
+                     + (" (kept its last good version)" if f.get("kept_last_good_version") else "")
+                     for f in s.last_run.get("failed", []))
+    lines.extend(f"warning: {w}" for w in s.warnings)
+    return lines

@@ -1,0 +1,203 @@
+"""HTML pages: the template as a table (or as headings and paragraphs), page furniture ignored.
+
+The page is read by libxml2's HTML parser (lxml) as a stream of start, end and text events:
+no tree is built, so a deeply nested page costs no recursion and little memory, and broken
+markup is repaired the way browsers do. Scripts, styles, the ``<head>``, navigation, page
+headers and footers (outside ``<main>``/``<article>``), forms and hidden elements are skipped.
+Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
+tables are nested, as when a layout table wraps the template table); text outside tables
+becomes blocks, one per paragraph, heading or list item.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ransearch.errors import ParseError
+from ransearch.ingest.markup import tidy
+from ransearch.ingest.table import Extraction, Row
+
+__all__ = ["read_html", "decode_html"]
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "nav", "form", "button",
+                   "select", "option", "textarea", "iframe", "object", "embed", "svg", "math", "canvas",
+                   "audio", "video", "dialog", "aside"})
+_FURNITURE = frozenset({"header", "footer"})  # skipped unless inside <main> or <article>
+_MAIN = frozenset({"main", "article"})
+_BLOCK = frozenset({"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dt", "dd",
+                    "blockquote", "pre", "address", "figure", "figcaption", "hr", "fieldset", "details",
+                    "summary", "caption", "body", "html", "center", "li"})
+_CELL = frozenset({"td", "th"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
+
+
+class _Table:
+    __slots__ = ("row", "cell")
+
+    def __init__(self) -> None:
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+
+
+class _Reader:
+    """lxml parser target: turns parser events into rows and blocks."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.block: list[str] = []
+        self.tables: list[_Table] = []
+        self.skip_depth = 0  # > 0 while inside a skipped element (counts nested elements)
+        self.main_depth = 0
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _buffer(self) -> list[str]:
+        if self.tables and self.tables[-1].cell is not None:
+            return self.tables[-1].cell
+        return self.block
+
+    def _flush_block(self) -> None:
+        text = tidy("".join(self.block))
+        self.block = []
+        if text:
+            self.rows.append(Row(None, text))
+
+    def _close_cell(self, table: _Table) -> None:
+        if table.cell is not None:
+            if table.row is None:
+                table.row = []
+            table.row.append(tidy("".join(table.cell)))
+            table.cell = None
+
+    def _close_row(self, table: _Table) -> None:
+        self._close_cell(table)
+        if table.row is not None:
+            cells = [c for c in table.row]
+            table.row = None
+            if len([c for c in cells if c]) == 0:
+                return
+            if len(cells) == 1:
+                self.rows.append(Row(None, cells[0]))
+            else:
+                value = "\n\n".join(c for c in cells[1:] if c)
+                self.rows.append(Row(cells[0], value))
+
+    # -- parser target interface ------------------------------------------------------------
+    def start(self, tag: Any, attrib: Any) -> None:
+        if self.skip_depth:
+            self.skip_depth += 1
+            return
+        name = tag.lower() if isinstance(tag, str) else ""
+        if name in _SKIP or (name in _FURNITURE and not self.main_depth) or _hidden(attrib):
+            self.skip_depth = 1
+            return
+        if name in _MAIN:
+            self.main_depth += 1
+        if name == "table":
+            if self.tables and self.tables[-1].cell is not None:
+                self.tables[-1].cell.append("\n\n")
+            else:
+                self._flush_block()
+            self.tables.append(_Table())
+        elif name == "tr" and self.tables:
+            self._close_row(self.tables[-1])
+            self.tables[-1].row = []
+        elif name in _CELL and self.tables:
+            table = self.tables[-1]
+            self._close_cell(table)
+            table.cell = []
+        elif name == "li":
+            buf = self._buffer()
+            if buf is self.block:
+                self._flush_block()
+            buf.append("\n- ")
+        elif name == "br":
+            self._buffer().append("\n")
+        elif name in _BLOCK:
+            buf = self._buffer()
+            if buf is self.block:
+                self._flush_block()
+            else:
+                buf.append("\n\n")
+
+    def end(self, tag: Any) -> None:
+        if self.skip_depth:
+            self.skip_depth -= 1
+            return
+        name = tag.lower() if isinstance(tag, str) else ""
+        if name in _MAIN:
+            self.main_depth = max(0, self.main_depth - 1)
+        if name == "table" and self.tables:
+            self._close_row(self.tables.pop())
+        elif name == "tr" and self.tables:
+            self._close_row(self.tables[-1])
+        elif name in _CELL and self.tables:
+            self._close_cell(self.tables[-1])
+        elif name in _BLOCK:
+            buf = self._buffer()
+            if buf is self.block:
+                self._flush_block()
+            else:
+                buf.append("\n\n")
+
+    def data(self, text: str) -> None:
+        if not self.skip_depth:
+            self._buffer().append(text)
+
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> list[Row]:
+        while self.tables:
+            self._close_row(self.tables.pop())
+        self._flush_block()
+        return self.rows
+
+
+def _hidden(attrib: Any) -> bool:
+    if not attrib:
+        return False
+    get = attrib.get
+    return (get("hidden") is not None or get("aria-hidden") == "true" or get("role") == "navigation"
+            or bool(_HIDDEN_STYLE.search(get("style") or "")))
+
+
+def decode_html(data: bytes) -> str:
+    """The text of an HTML file: byte-order mark, then ``<meta charset>``, then UTF-8, then cp1252."""
+    from ransearch.ingest.source import decode
+
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return decode(data, "<html>")
+    declared = _META_CHARSET.search(data[:4096])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data, "<html>")
+
+
+def read_html(data: bytes, name: str) -> Extraction:
+    """Rows and blocks of an HTML page.
+
+    Raises:
+        ParseError: the page holds no text.
+    """
+    from lxml import etree
+
+    try:
+        text = decode_html(data)
+    except ParseError as exc:
+        raise ParseError(name, exc.reason) from None
+    reader = _Reader()
+    parser = etree.HTMLParser(target=reader, no_network=True, remove_comments=True, remove_pis=True)
+    try:
+        # text in, not bytes: the encoding is decided above, once, for every page alike
+        parser.feed(text)
+        rows = parser.close()
+    except (etree.LxmlError, ValueError) as exc:  # lxml reports unusable input this way
+        raise ParseError(name, f"cannot read this HTML page ({exc})") from None
+    if not rows:
+        raise ParseError(name, "empty file (no text in this HTML page)")
+    return Extraction("html", tuple(rows))

@@ -1,0 +1,221 @@
+"""The FastAPI app: one route per engine operation, and the one place errors become status codes.
+
+    POST /ask                     Engine.ask        (the contract of ``ransearch ask --json``)
+    POST /match                   Engine.match      (when the engine has it)
+    GET  /practices               Engine.practices  (facet filters as query parameters)
+    GET  /practices/{id}          Engine.practice
+    GET  /practices/{id}/similar  Engine.similar    (when the engine has it)
+    GET  /facets                  Engine.facets     (when the engine has it)
+    GET  /health                  the generation served, its encoder and sizes
+
+Every handler takes the engine from the LiveEngine once and uses only that object, so a
+request that began on one index generation ends on it while later ones use the next.
+Handlers are plain functions: FastAPI runs them on its worker threads; those that run the
+encoder take it through ``LiveEngine.exclusive`` (one query at a time, see ransearch.live).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.security import HTTPBearer
+from pydantic import Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ransearch import __version__
+from ransearch.errors import (
+    EncoderUnavailable,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotFound,
+    PracticeNotFound,
+    QueryError,
+    RansearchError,
+)
+from ransearch.filters import resolve_filters
+from ransearch.live import LiveEngine, capabilities
+from ransearch.server import ServerConfig
+from ransearch.server.guard import BearerAuth, BodyLimit
+from ransearch.server.schemas import (
+    MAX_FILTER_CHARS,
+    MAX_FILTER_VALUES,
+    MAX_K,
+    AskOut,
+    AskRequest,
+    ErrorOut,
+    FacetsOut,
+    HealthOut,
+    MatchOut,
+    MatchRequest,
+    PracticeListOut,
+    PracticeOut,
+    SimilarOut,
+)
+
+__all__ = ["build_app", "status_for"]
+
+FilterQuery = Annotated[list[Annotated[str, Field(min_length=1, max_length=MAX_FILTER_CHARS)]] | None,
+                        Query(max_length=MAX_FILTER_VALUES)]
+
+
+def status_for(exc: RansearchError) -> int:
+    """The HTTP status of a library error: the one place where errors become status codes."""
+    if isinstance(exc, QueryError):
+        return 422
+    if isinstance(exc, PracticeNotFound):
+        return 404
+    if isinstance(exc, (IndexNotFound, IndexCorrupt, IndexMismatch, EncoderUnavailable)):
+        return 503
+    return 500
+
+
+def _clean(text: object) -> str:
+    # a validation message may quote input that cannot be encoded (lone surrogates)
+    return str(text).encode("utf-8", "replace").decode("utf-8")
+
+
+def _error(status: int, error: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": error, "detail": detail, **extra}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def library_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RansearchError)
+        return _error(status_for(exc), type(exc).__name__, str(exc))
+
+    async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [{"loc": [_clean(part) for part in e.get("loc", ())], "msg": _clean(e.get("msg", "")),
+                   "type": _clean(e.get("type", ""))} for e in exc.errors()]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request", "type": ""}
+        if first["type"] == "json_invalid":
+            detail = f"the request body is not valid JSON ({first['msg']})"
+        else:
+            where = ".".join(str(p) for p in first["loc"][1:]) or str(first["loc"][0] if first["loc"] else "request")
+            detail = f"{where}: {first['msg']}"
+        return _error(422, "ValidationError", detail, errors=errors)
+
+    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        names = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed"}
+        response = _error(exc.status_code, names.get(exc.status_code, "HTTPError"), _clean(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    app.add_exception_handler(RansearchError, library_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {400: "Unreadable request body or headers.", 401: "Missing or wrong bearer token.", 404: "No practice with that id.",
+            413: "Request body too large.", 422: "Invalid request: empty or too long text, k out of range, "
+            "unknown filter value or field.", 503: "The index cannot be used."}
+    return {code: {"model": ErrorOut, "description": text[code]} for code in codes}
+
+
+def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
+    """The app over ``live``; routes for ``match``, ``similar`` and ``facets`` only if the engine has them."""
+    offered = capabilities(live.engine)
+    common = (401, 422, 503) if config.token else (422, 503)
+    guard = [Depends(HTTPBearer(auto_error=False))] if config.token else []  # documents the scheme
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        m = live.engine.manifest
+        logging.getLogger("uvicorn.error").info(
+            "ransearch: serving generation %s of %s (%s practices, encoder %s); token %s; contacts %s",
+            m.generation, live.index_dir, m.counts.get("practices", "?"), m.encoder,
+            "required" if config.token else "not required", "shown" if config.contacts else "left out")
+        yield
+
+    app = FastAPI(
+        title="ransearch",
+        version=__version__,
+        description="Find the RAN practices against radicalisation that fit a situation, in any EU "
+                    "language. Every result cites its practice id, title, source document, section "
+                    "label and snippet. See docs/http.md.",
+        dependencies=guard,
+        lifespan=lifespan,
+    )
+    _install_error_handlers(app)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.post("/ask", response_model=AskOut, responses=_responses(*common, 400, 413), tags=["search"],
+              summary="Rank the practices that fit a query")
+    def ask(request: AskRequest) -> Any:
+        """The `k` practices that best fit `query`, each with the sections that matched
+        (the JSON of `ransearch ask --json`)."""
+        with live.exclusive() as engine:
+            result = engine.ask(request.query, k=request.k, mode=request.mode, **request.to_kwargs())
+        return result.to_dict()
+
+    if "match" in offered:
+        @app.post("/match", response_model=MatchOut, responses=_responses(*common, 400, 413), tags=["search"],
+                  summary="Find practices that cover the needs of a situation")
+        def match(request: MatchRequest) -> Any:
+            """Splits `situation` into needs and returns the practices that cover them, which
+            section covers which need, and the needs no practice covers."""
+            with live.exclusive() as engine:
+                result = engine.match(request.situation, k=request.k, **request.to_kwargs())
+            return result.to_dict()
+
+    @app.get("/practices", response_model=PracticeListOut, response_model_exclude_unset=True,
+             responses=_responses(*common), tags=["practices"], summary="List the practices")
+    def practices(country: FilterQuery = None, theme: FilterQuery = None,
+                  audience: FilterQuery = None, language: FilterQuery = None) -> Any:
+        """Every indexed practice passing the filters, without its sections or contacts."""
+        filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
+        found = live.engine.practices(filters)
+        return {"practices": [p.to_dict(contacts=False) | {"sections": None} for p in found]}
+
+    @app.get("/practices/{practice_id}", response_model=PracticeOut, response_model_exclude_unset=True,
+             responses=_responses(*common, 404), tags=["practices"], summary="One practice")
+    def practice(practice_id: str) -> Any:
+        """The practice, section by section (contacts left out if the server says so)."""
+        return live.engine.practice(practice_id).to_dict(contacts=config.contacts)
+
+    if "similar" in offered:
+        @app.get("/practices/{practice_id}/similar", response_model=SimilarOut,
+                 responses=_responses(*common, 404), tags=["practices"], summary="Practices like this one")
+        def similar(practice_id: str, k: Annotated[int, Query(ge=1, le=MAX_K)] = 5) -> Any:
+            """The `k` practices most like this one, with the sections that make them alike."""
+            with live.exclusive() as engine:
+                result = engine.similar(practice_id, k=k)
+            return result.to_dict()
+
+    if "facets" in offered:
+        @app.get("/facets", response_model=FacetsOut, responses=_responses(*common), tags=["practices"],
+                 summary="Filter values and how many practices have each")
+        def facets(lang: Annotated[str, Query(pattern="^[a-z]{2}$", description="Language of the labels "
+                                              "(ISO 639-1; English where no label is known).")] = "en") -> Any:
+            """Every value of every filter (country, theme, audience, language) present in the
+            index, with its label and practice count."""
+            engine: Any = live.engine
+            found = engine.facets(lang)
+            return found.to_dict() if hasattr(found, "to_dict") else found
+
+    @app.get("/health", response_model=HealthOut, responses=_responses(*common), tags=["service"],
+             summary="The index generation being served")
+    def health() -> Any:
+        engine = live.engine
+        m = engine.manifest
+        return {"status": "ok", "generation": m.generation, "encoder": m.encoder, "dimension": m.dimension,
+                "practices": int(m.counts.get("practices", len(engine.practices()))),
+                "chunks": int(m.counts.get("chunks", 0)), "built_at": m.built_at,
+                "package_version": m.package_version, "capabilities": offered}
+
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    if config.token:
+        app.add_middleware(BearerAuth, token=config.token)  # added last: runs first
+    return app

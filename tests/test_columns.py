@@ -1,0 +1,38 @@
+"""Chunk-table columns: Arrow-backed sequences behave like lists of str."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from ransearch.columns import CategoryColumn, TextColumn, chunk_rows
+
+
+def test_text_column_reads_rows_on_demand() -> None:
+    values = ["alpha", "béta", None, "delta"]
+    column = TextColumn(pa.chunked_array([values[:2], values[2:]]))
+    assert len(column) == 4
+    assert column[1] == "béta" and column[2] == "" and column[-1] == "delta"
+    assert column[1:3] == ["béta", None]
+    assert list(column) == ["alpha", "béta", "", "delta"]
+    with pytest.raises(IndexError):
+        column[4]
+
+
+def test_category_column_codes_and_membership() -> None:
+    raw = ["description", "profile", "description", None, "evaluation"]
+    for column in (CategoryColumn.from_arrow(pa.array(raw)), CategoryColumn.from_values([r or "" for r in raw])):
+        assert list(column) == ["description", "profile", "description", "", "evaluation"]
+        assert column[4] == "evaluation" and column[0:2] == ["description", "profile"]
+        assert column.isin({"description", "evaluation"}).tolist() == [True, False, True, False, True]
+        assert len(column) == 5
+    assert CategoryColumn.from_values([]).isin({"x"}).shape == (0,)
+
+
+def test_chunk_rows_maps_ids_to_practice_rows() -> None:
+    ids = pa.chunked_array([["b", "b", "a"], ["c", "a"]])
+    assert chunk_rows(ids, ["a", "b", "c"]).tolist() == [1, 1, 0, 2, 0]
+    assert chunk_rows(ids, ["a", "b", "c"]).dtype == np.int64
+    with pytest.raises(KeyError, match="'c'"):
+        chunk_rows(ids, ["a", "b"])
