@@ -75,51 +75,69 @@ def _build_tiny_st_model(root: Path) -> Path:
 
 # ---- HTTP API and MCP server tests (tests/test_server*.py, tests/test_mcp*.py) -------------------
 
-class ServeFakeEncoder:
-    """Deterministic stand-in for a text encoder: each word hashes to a fixed random direction,
-    a text is the normalised sum of its words. 64 dimensions, no model, microseconds a call."""
+class FakeEncoder:
+    """Deterministic stand-in for a text encoder: every word hashes to a fixed random direction,
+    a text is the normalised sum of its words. 64 dimensions, no model, microseconds a call.
+
+    ``passages`` and ``queries`` count the texts embedded, so tests can tell what was re-embedded.
+    Importable by subprocess drivers: ``sys.path.insert(0, tests_dir); from conftest import ...``.
+    """
 
     name = "fake"
     dimension = 64
+    _words: dict = {}  # word -> its direction, shared: the mapping never changes
 
     def __init__(self) -> None:
-        self.calls = 0
+        self.passages = 0
+        self.queries = 0
 
-    def _vector(self, text: str):  # type: ignore[no-untyped-def]
+    def _word(self, word: str):  # type: ignore[no-untyped-def]
         import hashlib
+
+        import numpy as np
+
+        v = self._words.get(word)
+        if v is None:
+            seed = int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                                  "little")
+            v = self._words[word] = np.random.default_rng(seed).standard_normal(self.dimension)
+        return v
+
+    def _encode(self, texts):  # type: ignore[no-untyped-def]
         import re
 
         import numpy as np
 
-        v = np.zeros(self.dimension, dtype=np.float64)
-        for word in re.findall(r"\w+", text.lower()):
-            seed = int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                                  "little")
-            v += np.random.default_rng(seed).standard_normal(self.dimension)
-        if not v.any():
-            v[0] = 1.0
-        return v / np.linalg.norm(v)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            v = np.zeros(self.dimension, dtype=np.float64)
+            for word in re.findall(r"\w+", text.lower()):
+                v += self._word(word)
+            if not v.any():
+                v[0] = 1.0
+            out[i] = v / np.linalg.norm(v)
+        return out
 
     def encode_queries(self, texts):  # type: ignore[no-untyped-def]
-        import numpy as np
+        self.queries += len(texts)
+        return self._encode(texts)
 
-        self.calls += 1
-        return np.array([self._vector(t) for t in texts], dtype=np.float32).reshape(len(texts), self.dimension)
-
-    encode_passages = encode_queries
+    def encode_passages(self, texts):  # type: ignore[no-untyped-def]
+        self.passages += len(texts)
+        return self._encode(texts)
 
     def warm_up(self) -> None:
         pass
 
 
 @pytest.fixture(scope="session")
-def serve_fake_encoder() -> ServeFakeEncoder:
+def serve_fake_encoder() -> FakeEncoder:
     """The fake encoder of the server tests (shared: it holds no state that matters)."""
-    return ServeFakeEncoder()
+    return FakeEncoder()
 
 
 @pytest.fixture()
-def serve_fake_index(tmp_path: Path, serve_fake_encoder: ServeFakeEncoder) -> Path:
+def serve_fake_index(tmp_path: Path, serve_fake_encoder: FakeEncoder) -> Path:
     """A fresh index folder of ``corpus/`` built with the fake encoder (one generation)."""
     from ransearch.engine import Engine
 
@@ -179,66 +197,10 @@ def serve_http():  # type: ignore[no-untyped-def]
 DEV_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "dev" / "corpus"
 
 
-class ReindexFakeEncoder:
-    """Deterministic stand-in encoder for the re-indexing tests: every word hashes to a fixed
-    random direction, a text is the normalised sum of its words (64 dimensions, no model).
-
-    ``passages`` and ``queries`` count the texts embedded, so tests can tell what was re-embedded.
-    Importable by subprocess drivers: ``sys.path.insert(0, tests_dir); from conftest import ...``.
-    """
-
-    name = "fake"
-    dimension = 64
-
-    def __init__(self) -> None:
-        self.passages = 0
-        self.queries = 0
-
-    _words: dict = {}  # word -> its direction, shared: the mapping never changes
-
-    def _word(self, word: str):  # type: ignore[no-untyped-def]
-        import hashlib
-
-        import numpy as np
-
-        v = self._words.get(word)
-        if v is None:
-            seed = int.from_bytes(hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                                  "little")
-            v = self._words[word] = np.random.default_rng(seed).standard_normal(self.dimension)
-        return v
-
-    def _encode(self, texts):  # type: ignore[no-untyped-def]
-        import re
-
-        import numpy as np
-
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, text in enumerate(texts):
-            v = np.zeros(self.dimension, dtype=np.float64)
-            for word in re.findall(r"\w+", text.lower()):
-                v += self._word(word)
-            if not v.any():
-                v[0] = 1.0
-            out[i] = v / np.linalg.norm(v)
-        return out
-
-    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
-        self.queries += len(texts)
-        return self._encode(texts)
-
-    def encode_passages(self, texts):  # type: ignore[no-untyped-def]
-        self.passages += len(texts)
-        return self._encode(texts)
-
-    def warm_up(self) -> None:
-        pass
-
-
 @pytest.fixture()
-def reindex_encoder() -> ReindexFakeEncoder:
+def reindex_encoder() -> FakeEncoder:
     """A fresh fake encoder (its counters start at zero)."""
-    return ReindexFakeEncoder()
+    return FakeEncoder()
 
 
 @pytest.fixture()

@@ -43,14 +43,14 @@ def _snapshot(index: Path) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def _first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import ReindexFakeEncoder
+    from conftest import FakeEncoder
 
     root = tmp_path_factory.mktemp("first")
     corpus, index = root / "corpus", root / "index"
     corpus.mkdir()
     for path in sorted(DEV_CORPUS.glob("*.txt"))[:6]:  # the documents of the reindex_corpus fixture
         (corpus / path.name).write_bytes(path.read_bytes())
-    report = build_index([corpus], index, ReindexFakeEncoder())
+    report = build_index([corpus], index, FakeEncoder())
     assert report.outcome == "updated" and report.full_rebuild and report.full_reason == "first build"
     assert len(report.added) == 6 and report.exit_status == 0
     return index
@@ -66,13 +66,44 @@ def indexed(_first_build: Path, reindex_corpus: Path, tmp_path: Path) -> Path:
 
 def test_no_op_run_parses_embeds_writes_nothing(indexed: Path, reindex_corpus: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     before = list_generations(indexed)
-    monkeypatch.setattr(indexing, "parse_file", lambda *a: pytest.fail("parsed an unchanged document"))
+    monkeypatch.setattr(indexing, "parse_file", lambda *a, **k: pytest.fail("parsed an unchanged document"))
     report = build_index([reindex_corpus], indexed, "fake", load=_never_load)
     assert report.outcome == "unchanged" and report.exit_status == 0
     assert report.unchanged == 6 and not (report.added or report.changed or report.removed or report.failed)
     assert report.generation == before[-1] == current_generation(indexed)
     assert list_generations(indexed) == before
     assert read_last_run(indexed)["outcome"] == "unchanged"  # type: ignore[index]
+
+
+def test_index_holds_the_records_parse_gives(indexed: Path, reindex_corpus: Path) -> None:
+    from ransearch.ingest import parse_files
+
+    parsed = {p.id: p for p in parse_files([(d, reindex_corpus) for d in _docs(reindex_corpus)])}
+    indexed_records = {p.id: p for p in read_practices(open_generation(indexed).path / "practices.parquet")}
+    assert indexed_records.keys() == parsed.keys()
+    for pid, record in indexed_records.items():
+        assert record.sections == parsed[pid].sections and record.title == parsed[pid].title
+
+
+def test_a_new_learned_template_parses_everything_again_and_reuses_vectors(  # type: ignore[no-untyped-def]
+        indexed: Path, reindex_corpus: Path, reindex_encoder, monkeypatch) -> None:
+    real_learn = indexing.learn_files
+    monkeypatch.setattr(indexing, "learn_files", lambda paths: replace(real_learn(paths), fingerprint="other"))
+    parsed: list[Path] = []
+    real_parse = indexing.parse_file
+    monkeypatch.setattr(indexing, "parse_file", lambda path, *a, **k: parsed.append(path) or real_parse(path, *a, **k))
+    docs = _docs(reindex_corpus)
+    reindex_mark(docs[0], "zebra")
+    reindex_encoder.passages = 0
+    report = build_index([reindex_corpus], indexed, reindex_encoder)
+    assert sorted(parsed) == docs and report.changed == (docs[0].name,) and report.unchanged == 5
+    assert any("parsed again" in w for w in report.warnings)
+    assert report.embedded_chunks == 1 and reindex_encoder.passages == 1  # only the edited chunk
+    assert open_generation(indexed).manifest.settings["template"] == "other"
+    parsed.clear()  # the same template next time: only what changed is parsed
+    reindex_mark(docs[1], "giraffe")
+    report = build_index([reindex_corpus], indexed, reindex_encoder)
+    assert parsed == [docs[1]] and not report.warnings
 
 
 def test_touching_a_file_without_changing_it_is_a_no_op(indexed: Path, reindex_corpus: Path) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEV_CORPUS, ReindexFakeEncoder, reindex_mark
+from conftest import DEV_CORPUS, FakeEncoder, reindex_mark
 from ransearch.engine import Engine
 from ransearch.indexing import build_index
 from ransearch.ingest import practice_id
@@ -37,7 +37,7 @@ _DRIVER = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from conftest import ReindexFakeEncoder
+from conftest import FakeEncoder
 import ransearch.indexing as indexing
 
 corpus, index, stage, nth, full = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], int(sys.argv[5]), sys.argv[6] == "1"
@@ -51,7 +51,7 @@ def progress(name, done, total):
         time.sleep(600)
 
 print("started", flush=True)
-report = indexing.build_index([corpus], index, ReindexFakeEncoder(), progress=progress, full=full)
+report = indexing.build_index([corpus], index, FakeEncoder(), progress=progress, full=full)
 print("finished", report.outcome, flush=True)
 """
 
@@ -80,7 +80,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         (corpus / path.name).write_bytes(path.read_bytes())
     ids_a = frozenset(practice_id(p.name) for p in corpus.glob("*.txt"))
     baseline = root / "baseline"
-    build_index([corpus], baseline, ReindexFakeEncoder())
+    build_index([corpus], baseline, FakeEncoder())
     docs = sorted(corpus.glob("*.txt"))
     reindex_mark(docs[0], "zebra")
     docs[1].unlink()
@@ -93,7 +93,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 def _serving(index: Path, scenario: dict[str, object]) -> str:
     """Check that the index serves one complete generation of state A or B; which one."""
-    engine = Engine.open(index, encoder=ReindexFakeEncoder())
+    engine = Engine.open(index, encoder=FakeEncoder())
     assert not engine.warnings, engine.warnings
     verify_generation(engine.generation_dir)
     ids = frozenset(p.id for p in engine.practices())
@@ -139,7 +139,7 @@ def test_kill_anywhere_leaves_a_servable_index(scenario: dict[str, object], tmp_
         assert state == "a"
 
     # the next run: the killed run's lock is gone, its leftovers are cleaned, the index reaches B
-    report = build_index([scenario["corpus"]], index, ReindexFakeEncoder(), lock_timeout=0)  # type: ignore[list-item]
+    report = build_index([scenario["corpus"]], index, FakeEncoder(), lock_timeout=0)  # type: ignore[list-item]
     assert report.exit_status == 0 and report.outcome in ("updated", "unchanged")
     assert (report.outcome == "unchanged") == (state == "b")
     assert _serving(index, scenario) == "b"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ReindexFakeEncoder, reindex_mark
+from conftest import FakeEncoder, reindex_mark
 from ransearch.engine import Engine
 from ransearch.indexing import build_index
 from ransearch.ingest import practice_id
@@ -63,9 +63,9 @@ def check(engine: Engine, states: tuple[frozenset[str], ...]) -> str:
 def test_readers_see_one_whole_generation_while_reindexing_repeats(reindex_corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     flip = Flip(reindex_corpus)
-    writer_encoder = ReindexFakeEncoder()
+    writer_encoder = FakeEncoder()
     build_index([reindex_corpus], index, writer_encoder, keep=2)
-    held = Engine.open(index, encoder=ReindexFakeEncoder())  # opened once, kept through every switch
+    held = Engine.open(index, encoder=FakeEncoder())  # opened once, kept through every switch
     states = (flip.ids_a, flip.ids_b)
     done = threading.Event()
     errors: list[BaseException] = []
@@ -73,7 +73,7 @@ def test_readers_see_one_whole_generation_while_reindexing_repeats(reindex_corpu
     answers = [0]
 
     def reader() -> None:
-        encoder = ReindexFakeEncoder()
+        encoder = FakeEncoder()
         while not done.is_set():
             try:
                 seen.add(check(Engine.open(index, encoder=encoder), states))

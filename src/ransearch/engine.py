@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -17,8 +18,7 @@ from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
 from ransearch.errors import IndexCorrupt, PracticeNotFound, QueryError
 from ransearch.filters import Filters, facet_counts, resolve_filters
-from ransearch.indexing import BuildReport, Progress, build_index
-from ransearch.report import IndexStatus, index_status
+from ransearch.report import BuildReport, IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
 from ransearch.recommend import MatchConfig, match, similar
 from ransearch.records import AskResult, MatchResult, Practice, SimilarResult
@@ -26,6 +26,9 @@ from ransearch.search import ChunkTable, SearchConfig, Searcher
 from ransearch.store import Manifest, open_generation, read_manifest
 from ransearch.tables import read_practices
 from ransearch.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from ransearch.indexing import Progress
 
 __all__ = ["Engine"]
 
@@ -96,6 +99,8 @@ class Engine:
             IndexLocked: another run holds the index (after ``lock_timeout`` seconds).
             RansearchError: a fatal error; the generation serving before still serves.
         """
+        from ransearch.indexing import build_index  # only writers pay for parsing and BM25 building
+
         settings = settings or load_settings()
         s = settings
 

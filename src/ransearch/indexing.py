@@ -35,7 +35,8 @@ from ransearch.corpus import Document, find_documents
 from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder
 from ransearch.baseline import Baseline, Entry, full_rebuild_reason, open_baseline
 from ransearch.errors import IndexCorrupt, IndexMismatch, IndexWriteError, ParseError, RansearchError
-from ransearch.ingest import parse_file
+from ransearch.ingest import learn_files, parse_file
+from ransearch.ingest.boilerplate import Template
 from ransearch.lexical import LexicalIndex
 from ransearch.lock import index_lock
 from ransearch.records import Chunk, Practice
@@ -152,6 +153,9 @@ class _Run:
         self.encoder_arg = encoder
         self.encoder_name = encoder if isinstance(encoder, str) else encoder.name
         self.durations: dict[str, float] = {}
+        self.template: Template | None = None  # learned from the corpus when anything changed
+        self.template_fingerprint = ""  # of the template the new generation's records were parsed with
+        self.reparsed = 0  # unchanged documents parsed again because the learned template changed
         self.started = now_iso()
         self._t = time.perf_counter()
 
@@ -169,7 +173,7 @@ class _Run:
         scanned = _scan(self.corpus_dirs, self.progress)
         self._lap("scan")
         old_docs = prev.manifest.documents if prev else {}
-        items, failed = self._plan(scanned, old_docs, full)
+        items, failed = self._plan(scanned, prev, full)
         self._lap("parse")
         items, failed = _claim_ids(items, failed)
         present = {d.source for d in scanned}
@@ -183,7 +187,7 @@ class _Run:
             UNCHANGED, prev.gen.id if prev else None, self.encoder_name, previous=prev.gen.id if prev else None,
             added=added, changed=changed, removed=removed, unchanged=sum(i.status == "unchanged" for i in items),
             failed=tuple(failed), full_rebuild=full, full_reason=full_reason, started_at=self.started,
-            warnings=warnings, durations=self.durations)
+            warnings=warnings + self._template_warnings(), durations=self.durations)
         if prev is not None and not (full or added or changed or removed or prev.gen.fallback):
             return replace(report, practices=prev.manifest.counts.get("practices", 0),
                            chunks=prev.manifest.counts.get("chunks", 0), finished_at=now_iso())
@@ -200,6 +204,12 @@ class _Run:
                        chunks=sum(len(e.chunks or ()) for e in entries), embedded_chunks=embedded,
                        reused_chunks=reused, finished_at=now_iso(), pruned=pruned)
 
+    def _template_warnings(self) -> tuple[str, ...]:
+        if not self.reparsed:
+            return ()
+        return (f"the template text learned from the corpus changed: all {self.reparsed} documents were "
+                "parsed again (chunks whose text did not change kept their vectors)",)
+
     def _encoder(self, prev: Baseline | None) -> Encoder:
         if not isinstance(self.encoder_arg, str):
             return self.encoder_arg
@@ -208,28 +218,49 @@ class _Run:
             return _LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension)
         return self.load(name)
 
-    def _plan(self, scanned: list[_Scanned], old_docs: dict[str, dict[str, str]],
+    def _plan(self, scanned: list[_Scanned], prev: Baseline | None,
               full: bool) -> tuple[list[_Item], list[DocumentFailure]]:
-        """Parse what is new or changed (everything if ``full``); the rest is reused as it is."""
+        """Parse what is new or changed (everything if ``full``); the rest is reused as it is.
+
+        When anything changed, the template text the corpus shares is learned again from every
+        document (:func:`ransearch.ingest.learn_files`), so that an index holds the records
+        ``ransearch parse`` gives. Should what was learned differ from what parsed the previous
+        generation, unchanged documents are parsed again too (their unchanged chunks keep their
+        vectors), and the report says so.
+        """
+        old_docs = prev.manifest.documents if prev else {}
+        present = {d.source for d in scanned}
+        stale = [d for d in scanned if d.hash is not None and (full or old_docs.get(d.source, {}).get("hash") != d.hash)]
+        learned_before = prev.manifest.settings.get("template") if prev else None
+        if not stale and all(s in present for s in old_docs):
+            self.template = None  # nothing changed: nothing to learn, nothing to parse
+            self.template_fingerprint = learned_before or ""
+        else:
+            self.template = learn_files([d.doc.path for d in scanned if d.hash is not None])
+            self._lap("learn")
+            self.template_fingerprint = self.template.fingerprint
+            if not full and prev is not None and learned_before != self.template.fingerprint:
+                stale = [d for d in scanned if d.hash is not None]
+                self.reparsed = len(stale)
+        reparse = {id(d) for d in stale}
         items: list[_Item] = []
         failed: list[DocumentFailure] = []
-        to_parse = sum(1 for d in scanned if d.hash is not None and (full or old_docs.get(d.source, {}).get("hash") != d.hash))
         done = 0
         for d in scanned:
             path, error, old = str(d.doc.path), d.error, old_docs.get(d.source)
-            if d.hash is not None and old is not None and old.get("hash") == d.hash and not full:
+            if id(d) not in reparse and d.hash is not None and old is not None:
                 items.append(_Item(path, d.source, d.hash, old.get("practice_id", ""), "unchanged"))
                 continue
             if d.hash is not None:
                 try:
-                    practice = parse_file(d.doc.path, d.doc.root)
+                    practice = parse_file(d.doc.path, d.doc.root, template=self.template)
                 except ParseError as exc:
                     error = exc.reason
                 else:
                     status = "added" if old is None else "unchanged" if old.get("hash") == d.hash else "changed"
                     items.append(_Item(path, d.source, d.hash, practice.id, status, practice))
                 done += 1
-                self.progress("parse", done, to_parse)
+                self.progress("parse", done, len(stale))
                 if not error:
                     continue
             if old is not None:  # keep the last good version of a broken or unreadable file
@@ -320,7 +351,9 @@ class _Run:
             package_version=__version__, built_at=now_iso(), generation=gen_id,
             documents={e.source: {"hash": e.hash, "practice_id": e.practice.id} for e in entries},
             counts={"practices": len(entries), "chunks": len(chunks)},
-            settings={"chunking": asdict(self.chunking)}, files=files,
+            settings={"chunking": asdict(self.chunking),
+                      "template": self.template_fingerprint},
+            files=files,
         )
 
 

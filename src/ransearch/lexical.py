@@ -61,14 +61,37 @@ def _stemmer(language: str) -> Any:
     return Stemmer.Stemmer(STEMMERS.get(language, "porter"))
 
 
+@lru_cache(maxsize=1)
+def _bm25s_stopwords() -> Any:
+    """bm25s's stopword lists (``bm25s/stopwords.py``, a file of tuples), loaded by path:
+    ``import bm25s.stopwords`` would run ``bm25s/__init__`` and import scipy (~150 ms a query
+    process does not need)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("bm25s")  # finds the package without importing it
+    folder = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
+    path = Path(folder) / "stopwords.py" if folder else None
+    if path is None or not path.is_file():  # pragma: no cover - another bm25s layout
+        import bm25s.stopwords
+
+        return bm25s.stopwords
+    module_spec = importlib.util.spec_from_file_location("_ransearch_bm25s_stopwords", path)
+    module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
+    module_spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
 @lru_cache(maxsize=32)
 def _stopwords(language: str) -> frozenset[str]:
     name = _STOPWORDS.get(language)
     if not name:
         return frozenset()
-    import bm25s.stopwords
+    return frozenset(fold(w) for w in getattr(_bm25s_stopwords(), name))
 
-    return frozenset(fold(w) for w in getattr(bm25s.stopwords, name))
+
+@lru_cache(maxsize=65_536)
+def _word_stems(word: str, language: str) -> tuple[str, ...]:
+    return tuple(analyse(word, language))
 
 
 def analyse(text: str, language: str) -> list[str]:
@@ -130,9 +153,16 @@ class _LanguageIndex:
     words: list[str]            # lexicon: surface words ...
     stems: list[str]            # ... their stems in this language ...
     vectors: np.ndarray         # ... and their embeddings (float16, unit norm)
+    _vectors32: np.ndarray | None = None
 
     def term_scores(self, stem: str) -> np.ndarray:
         return self.bm25.column(stem)
+
+    def lexicon32(self) -> np.ndarray:
+        """The lexicon's embeddings as float32 (converted once, on first use, for BLAS)."""
+        if self._vectors32 is None:
+            self._vectors32 = np.asarray(self.vectors, dtype=np.float32)
+        return self._vectors32
 
 
 def _lexicon(texts: Sequence[str], language: str, idf: dict[str, float]) -> tuple[list[str], list[str]]:
@@ -169,6 +199,27 @@ class LexicalIndex:
     def __init__(self, n_practices: int, languages: dict[str, _LanguageIndex]) -> None:
         self.n_practices = n_practices
         self._languages = languages
+        self._lexicon_rows: dict[str, tuple[_LanguageIndex, int]] | None = None
+
+    def stored_vectors(self, words: Sequence[str], dimension: int) -> tuple[np.ndarray, list[int]]:
+        """Embeddings of the ``words`` that a lexicon holds (rows of zeros for the others), and
+        the positions of the others: a query embeds only the words the corpus has never used.
+
+        A lexicon word was embedded alone with the index's encoder, as a query word is; its
+        stored vector is that embedding rounded to float16.
+        """
+        if self._lexicon_rows is None:
+            self._lexicon_rows = {w: (index, j) for index in self._languages.values()
+                                  for j, w in enumerate(index.words)}
+        out = np.zeros((len(words), dimension), dtype=np.float32)
+        missing: list[int] = []
+        for i, word in enumerate(words):
+            found = self._lexicon_rows.get(word)
+            if found is None:
+                missing.append(i)
+            else:
+                out[i] = found[0].vectors[found[1]]
+        return out, missing
 
     @classmethod
     def build(cls, texts: Sequence[str], languages: Sequence[str], encoder: Encoder,
@@ -248,19 +299,15 @@ class LexicalIndex:
         out = np.zeros(self.n_practices, dtype=np.float32)
         if not words:
             return out
+        query_vectors = None if word_vectors is None else np.asarray(word_vectors, dtype=np.float32)
         for lang, index in self._languages.items():
-            sims = None
-            if word_vectors is not None and len(index.words):
-                sims = np.asarray(word_vectors, dtype=np.float32) @ np.asarray(index.vectors, dtype=np.float32).T
+            translations = self._translations(index, query_vectors)
             total = np.zeros(len(index.rows), dtype=np.float32)
             ceiling = 0.0
             for i, word in enumerate(words):
-                candidates = {stem: 1.0 for stem in analyse(word, lang) if stem in index.idf}
-                if sims is not None:
-                    for j in np.argsort(-sims[i])[:TRANSLATIONS].tolist():
-                        if sims[i, j] >= TRANSLATION_MIN:
-                            stem = index.stems[j]
-                            candidates[stem] = max(candidates.get(stem, 0.0), float(sims[i, j]))
+                candidates = {stem: 1.0 for stem in _word_stems(word, lang) if stem in index.idf}
+                for stem, similarity in translations[i] if translations else ():
+                    candidates[stem] = max(candidates.get(stem, 0.0), similarity)
                 if not candidates:
                     ceiling += index.max_idf * (K1 + 1)
                     continue
@@ -272,6 +319,20 @@ class LexicalIndex:
                 total += word_score
             if ceiling:
                 out[index.rows] = total / ceiling
+        return out
+
+    @staticmethod
+    def _translations(index: _LanguageIndex, query_vectors: np.ndarray | None) -> list[list[tuple[str, float]]]:
+        """Per query word: the stems of its nearest lexicon words (at most ``TRANSLATIONS``) with
+        cosine ≥ ``TRANSLATION_MIN``, and that cosine."""
+        if query_vectors is None or not len(index.words) or not len(query_vectors):
+            return []
+        sims = query_vectors @ index.lexicon32().T
+        top = min(TRANSLATIONS, sims.shape[1])
+        nearest = np.argpartition(-sims, top - 1, axis=1)[:, :top]
+        out: list[list[tuple[str, float]]] = []
+        for i, row in enumerate(nearest.tolist()):
+            out.append([(index.stems[j], float(sims[i, j])) for j in row if sims[i, j] >= TRANSLATION_MIN])
         return out
 
     def matched_terms(self, query: str, text: str, language: str) -> set[str]:

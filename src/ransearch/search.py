@@ -184,9 +184,13 @@ class Searcher:
                  allowed: np.ndarray | None = None) -> list[Evidence]:
         """Dense and lexical evidence for each text, with one encoder call and one vector search."""
         words = [query_words(t) for t in texts]
-        flat = [w for ws in words for w in ws]
-        vecs = self.encoder.encode_queries(list(texts) + flat)
-        qvecs, wvecs = vecs[: len(texts)], vecs[len(texts):]
+        flat = list(dict.fromkeys(w for ws in words for w in ws))
+        # words the corpus uses have their embedding in the lexicon: encode the texts and new words only
+        known, missing = self.lexical.stored_vectors(flat, self.encoder.dimension)
+        vecs = np.asarray(self.encoder.encode_queries(list(texts) + [flat[i] for i in missing]), dtype=np.float32)
+        qvecs = vecs[: len(texts)]
+        known[missing] = vecs[len(texts):]
+        position = {w: i for i, w in enumerate(flat)}
         n = len(self.practices)
         out: list[Evidence] = []
         if mode != "lexical":
@@ -194,10 +198,8 @@ class Searcher:
             all_ids, all_scores = self.vectors.search(
                 qvecs, k, allowed=None if allowed is None else allowed[self.chunks.practice_row])
             titles = self.titles @ qvecs.T
-        start = 0
         for i, text in enumerate(texts):
-            mine = wvecs[start:start + len(words[i])]
-            start += len(words[i])
+            mine = known[[position[w] for w in words[i]]]
             if mode == "lexical":
                 ids, scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
                 dense, title = np.zeros(n, np.float32), np.zeros(n, np.float32)

@@ -53,14 +53,30 @@ def fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _register() -> None:
-    # imported for their @app.command side effects; each module owns one area
-    from ransearch.cli import build, evaluate, recommend, search, serve  # noqa: F401
+_MODULES = {  # command -> the module that defines it (imported for its @app.command side effect)
+    "parse": "build", "index": "build", "status": "build",
+    "ask": "search", "show": "search", "practices": "search",
+    "match": "recommend", "similar": "recommend", "facets": "recommend",
+    "eval": "evaluate", "serve": "serve",
+}
+
+
+def _register(command: str | None = None) -> None:
+    """Define ``command`` (every command when it is None or unknown, as ``--help`` needs).
+
+    A command's module alone is imported: ``ransearch ask`` does not pay for indexing or
+    evaluation imports.
+    """
+    import importlib
+
+    names = [_MODULES[command]] if command in _MODULES else sorted(set(_MODULES.values()))
+    for name in names:
+        importlib.import_module(f"ransearch.cli.{name}")
 
 
 def main() -> None:
     """Console-script entry point."""
-    _register()
+    _register(next((a for a in sys.argv[1:2] if not a.startswith("-")), None))
     try:
         app()
     except RansearchError as exc:

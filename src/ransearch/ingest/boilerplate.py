@@ -106,11 +106,14 @@ class Template:
 
     ``learned`` lists what was learned from a corpus on top of the catalogue, one line each
     (see :func:`ransearch.ingest.learning.learn_template`); empty for the catalogue alone.
+    ``fingerprint`` names what was learned (a digest of the learned text and labels; empty for
+    the catalogue alone): two templates with the same fingerprint parse every document alike.
     """
 
     catalogue: Catalogue
     text: TemplateText
     learned: tuple[str, ...] = ()
+    fingerprint: str = ""
 
 
 @lru_cache(maxsize=8)

@@ -27,6 +27,8 @@ list of documents.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -243,4 +245,6 @@ def learn_template(documents: Iterable[Extraction | str], base: Template | None 
                          if new_cat.label_at_start(tokens(c))}))
     if not extra and not labels:
         return base
-    return Template(new_cat, base.text.extended(extra), base.learned + tuple(notes))
+    learned = json.dumps([base.fingerprint, sorted(set(extra)), labels, titles], sort_keys=True, ensure_ascii=False)
+    fingerprint = hashlib.sha256(learned.encode("utf-8")).hexdigest()[:16]
+    return Template(new_cat, base.text.extended(extra), base.learned + tuple(notes), fingerprint)
