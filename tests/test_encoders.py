@@ -159,6 +159,56 @@ def test_threads_limit_blas_during_encoding(use_cache_root: tuple[Path, UseEncod
     assert seen and set(seen) == {1}
 
 
+def test_queries_encode_on_one_thread_with_the_same_weights(use_cache_root: tuple[Path, UseEncoder]) -> None:
+    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+    encoder = UseEncoder(threads=2, cache_dir=use_cache_root[0])
+    texts = ["soutien aux familles", "prison radicalisation"]
+    passages = encoder.encode_passages(texts)
+    single = encoder._query_model()._model
+    assert single is not encoder._load()._model and single.table is encoder._load()._model.table  # shared
+    seen: list[int] = []
+    encode = single._encode
+
+    def spy(batch: Any) -> Any:
+        seen.extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+        return encode(batch)
+
+    single._encode = spy
+    queries = encoder.encode_queries(texts)
+    assert seen and set(seen) == {1}
+    np.testing.assert_allclose(queries, passages, atol=1e-5)
+
+
+def test_one_thread_limits_pools_while_any_query_runs() -> None:
+    import threading
+
+    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+    from ransearch.encoders.threads import one_thread
+
+    def counts() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info()}
+
+    before = counts()
+    inside, release = threading.Event(), threading.Event()
+
+    def query() -> None:
+        with one_thread:
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=query)
+    worker.start()
+    inside.wait(10)
+    with one_thread:  # a second, overlapping query
+        assert counts() == {1}
+    assert counts() == {1}  # the first query still runs: the pools stay limited
+    release.set()
+    worker.join(10)
+    assert counts() == before
+
+
 def test_threads_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RANSEARCH_THREADS", "3")
     assert UseEncoder().threads == 3

@@ -16,6 +16,7 @@ from ransearch.chunking import ChunkingConfig
 from ransearch.columns import CategoryColumn, TextColumn, chunk_rows
 from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
+from ransearch.encoders.threads import one_thread
 from ransearch.errors import IndexCorrupt, PracticeNotFound, QueryError
 from ransearch.filters import Filters, facet_counts, resolve_filters
 from ransearch.report import BuildReport, IndexStatus, index_status
@@ -153,7 +154,8 @@ class Engine:
             QueryError: empty or oversized query, unknown filter value or mode.
         """
         filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
-        return self._searcher.ask(text, k=k, filters=filters, mode=mode, route=route)
+        with one_thread:
+            return self._searcher.ask(text, k=k, filters=filters, mode=mode, route=route)
 
     def practice(self, practice_id: str) -> Practice:
         """The practice with this id.
@@ -175,7 +177,8 @@ class Engine:
             QueryError: empty or oversized text, unknown filter value.
         """
         filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
-        return match(self._searcher, text, k=k, filters=filters, config=config or MatchConfig())
+        with one_thread:
+            return match(self._searcher, text, k=k, filters=filters, config=config or MatchConfig())
 
     def similar(self, practice_id: str, k: int = 5, *, country: str | Sequence[str] | None = None,
                 theme: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
@@ -190,7 +193,8 @@ class Engine:
         self.practice(practice_id)
         filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
         row = next(i for i, p in enumerate(self._searcher.practices) if p.id == practice_id)
-        return SimilarResult(practice_id, similar(self._searcher, row, k=k, filters=filters))
+        with one_thread:
+            return SimilarResult(practice_id, similar(self._searcher, row, k=k, filters=filters))
 
     def facets(self, language: str = "en") -> dict[str, list[dict[str, object]]]:
         """Every facet value with its practice count, labelled in ``language`` where known."""

