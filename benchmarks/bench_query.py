@@ -40,40 +40,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 RESULTS = HERE / "results"
+
+from timing import Clock  # noqa: E402  (after the path insert)
 BUNDLED = ROOT / "corpus"
 QUERY = "soutien familial combattants étrangers"
 BIN = Path(sys.executable).parent
-
-
-class Clock:
-    """Wall and CPU time of each timed call. CPU time (all threads of this process) does not
-    count the time other processes take the cores from us: on a shared machine it shows what
-    an idle one would do (for one thread, CPU time = wall time on an idle machine)."""
-
-    def __init__(self) -> None:
-        self.wall: list[float] = []
-        self.cpu: list[float] = []
-        self._t = (0.0, 0.0)
-
-    def __enter__(self) -> Clock:
-        self._t = (time.perf_counter(), time.process_time())
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall.append(time.perf_counter() - self._t[0])
-        self.cpu.append(time.process_time() - self._t[1])
-
-    def summary(self) -> dict[str, float]:
-        out = percentiles(self.wall)
-        cpu = np.asarray(self.cpu) * 1000
-        out.update(cpu_p50_ms=round(float(np.percentile(cpu, 50)), 2), cpu_p95_ms=round(float(np.percentile(cpu, 95)), 2))
-        return out
-
-
-def percentiles(seconds: list[float]) -> dict[str, float]:
-    ms = np.asarray(seconds) * 1000
-    return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2),
-            "mean_ms": round(float(ms.mean()), 2), "max_ms": round(float(ms.max()), 2), "n": len(ms)}
 
 
 def dev_queries() -> list[dict[str, Any]]:

@@ -40,19 +40,12 @@ from typing import Any
 from ransearch import __version__
 from ransearch.ingest import parse_file
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_parse import suffix  # noqa: E402  (a letter code per replica, as the parse benchmark makes them)
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = (ROOT.parent / "shared/eval/dev/corpus", ROOT / "corpus")
 NOOP_TARGET_S = 3.0
-
-
-def code(i: int) -> str:
-    """A letter code for replica ``i`` (0 → "a", 26 → "ba"): a new word for BM25 and the encoder."""
-    out = ""
-    while True:
-        i, r = divmod(i, 26)
-        out = chr(97 + r) + out
-        if not i:
-            return out
 
 
 def replicate(source: Path, target: Path, n: int) -> int:
@@ -64,7 +57,7 @@ def replicate(source: Path, target: Path, n: int) -> int:
     titled = 0
     for i in range(n):
         path, text, practice = parsed[i % len(parsed)]
-        tag = f"replica {code(i)}"
+        tag = f"replica {suffix(i)}"
         if practice.title and practice.title in text:
             text = text.replace(practice.title, f"{practice.title} ({tag})", 1)
             titled += 1

@@ -200,6 +200,17 @@ def test_index_accepts_a_folder_mixing_formats(mixed: Path, tmp_path: Path, monk
     assert "5 added" in result.stdout
     practices = read_practices(open_generation(index).path / "practices.parquet")
     assert sorted(p.format for p in practices) == sorted(FORMATS)
+    # the report says per file which format and layout was recognised
+    assert "sub/ran.pdf (pdf, pdf_table)" in result.stdout and "word.docx (docx, docx_table)" in result.stdout
+    assert "formats: docx/docx_table 1, html/html_table 1, md/ocr_columns 1, pdf/pdf_table 1, txt/md_rows 1" \
+        in result.stdout
+    again = CliRunner().invoke(app, ["index", str(mixed), "--index", str(index), "--encoder", "fake", "--full",
+                                     "--json"])
+    report = json.loads(again.stdout)
+    assert {d["source"]: (d["format"], d["layout"]) for d in report["parsed"]} == {
+        "notes.md": ("md", "ocr_columns"), "page.html": ("html", "html_table"), "plain.txt": ("txt", "md_rows"),
+        "sub/ran.pdf": ("pdf", "pdf_table"), "word.docx": ("docx", "docx_table")}
+    assert sum(report["formats"].values()) == report["counts"]["practices"] == 5
 
 
 def test_parse_files_keeps_order_and_failures(mixed: Path) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -40,7 +41,8 @@ from ransearch.ingest.boilerplate import Template
 from ransearch.lexical import LexicalIndex
 from ransearch.lock import index_lock
 from ransearch.records import Chunk, Practice
-from ransearch.report import FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildReport, DocumentFailure, now_iso
+from ransearch.report import (FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildReport, DocumentFailure, ParsedDocument,
+                              now_iso)
 from ransearch.store import (SCHEMA_VERSION, Manifest, clean_stale, commit_generation, current_generation,
                              file_checksums, list_generations, new_generation_dir, open_generation,
                              rollback_generation, write_last_run, write_manifest)
@@ -200,7 +202,11 @@ class _Run:
         embedded, reused = self._embed(entries, None if full else prev, encoder)
         self._lap("embed")
         gen_id, pruned = self._write(entries, None if full else prev, encoder)
+        parsed = tuple(ParsedDocument(i.source, i.practice.format, i.practice.layout)
+                       for i in items if i.practice is not None)
+        formats = Counter(f"{e.practice.format}/{e.practice.layout}" for e in entries)
         return replace(report, outcome=UPDATED, generation=gen_id, practices=len(entries),
+                       parsed=parsed, formats=dict(sorted(formats.items())),
                        chunks=sum(len(e.chunks or ()) for e in entries), embedded_chunks=embedded,
                        reused_chunks=reused, finished_at=now_iso(), pruned=pruned)
 

@@ -27,7 +27,7 @@ import numpy as np
 from ransearch.errors import QueryError
 from ransearch.filters import Filters
 from ransearch.lexical import analyse
-from ransearch.records import Cover, MatchResult, Need, PracticeHit, Recommendation, SectionHit, SimilarResult
+from ransearch.records import Cover, MatchResult, Need, PracticeHit, Recommendation, SectionHit
 from ransearch.search import Evidence, Searcher, make_snippet, section_label, split_sentences
 from ransearch.text import fold
 

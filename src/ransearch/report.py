@@ -16,7 +16,7 @@ from typing import Any
 
 from ransearch.store import list_generations, open_generation, read_last_run
 
-__all__ = ["BuildReport", "DocumentFailure", "IndexStatus", "index_status", "now_iso",
+__all__ = ["BuildReport", "DocumentFailure", "ParsedDocument", "IndexStatus", "index_status", "now_iso",
            "UPDATED", "UNCHANGED", "FAILED", "ROLLED_BACK"]
 
 UPDATED = "updated"
@@ -46,12 +46,26 @@ class DocumentFailure:
 
 
 @dataclass(frozen=True)
+class ParsedDocument:
+    """A document parsed in this run, with the file format and the layout recognised."""
+
+    source: str
+    format: str
+    layout: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "format": self.format, "layout": self.layout}
+
+
+@dataclass(frozen=True)
 class BuildReport:
     """What an indexing run did.
 
     ``added``, ``changed`` and ``removed`` list document sources (paths relative to their corpus
     folder); ``unchanged`` counts the documents reused without parsing or embedding.
     ``generation`` is the generation serving after the run, ``previous`` the one before it.
+    ``parsed`` names the documents parsed in this run with their format and layout;
+    ``formats`` counts the indexed documents by ``format/layout`` (when a generation was written).
     """
 
     outcome: str
@@ -75,6 +89,8 @@ class BuildReport:
     pruned: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    parsed: tuple[ParsedDocument, ...] = ()
+    formats: dict[str, int] = field(default_factory=dict)
 
     @property
     def exit_status(self) -> int:
@@ -99,6 +115,8 @@ class BuildReport:
             },
             "documents": {"added": list(self.added), "changed": list(self.changed), "removed": list(self.removed)},
             "failed": [f.to_dict() for f in self.failed],
+            "parsed": [d.to_dict() for d in self.parsed],
+            "formats": dict(self.formats),
             "durations": {k: round(v, 4) for k, v in self.durations.items()},
             "started_at": self.started_at,
             "finished_at": self.finished_at,

@@ -8,6 +8,9 @@ from ransearch.report import FAILED, ROLLED_BACK, UNCHANGED, BuildReport, IndexS
 
 __all__ = ["report_lines", "failure_lines", "status_lines"]
 
+PARSED_SHOWN = 10
+"""Parsed documents named in the human summary (all of them are in the JSON report)."""
+
 
 def _took(durations: dict[str, float]) -> str:
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in durations.items() if v >= 0.005)
@@ -31,6 +34,12 @@ def report_lines(r: BuildReport) -> list[str]:
         if r.full_rebuild:
             lines.append(f"full rebuild: {r.full_reason}")
     lines.append(f"took {_took(r.durations)}")
+    if r.parsed:
+        shown = "; ".join(f"{d.source} ({d.format}, {d.layout})" for d in r.parsed[:PARSED_SHOWN])
+        more = f"; and {len(r.parsed) - PARSED_SHOWN} more (see --json)" if len(r.parsed) > PARSED_SHOWN else ""
+        lines.append(f"parsed: {shown}{more}")
+    if r.formats:
+        lines.append("formats: " + ", ".join(f"{k} {n}" for k, n in sorted(r.formats.items())))
     for f in r.failed:
         lines.append(f"failed: {f.path}: {f.reason} "
                      + ("(kept its last good version)" if f.kept else "(not in the index)"))

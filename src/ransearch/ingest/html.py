@@ -115,11 +115,15 @@ class _Reader:
         elif name == "br":
             self._buffer().append("\n")
         elif name in _BLOCK:
-            buf = self._buffer()
-            if buf is self.block:
-                self._flush_block()
-            else:
-                buf.append("\n\n")
+            self._break_block()
+
+    def _break_block(self) -> None:
+        """A block element starts or ends: end the paragraph (a blank line inside a table cell)."""
+        buf = self._buffer()
+        if buf is self.block:
+            self._flush_block()
+        else:
+            buf.append("\n\n")
 
     def end(self, tag: Any) -> None:
         if self.skip_depth:
@@ -135,11 +139,7 @@ class _Reader:
         elif name in _CELL and self.tables:
             self._close_cell(self.tables[-1])
         elif name in _BLOCK:
-            buf = self._buffer()
-            if buf is self.block:
-                self._flush_block()
-            else:
-                buf.append("\n\n")
+            self._break_block()
 
     def data(self, text: str) -> None:
         if not self.skip_depth:

@@ -22,7 +22,7 @@ _MARKED = re.compile(r"^\s*(?:#{1,6}\s|<(?:h[1-6]|b|strong)\b)", re.I)
 _PAREN = re.compile(r"\([^()]*\)")  # not [^)]: quadratic on "((((("
 
 
-def _label_only(cat: Catalogue, text: str, after: int) -> str | None:
+def label_only(cat: Catalogue, text: str, after: int) -> str | None:
     """Field key when ``text`` is a label alone (an optional parenthetical may follow)."""
     toks = tokens(_PAREN.sub(" ", text))
     match = cat.label_at_start(toks, after)
@@ -53,7 +53,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
         if not plain:
             put("")
             continue
-        key = _label_only(cat, plain, current) if _MARKED.match(line) else None
+        key = label_only(cat, plain, current) if _MARKED.match(line) else None
         if key:
             current = cat.index(key)
             continue

@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ransearch.ingest.rows import label_only
 from ransearch.template import Catalogue
 from ransearch.text import tokens
 
 __all__ = ["Row", "Extraction", "split_table"]
 
-_PAREN = re.compile(r"\([^()]*\)")  # not [^)]: quadratic on "((((("
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 
 
@@ -64,15 +64,6 @@ class Extraction:
         return "\n\n".join(parts)
 
 
-def _label_only(cat: Catalogue, text: str, after: int) -> str | None:
-    """Field key when ``text`` is a field label alone (a parenthetical may follow)."""
-    toks = tokens(_PAREN.sub(" ", text))
-    match = cat.label_at_start(toks, after)
-    if match and match.n_tokens == len(toks):
-        return match.key
-    return None
-
-
 def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict[str, list[str]], int, int]:
     """Raw text per field key, how many fields label cells opened, and how many were opened in all.
 
@@ -101,7 +92,7 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
     in_table = False
     for row in rows:
         if row.label is None:
-            key = _label_only(cat, row.value, current)
+            key = label_only(cat, row.value, current)
             if key:
                 current = cat.index(key)
                 by_block.add(key)
