@@ -156,6 +156,14 @@ def serve_real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index
 
 
+@pytest.fixture(scope="session")
+def engine(serve_real_index: Path):  # type: ignore[no-untyped-def]
+    """The seed corpus's index (real ``use`` encoder), opened once for the tests that only read it."""
+    from ransearch.engine import Engine
+
+    return Engine.open(serve_real_index)
+
+
 @pytest.fixture(scope="module")
 def serve_http():  # type: ignore[no-untyped-def]
     """Start an ASGI app on uvicorn in a thread, on a free loopback port; returns ``start(app) -> url``.

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ransearch.engine import Engine
 from ransearch.filters import resolve_filters
 from ransearch.recommend import split_needs
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    index = tmp_path_factory.mktemp("seed-index")
-    Engine.index([CORPUS], index)
-    return Engine.open(index)
 
 
 @pytest.mark.parametrize("text,needs,context", [

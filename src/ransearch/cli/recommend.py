@@ -9,7 +9,7 @@ import typer
 
 from ransearch.cli import app, fail
 from ransearch.cli.options import AUDIENCE, COUNTRY, JSON_OPTION, K_OPTION, LANG, THEME, IndexOption, OptionalPath, OptionalStr
-from ransearch.cli.search import emit_json, open_engine
+from ransearch.cli.search import emit, open_engine
 
 
 @app.command()
@@ -34,12 +34,7 @@ def match(
             fail(f"{file}: cannot read ({exc})", 2)
     result = open_engine(index).match(text or "", k=k, country=country, theme=theme, audience=audience,
                                       language=lang)
-    if as_json:
-        emit_json(result.to_dict())
-        return
-    from ransearch.cli.render import print_match
-
-    print_match(result)
+    emit(result.to_dict(), as_json, lambda render: render.print_match(result))
 
 
 @app.command()
@@ -51,12 +46,7 @@ def similar(
 ) -> None:
     """Practices most alike to PRACTICE_ID in what they do, with the sections that make them alike."""
     result = open_engine(index).similar(practice_id, k=k)
-    if as_json:
-        emit_json(result.to_dict())
-        return
-    from ransearch.cli.render import print_hits
-
-    print_hits(result)
+    emit(result.to_dict(), as_json, lambda render: render.print_hits(result))
 
 
 @app.command()
@@ -67,12 +57,4 @@ def facets(
 ) -> None:
     """Facet values (countries, themes, audiences, languages) with practice counts."""
     counts = open_engine(index).facets(lang)
-    if as_json:
-        emit_json(counts)
-        return
-    from ransearch.cli.render import console
-
-    for name, values in counts.items():
-        console.print(f"[bold]{name}[/bold]")
-        for v in values:
-            console.print(f"  {v['count']:4d}  {v['label']}  [dim]({v['value']})[/dim]")
+    emit(counts, as_json, lambda render: render.print_facets(counts))

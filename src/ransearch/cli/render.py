@@ -9,7 +9,7 @@ from ransearch.evaluation import EvalReport
 from ransearch.records import AskResult, MatchResult, Practice
 from ransearch.template import SECTION_KEYS, catalogue
 
-__all__ = ["console", "print_practice"]
+__all__ = ["console", "print_practice", "print_hits", "print_practice_table", "print_eval", "print_match", "print_facets"]
 
 console = Console(highlight=False, soft_wrap=False)
 
@@ -110,3 +110,11 @@ def print_match(result: MatchResult) -> None:
         for c in r.covers:
             console.print(f"   [green]covers {c.need}[/green] [cyan]{escape(c.label)}[/cyan]: {escape(c.snippet)}")
         console.print()
+
+
+def print_facets(counts: dict[str, list[dict[str, object]]]) -> None:
+    """Facet values with their practice counts, one block per facet."""
+    for name, values in counts.items():
+        console.print(f"[bold]{name}[/bold]")
+        for v in values:
+            console.print(f"  {v['count']:4d}  {v['label']}  [dim]({v['value']})[/dim]")

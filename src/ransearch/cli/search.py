@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from types import ModuleType
 
 import typer
 
@@ -24,6 +26,17 @@ def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
+def emit(data: object, as_json: bool, readable: Callable[[ModuleType], object]) -> None:
+    """``data`` as one JSON object on stdout, or what ``readable`` prints with the
+    :mod:`ransearch.cli.render` module (imported only then)."""
+    if as_json:
+        emit_json(data)
+        return
+    from ransearch.cli import render
+
+    readable(render)
+
+
 @app.command()
 def ask(
     text: str = typer.Argument(..., help="What you are looking for, in any EU language."),
@@ -39,12 +52,7 @@ def ask(
     """Rank the practices that fit TEXT, with the sections that matched."""
     engine = open_engine(index)
     result = engine.ask(text, k=k, country=country, theme=theme, audience=audience, language=lang, mode=mode)
-    if as_json:
-        emit_json(result.to_dict())
-        return
-    from ransearch.cli.render import print_hits
-
-    print_hits(result)
+    emit(result.to_dict(), as_json, lambda render: render.print_hits(result))
 
 
 @app.command()
@@ -56,12 +64,8 @@ def show(
 ) -> None:
     """Show one practice, section by section."""
     practice = open_engine(index).practice(practice_id)
-    if as_json:
-        emit_json(practice.to_dict(contacts=not no_contacts))
-        return
-    from ransearch.cli.render import print_practice
-
-    print_practice(practice, contacts=not no_contacts)
+    emit(practice.to_dict(contacts=not no_contacts), as_json,
+         lambda render: render.print_practice(practice, contacts=not no_contacts))
 
 
 @app.command()
@@ -78,9 +82,5 @@ def practices(
 
     filters = resolve_filters(country=country, theme=theme, audience=audience, language=lang)
     found = open_engine(index).practices(filters)
-    if as_json:
-        emit_json({"practices": [p.to_dict(contacts=False) | {"sections": None} for p in found]})
-        return
-    from ransearch.cli.render import print_practice_table
-
-    print_practice_table(found)
+    emit({"practices": [p.to_dict(contacts=False) | {"sections": None} for p in found]}, as_json,
+         lambda render: render.print_practice_table(found))
