@@ -258,8 +258,9 @@ def write_generation(corpus: Corpus, vectors: np.ndarray, titles: np.ndarray, in
 
     from ransearch.indexing import practice_text
     from ransearch.lexical import LexicalIndex
-    from ransearch.store import SCHEMA_VERSION, Manifest, commit_generation, new_generation_dir, write_manifest
-    from ransearch.tables import CHUNK_SCHEMA, write_practices
+    from ransearch.store import (SCHEMA_VERSION, Manifest, commit_generation, file_checksums, new_generation_dir,
+                                 write_manifest)
+    from ransearch.tables import CHUNK_SCHEMA, write_chunk_table, write_practices
     from ransearch.vectors import VectorIndex
 
     times: dict[str, float] = {}
@@ -277,7 +278,7 @@ def write_generation(corpus: Corpus, vectors: np.ndarray, titles: np.ndarray, in
         "text": texts,
         "content_hash": pa.array([hashlib.sha1(x.encode()).hexdigest()[:16] for x in corpus.chunk_text], pa.string()),
     }, schema=CHUNK_SCHEMA)
-    pq.write_table(table, tmp / "chunks.parquet")
+    write_chunk_table(table, tmp / "chunks.parquet")
     np.save(tmp / "titles.npy", titles.astype(np.float32))
     times["tables"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -290,11 +291,14 @@ def write_generation(corpus: Corpus, vectors: np.ndarray, titles: np.ndarray, in
     LexicalIndex.build([practice_text(p) for p in corpus.practices], [p.language for p in corpus.practices],
                        encoder).save(tmp / "lexical")
     times["lexical"] = time.perf_counter() - t
+    t = time.perf_counter()
+    files = file_checksums(tmp)  # as the indexer does: Engine.open checks them
+    times["checksums"] = time.perf_counter() - t
     write_manifest(tmp, Manifest(
         schema_version=SCHEMA_VERSION, encoder=encoder.name, dimension=encoder.dimension,
         package_version=__version__, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         generation=gen_id, documents={}, counts={"practices": len(corpus.practices), "chunks": len(corpus)},
-        settings={"synthetic": True},
+        settings={"synthetic": True}, files=files,
     ))
     commit_generation(index_dir, gen_id, tmp, keep=1)
     return times

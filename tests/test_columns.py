@@ -36,3 +36,20 @@ def test_chunk_rows_maps_ids_to_practice_rows() -> None:
     assert chunk_rows(ids, ["a", "b", "c"]).dtype == np.int64
     with pytest.raises(KeyError, match="'c'"):
         chunk_rows(ids, ["a", "b"])
+
+
+def test_dictionary_columns_as_parquet_reads_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Read with ``read_dictionary``, each row group has its own dictionary: same answers."""
+    import pyarrow.parquet as pq
+
+    table = pa.table({"practice_id": ["b", "b", "a", "c", "a", "c", "b"],
+                      "section": ["x", "y", None, "x", "z", "z", "y"]})
+    pq.write_table(table, tmp_path / "t.parquet", row_group_size=2)
+    read = pq.read_table(tmp_path / "t.parquet", read_dictionary=["practice_id", "section"])
+    assert read.column("practice_id").num_chunks == 4
+    assert chunk_rows(read.column("practice_id"), ["a", "b", "c"]).tolist() == [1, 1, 0, 2, 0, 2, 1]
+    with pytest.raises(KeyError, match="'c'"):
+        chunk_rows(read.column("practice_id"), ["a", "b"])
+    sections = CategoryColumn.from_arrow(read.column("section"))
+    assert list(sections) == ["x", "y", "", "x", "z", "z", "y"]
+    assert sections.isin({"z", ""}).tolist() == [False, False, True, False, True, True, False]

@@ -207,3 +207,30 @@ def test_last_run_is_recorded(two_generations) -> None:  # type: ignore[no-untyp
     assert run is not None and run["outcome"] == "updated" and run["generation"] == newer
     (index / "last_run.json").write_text("{not json")
     assert read_last_run(index) is None
+
+
+def test_remembered_digests_are_trusted_and_verify_reads_every_file(two_generations, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file unchanged since it was hashed is not read again; ``status --verify`` reads it anyway.
+
+    The memo is forged here to say a damaged file is fine: what a change under the file system
+    (which leaves the file's state as it was) would look like.
+    """
+    import time
+
+    from ransearch.report import index_status
+
+    monkeypatch.setenv("RANSEARCH_CACHE", str(tmp_path / "cache"))
+    index, _, newer = two_generations
+    victim = index / GENERATIONS / newer / "vectors.faiss"
+    data = victim.read_bytes()
+    victim.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
+    expected = json.loads((index / GENERATIONS / newer / MANIFEST).read_text())["files"]["vectors.faiss"]["sha256"]
+    st = victim.stat()
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "digests.json").write_text(json.dumps(
+        {f"{st.st_dev}:{st.st_ino}": [st.st_size, st.st_mtime_ns, st.st_ctime_ns, expected, time.time()]}))
+    assert index_status(index).generation == newer
+    checked = index_status(index, verify=True)
+    assert checked.generation != newer
+    assert any("does not match its checksum" in w for w in checked.warnings)

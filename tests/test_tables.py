@@ -99,3 +99,55 @@ def test_a_table_without_the_format_column_is_read(tmp_path: Path, seeds: list[P
     pq.write_table(table.drop(["format"]), path)
     assert read_practices(path) == [seeds[1], md]
     assert seeds[1].format == "txt"
+
+
+@pytest.fixture(scope="module")
+def many(seeds: list[Practice]) -> list[Practice]:
+    """More practices than one row group holds, with varied facets."""
+    from ransearch.tables import PRACTICE_ROW_GROUP
+
+    out = []
+    for i in range(2 * PRACTICE_ROW_GROUP + 7):
+        p = seeds[i % len(seeds)]
+        out.append(replace(p, id=f"p{i}", title=f"{p.title} {i}", country_code=None if i % 5 == 0 else p.country_code,
+                           themes=p.themes[: i % 3]))
+    return out
+
+
+def test_practice_rows_read_records_on_demand(tmp_path: Path, many: list[Practice]) -> None:
+    from ransearch.tables import read_practice_rows
+
+    path = tmp_path / "practices.parquet"
+    write_practices(many, path)
+    assert pq.ParquetFile(path).num_row_groups == 3
+    rows = read_practice_rows(path)
+    assert len(rows) == len(many) and rows.ids == [p.id for p in many]
+    assert rows[200] == many[200] and rows[-1] == many[-1] and rows[3] is rows[3]
+    assert rows[5:8] == many[5:8]
+    assert list(rows) == many
+    assert [rows.head(i) for i in range(len(many))] == [p.head() for p in many]
+    values = rows.facet_values()
+    assert values["country"][0] == () and values["theme"][2] == many[2].themes
+    assert values["language"] == [(p.language,) for p in many]
+    with pytest.raises(IndexError):
+        rows[len(many)]
+
+
+def test_practice_rows_read_tables_of_one_row_group(tmp_path: Path, many: list[Practice]) -> None:
+    """Tables written before row groups were sized for reading one record still open."""
+    from ransearch.tables import practices_to_table, read_practice_rows
+
+    path = tmp_path / "practices.parquet"
+    pq.write_table(practices_to_table(many), path)
+    assert pq.ParquetFile(path).num_row_groups == 1
+    rows = read_practice_rows(path)
+    assert rows[150] == many[150] and list(rows) == many
+
+
+def test_practice_rows_refuse_another_schema(tmp_path: Path) -> None:
+    from ransearch.tables import read_practice_rows
+
+    path = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"id": ["a"]}), path)
+    with pytest.raises(ValueError, match="schema"):
+        read_practice_rows(path)

@@ -65,8 +65,13 @@ class CategoryColumn(Sequence[str]):
 
     @classmethod
     def from_arrow(cls, column: pa.Array | pa.ChunkedArray) -> CategoryColumn:
-        encoded = _array(column).fill_null("").dictionary_encode()
-        return cls(encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist())
+        """From a string column, or a dictionary column (as Parquet reads it with ``read_dictionary``)."""
+        encoded = _dictionary(column)
+        values = [v or "" for v in encoded.dictionary.to_pylist()]
+        codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+        if encoded.null_count:  # null rows read as the empty value
+            values.append("")
+        return cls(codes, values)
 
     @classmethod
     def from_values(cls, values: Iterable[str]) -> CategoryColumn:
@@ -98,14 +103,26 @@ class CategoryColumn(Sequence[str]):
         return hit[self.codes] if len(self.values) else np.zeros(len(self.codes), dtype=bool)
 
 
+def _dictionary(column: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    array = _array(column)  # chunks of a dictionary column are combined into one dictionary
+    return array if pa.types.is_dictionary(array.type) else array.dictionary_encode()
+
+
 def chunk_rows(practice_ids: pa.Array | pa.ChunkedArray, practice_order: Sequence[str]) -> np.ndarray:
     """The row in ``practice_order`` of each chunk's practice id.
 
+    The ids are matched once per distinct id (the column's dictionary), then spread to the
+    chunks through the dictionary's indices: a million chunks name ~57,000 practices.
+
     Raises:
-        KeyError: a chunk names a practice that is not in ``practice_order``.
+        KeyError: a chunk names a practice that is not in ``practice_order`` (or none).
     """
-    found: Any = pc.index_in(_array(practice_ids), value_set=pa.array(list(practice_order), pa.string()))
+    encoded = _dictionary(practice_ids)
+    if encoded.null_count:
+        raise KeyError("chunk of no practice (null practice id)")
+    found: Any = pc.index_in(encoded.dictionary, value_set=pa.array(list(practice_order), pa.string()))
     if found.null_count:
-        missing = pc.filter(_array(practice_ids), pc.is_null(found))[0].as_py()
+        missing = pc.filter(encoded.dictionary, pc.is_null(found))[0].as_py()
         raise KeyError(f"chunk of unknown practice {missing!r}")
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+    rows = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return rows[encoded.indices.to_numpy(zero_copy_only=False)]

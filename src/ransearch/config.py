@@ -2,7 +2,8 @@
 
 Config file: ``ransearch.toml`` in the working directory, or the file named by
 ``RANSEARCH_CONFIG`` (keys as below, top level). Environment: ``RANSEARCH_INDEX``,
-``RANSEARCH_ENCODER``, ``RANSEARCH_THREADS``, ``RANSEARCH_CORPUS`` (paths separated by ``:``).
+``RANSEARCH_ENCODER``, ``RANSEARCH_THREADS``, ``RANSEARCH_CORPUS`` (paths separated by ``:``),
+``RANSEARCH_CACHE`` (the cache folder, :func:`cache_dir`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "load_settings", "cache_dir", "CACHE_ENV"]
+
+CACHE_ENV = "RANSEARCH_CACHE"
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,13 @@ def load_settings(**overrides: Any) -> Settings:
         threads=int(env["RANSEARCH_THREADS"]) if env.get("RANSEARCH_THREADS", "").isdigit() else None,
     )
     return s.with_overrides(**overrides)
+
+
+def cache_dir() -> Path:
+    """The folder of ransearch's caches (the encoder's start-up state, file digests):
+    ``$RANSEARCH_CACHE``, else ``$XDG_CACHE_HOME/ransearch``, else ``~/.cache/ransearch``."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "ransearch"

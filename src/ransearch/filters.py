@@ -10,7 +10,7 @@ chunk at query time, whatever the size of the index.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,20 +66,26 @@ class FacetTable:
 
     @classmethod
     def from_practices(cls, practices: Sequence[Practice]) -> FacetTable:
+        return cls.from_values({facet: [_facet_values(p, facet) for p in practices] for facet in FACETS},
+                               len(practices))
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Sequence[Sequence[str]]], rows: int) -> FacetTable:
+        """From every row's values of each facet (as ``PracticeRows.facet_values`` gives them)."""
         columns = {}
         for facet in FACETS:
-            # one pass over the practices: (row, value) pairs, then codes for values, in numpy
+            # one pass over the rows: (row, value) pairs, then codes for values, in numpy
             index: dict[str, int] = {}
-            rows: list[int] = []
+            at: list[int] = []
             codes: list[int] = []
-            for r, p in enumerate(practices):
-                for v in _facet_values(p, facet):
-                    rows.append(r)
+            for r, row_values in enumerate(values[facet]):
+                for v in row_values:
+                    at.append(r)
                     codes.append(index.setdefault(v, len(index)))
-            members = np.zeros((len(practices), len(index)), dtype=bool)
-            members[np.asarray(rows, dtype=np.int64), np.asarray(codes, dtype=np.int64)] = True
+            members = np.zeros((rows, len(index)), dtype=bool)
+            members[np.asarray(at, dtype=np.int64), np.asarray(codes, dtype=np.int64)] = True
             columns[facet] = FacetColumn(tuple(index), members)
-        return cls(len(practices), columns)
+        return cls(rows, columns)
 
     def __len__(self) -> int:
         return self.rows
@@ -162,21 +168,15 @@ def resolve_filters(country: str | Iterable[str] | None = None, theme: str | Ite
     return Filters(tuple(codes), _vocab_values("themes", theme), _vocab_values("audience", audience), tuple(langs))
 
 
-def facet_counts(practices: Sequence[Practice], language: str = "en") -> dict[str, list[dict[str, object]]]:
+def facet_counts(practices: FacetTable | Sequence[Practice], language: str = "en") -> dict[str, list[dict[str, object]]]:
     """Counts of every facet value, most frequent first, with a label in ``language``.
 
     ``value`` is the canonical value filters accept (ISO code, canonical English label);
     ``label`` is its name in ``language`` when the vocabulary has one.
     """
-    from collections import Counter
-
+    table = practices if isinstance(practices, FacetTable) else FacetTable.from_practices(practices)
     voc = vocabulary()
-    counters = {
-        "country": Counter(p.country_code for p in practices if p.country_code),
-        "theme": Counter(t for p in practices for t in p.themes),
-        "audience": Counter(a for p in practices for a in p.audience),
-        "language": Counter(p.language for p in practices),
-    }
+    counters = {facet: {v: n for v, n in table.columns[facet].counts().items() if n} for facet in FACETS}
     labels = {
         "country": lambda v: countries().name(v, language),
         "theme": lambda v: voc["themes"].label_in(v, language),

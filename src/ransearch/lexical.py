@@ -30,7 +30,7 @@ import numpy as np
 from ransearch.encoders import Encoder
 from ransearch.text import clean_ocr, fold
 
-__all__ = ["LexicalIndex", "analyse", "query_words", "STEMMERS"]
+__all__ = ["LexicalIndex", "WordScores", "analyse", "query_words", "STEMMERS"]
 
 STEMMERS = {
     "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
@@ -97,12 +97,24 @@ def _word_stems(word: str, language: str) -> tuple[str, ...]:
     return tuple(analyse(word, language))
 
 
+@lru_cache(maxsize=1 << 18)
+def _term(word: str, language: str) -> str | None:
+    """The term of one lower-case word (None for a stopword or a number other than a year)."""
+    if word.isdigit() and len(word) != 4:
+        return None
+    if fold(word) in _stopwords(language):
+        return None
+    stem = _stemmer(language).stemWord(word)
+    return fold(stem) or stem
+
+
 def analyse(text: str, language: str) -> list[str]:
-    """Stemmed, accent-free terms of ``text`` in ``language``, stopwords removed."""
-    words = [w for w in _WORD.findall(clean_ocr(text).lower()) if not w.isdigit() or len(w) == 4]
-    stops = _stopwords(language)
-    words = [w for w in words if fold(w) not in stops]
-    return [fold(s) or s for s in _stemmer(language).stemWords(words)]
+    """Stemmed, accent-free terms of ``text`` in ``language``, stopwords removed.
+
+    Each distinct word is analysed once per process (texts share most of their words).
+    """
+    terms = (_term(w, language) for w in _WORD.findall(clean_ocr(text).lower()))
+    return [t for t in terms if t is not None]
 
 
 @lru_cache(maxsize=1)
@@ -194,6 +206,27 @@ def _embed_words(words: Sequence[str], encoder: Encoder, known: Mapping[str, np.
     if new:
         out[new] = encoder.encode_queries([words[i] for i in new]).astype(np.float16)
     return out
+
+
+WordScores = dict[tuple[str, str], tuple["np.ndarray | None", float]]
+"""(language, query word) -> (its BM25 score per document of that language, or None if it
+matches nothing there; its share of the score ceiling)."""
+
+
+def _word_score(index: _LanguageIndex, language: str, word: str,
+                translations: Sequence[tuple[str, float]]) -> tuple[np.ndarray | None, float]:
+    """A query word's score per document of one language: the best of its own stems and its
+    translations (weighted by similarity); and the most it can add (its ceiling)."""
+    candidates = {stem: 1.0 for stem in _word_stems(word, language) if stem in index.idf}
+    for stem, similarity in translations:
+        candidates[stem] = max(candidates.get(stem, 0.0), similarity)
+    if not candidates:
+        return None, index.max_idf * (K1 + 1)
+    best = max(candidates, key=lambda t: candidates[t] * index.idf[t])
+    score = np.zeros(len(index.rows), dtype=np.float32)
+    for stem, weight in candidates.items():
+        np.maximum(score, weight * index.term_scores(stem), out=score)
+    return score, index.idf[best] * (K1 + 1)
 
 
 class LexicalIndex:
@@ -298,7 +331,8 @@ class LexicalIndex:
                 for lang, index in self._languages.items()}
 
     def scores(self, query: str, word_vectors: np.ndarray | None = None,
-               words: Sequence[str] | None = None, expansion: Expansion | None = None) -> np.ndarray:
+               words: Sequence[str] | None = None, expansion: Expansion | None = None,
+               memo: WordScores | None = None) -> np.ndarray:
         """Normalised lexical score of every practice row for ``query`` (0 where nothing matches).
 
         Args:
@@ -307,6 +341,8 @@ class LexicalIndex:
             word_vectors: their embeddings, one row per word, by the index's encoder; without
                 them (or ``expansion``) there is no cross-lingual expansion (plain per-language BM25).
             expansion: the words' translations from :meth:`expand`, instead of ``word_vectors``.
+            memo: a dict kept across the texts scored with the same ``expansion`` (a situation
+                and its sentences): each word is scored once.
         """
         words = list(words) if words is not None else query_words(query)
         out = np.zeros(self.n_practices, dtype=np.float32)
@@ -314,23 +350,19 @@ class LexicalIndex:
             return out
         if expansion is None and word_vectors is not None:
             expansion = self.expand(words, word_vectors)
+        memo = {} if memo is None else memo
         for lang, index in self._languages.items():
             translations = expansion.get(lang, {}) if expansion else {}
             total = np.zeros(len(index.rows), dtype=np.float32)
             ceiling = 0.0
             for word in words:
-                candidates = {stem: 1.0 for stem in _word_stems(word, lang) if stem in index.idf}
-                for stem, similarity in translations.get(word, ()):
-                    candidates[stem] = max(candidates.get(stem, 0.0), similarity)
-                if not candidates:
-                    ceiling += index.max_idf * (K1 + 1)
-                    continue
-                best = max(candidates, key=lambda t: candidates[t] * index.idf[t])
-                ceiling += index.idf[best] * (K1 + 1)
-                word_score = np.zeros(len(index.rows), dtype=np.float32)
-                for stem, weight in candidates.items():
-                    np.maximum(word_score, weight * index.term_scores(stem), out=word_score)
-                total += word_score
+                found = memo.get((lang, word))
+                if found is None:
+                    found = memo[(lang, word)] = _word_score(index, lang, word, translations.get(word, ()))
+                word_score, word_ceiling = found
+                ceiling += word_ceiling
+                if word_score is not None:
+                    total += word_score
             if ceiling:
                 out[index.rows] = total / ceiling
         return out

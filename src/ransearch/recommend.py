@@ -24,11 +24,12 @@ from importlib.resources import files
 
 import numpy as np
 
+from ransearch.columns import CategoryColumn
 from ransearch.errors import QueryError
 from ransearch.filters import Filters
 from ransearch.lexical import analyse
 from ransearch.records import Cover, MatchResult, Need, PracticeHit, Recommendation, SectionHit
-from ransearch.search import Evidence, Searcher, make_snippet, section_label, split_sentences
+from ransearch.search import Evidence, Searcher, depth_ranks, make_snippet, section_label, split_sentences, top_rows
 from ransearch.text import fold
 
 __all__ = ["is_covered", "split_needs", "match", "similar", "practice_vectors", "MatchConfig"]
@@ -90,13 +91,6 @@ def split_needs(situation: str, max_needs: int = 8) -> tuple[list[Need], list[st
     return [Need(f"n{i + 1}", text) for i, text in enumerate(needs[:max_needs])], context
 
 
-def _ranks(scores: np.ndarray) -> np.ndarray:
-    """Rank (0 = best) of every row."""
-    ranks = np.empty(len(scores), dtype=np.int64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
-    return ranks
-
-
 def _best_chunk(searcher: Searcher, row: int, ids: np.ndarray, scores: np.ndarray) -> tuple[int, float] | None:
     for cid, s in zip(ids.tolist(), scores.tolist()):
         if cid >= 0 and searcher.chunks.practice_row[cid] == row:
@@ -130,34 +124,39 @@ def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Fil
     whole = evs[0]
     by_text = dict(zip([situation] + sentences + extra, evs))
     fused = searcher.rank_situation(whole, evs[1:1 + len(sentences)])
-    need_ranks = [_ranks(searcher.fuse(by_text[n.text])) for n in needs]
+    need_ranks = [depth_ranks(searcher.fuse(by_text[n.text])) for n in needs]
 
     uncovered = [need.id for need in needs if not is_covered(by_text[need.text], config)]
 
-    allowed = filters.mask(searcher.practices) if filters else np.ones(len(searcher.practices), bool)
-    order = [r for r in np.argsort(-fused, kind="stable").tolist() if allowed[r]]
-    chosen = order[:k]
-    covers_of = {r: [j for j, need in enumerate(needs) if need.id not in uncovered
-                     and need_ranks[j][r] < config.cover_rank
-                     and by_text[need.text].dense[r] >= config.cover_cosine] for r in order}
+    allowed = filters.mask(searcher.facets) if filters else None
+    chosen = top_rows(fused, k, allowed).tolist()
+    covers_of: dict[int, list[int]] = {}
+
+    def needs_covered(r: int) -> list[int]:
+        if r not in covers_of:
+            covers_of[r] = [j for j, need in enumerate(needs) if need.id not in uncovered
+                            and need_ranks[j][r] < config.cover_rank
+                            and by_text[need.text].dense[r] >= config.cover_cosine]
+        return covers_of[r]
+
     # every covered need gets its best practice into the list, replacing the lowest-ranked
     # practice that covers nothing else
     for j, need in enumerate(needs):
-        if not order or need.id in uncovered or any(j in covers_of[r] for r in chosen):
+        if not chosen or need.id in uncovered or any(j in needs_covered(r) for r in chosen):
             continue
-        best = min(order, key=lambda r: need_ranks[j][r])
-        if j not in covers_of[best] or best in chosen:
+        best = int(top_rows(-need_ranks[j], 1, allowed)[0])
+        if j not in needs_covered(best) or best in chosen:
             continue
-        spare = [r for r in reversed(chosen) if not covers_of[r]]
+        spare = [r for r in reversed(chosen) if not needs_covered(r)]
         if spare:
             chosen[chosen.index(spare[0])] = best
     chosen.sort(key=lambda r: -fused[r])
 
     results = []
     for rank, row in enumerate(chosen, 1):
-        p = searcher.practices[row]
+        p = searcher.head(row)
         covers = []
-        for j in covers_of[row]:
+        for j in needs_covered(row):
             e = by_text[needs[j].text]
             hit = _best_chunk(searcher, row, e.chunk_ids, e.chunk_scores)
             if hit is None:
@@ -173,10 +172,18 @@ def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Fil
     return MatchResult(situation, tuple(needs), tuple(results), tuple(uncovered))
 
 
+def _similar_sections(searcher: Searcher) -> np.ndarray:
+    """Boolean over chunk rows: chunks of the sections that say what a practice does."""
+    sections = searcher.chunks.section
+    if isinstance(sections, CategoryColumn):
+        return sections.isin(SIMILAR_SECTIONS)
+    return np.fromiter((s in SIMILAR_SECTIONS for s in sections), bool, len(sections))
+
+
 def practice_vectors(searcher: Searcher) -> np.ndarray:
     """One unit vector per practice: the mean of its chunks from the sections that say what it does."""
     vectors = searcher.chunk_vectors()
-    keep = np.fromiter((s in SIMILAR_SECTIONS for s in searcher.chunks.section), bool, len(searcher.chunks))
+    keep = _similar_sections(searcher)
     rows = searcher.chunks.practice_row
     out = np.zeros((len(searcher.practices), vectors.shape[1]), dtype=np.float32)
     np.add.at(out, rows[keep], vectors[keep])
@@ -190,15 +197,13 @@ def similar(searcher: Searcher, row: int, k: int = 5, filters: Filters = Filters
     sims = pv @ pv[row]
     sims[row] = -np.inf
     if filters:
-        sims[~filters.mask(searcher.practices)] = -np.inf
-    order = [r for r in np.argsort(-sims).tolist() if np.isfinite(sims[r])][:k]
+        sims[~filters.mask(searcher.facets)] = -np.inf
+    order = top_rows(sims, k, np.isfinite(sims)).tolist()
     vectors = searcher.chunk_vectors()
-    source_rows = np.flatnonzero((searcher.chunks.practice_row == row)
-                                 & np.fromiter((s in SIMILAR_SECTIONS for s in searcher.chunks.section), bool,
-                                               len(searcher.chunks)))
+    source_rows = np.flatnonzero((searcher.chunks.practice_row == row) & _similar_sections(searcher))
     hits = []
     for rank, other in enumerate(order, 1):
-        p = searcher.practices[other]
+        p = searcher.head(other)
         target = np.flatnonzero(searcher.chunks.practice_row == other)
         pair = vectors[target] @ vectors[source_rows].T if len(source_rows) else np.zeros((len(target), 0))
         best = pair.max(axis=1) if pair.size else np.zeros(len(target))

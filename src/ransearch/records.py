@@ -6,10 +6,21 @@ All records are frozen dataclasses; ``to_dict`` gives the JSON shape used by the
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["Practice", "Chunk", "SectionHit", "RankedPractice", "PracticeHit", "AskResult", "Need", "Cover",
+__all__ = ["Practice", "PracticeHead", "Chunk", "SectionHit", "RankedPractice", "PracticeHit", "AskResult", "Need", "Cover",
            "Recommendation", "MatchResult", "SimilarResult"]
+
+
+class PracticeHead(NamedTuple):
+    """What an answer shows of a practice: everything but its texts."""
+
+    id: str
+    title: str
+    source: str
+    language: str
+    country_code: str | None
+    themes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,9 @@ class Practice:
     contacts: str = ""
     warnings: tuple[str, ...] = ()
     content_hash: str = ""
+
+    def head(self) -> PracticeHead:
+        return PracticeHead(self.id, self.title, self.source, self.language, self.country_code, self.themes)
 
     def to_dict(self, contacts: bool = True) -> dict[str, Any]:
         d = asdict(self)

@@ -148,14 +148,17 @@ class IndexStatus:
         }
 
 
-def index_status(index_dir: Path | str) -> IndexStatus:
+def index_status(index_dir: Path | str, verify: bool = False) -> IndexStatus:
     """The state of the index at ``index_dir``, without loading it or its encoder.
+
+    ``verify``: hash every file of the generation again, not trusting remembered digests
+    (see :mod:`ransearch.digests`).
 
     Raises:
         IndexNotFound, IndexCorrupt, IndexMismatch: as :func:`ransearch.store.open_generation`.
     """
     index_dir = Path(index_dir)
-    gen = open_generation(index_dir)
+    gen = open_generation(index_dir, remembered=not verify)
     m = gen.manifest
     counts = {"documents": len(m.documents), **m.counts}
     return IndexStatus(str(index_dir), gen.id, m.built_at, m.encoder, m.dimension, counts,

@@ -27,16 +27,22 @@ from ransearch.chunking import PROFILE
 from ransearch.encoders import Encoder
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
-from ransearch.lexical import LexicalIndex, analyse, query_words
-from ransearch.records import AskResult, Practice, PracticeHit, SectionHit
+from ransearch.lexical import LexicalIndex, WordScores, analyse, query_words
+from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
+from ransearch.tables import PracticeRows
 from ransearch.template import catalogue
 from ransearch.vectors import VectorIndex
 
-__all__ = ["SearchConfig", "Searcher", "Evidence", "MAX_QUERY_CHARS", "MODES", "split_sentences"]
+__all__ = ["SearchConfig", "Searcher", "Evidence", "MAX_QUERY_CHARS", "MODES", "RANK_DEPTH", "split_sentences",
+           "top_rows", "depth_ranks"]
 
 MAX_QUERY_CHARS = 5000
 MODES = ("hybrid", "dense", "lexical")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
+RANK_DEPTH = 4096
+"""Ranks fused by reciprocal rank are exact down to here (all of them in a collection of fewer
+practices); the practices below share this rank, which moves a fused score by less than
+1/(rrf_k + RANK_DEPTH) per ranking, and spares a full sort of every ranking at 57,000 practices."""
 _PROFILE_LABELS = {"fr": "Nom, thèmes et public", "en": "Name, themes and audience",
                    "de": "Name, Themen und Zielgruppe", "nl": "Naam, thema's en doelgroep"}
 
@@ -113,6 +119,26 @@ def make_snippet(text: str, terms: set[str], language: str, limit: int) -> str:
     return prefix + snippet + suffix
 
 
+def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """The rows of the ``k`` highest scores (among ``allowed``), best first, ties by row: the
+    first ``k`` of a stable descending sort, without sorting every row."""
+    rows = np.arange(len(scores)) if allowed is None else np.flatnonzero(allowed)
+    values = -np.asarray(scores)[rows]
+    if k < len(rows):
+        keep = values <= np.partition(values, k - 1)[k - 1]  # with every tie of the k-th
+        rows, values = rows[keep], values[keep]
+    return rows[np.lexsort((rows, values))][:k]
+
+
+def depth_ranks(scores: np.ndarray, depth: int = RANK_DEPTH) -> np.ndarray:
+    """Every row's rank (0 = best, ties by row), exact for the first ``depth`` ranks; the rows
+    below share rank ``depth``."""
+    ranks = np.full(len(scores), depth, dtype=np.int64)
+    top = top_rows(scores, depth)
+    ranks[top] = np.arange(len(top))
+    return ranks
+
+
 def _standardise(x: np.ndarray) -> np.ndarray:
     """z-scores over the practices; a flat signal becomes all zeros."""
     std = float(x.std())
@@ -124,8 +150,10 @@ class Searcher:
 
     def __init__(self, practices: Sequence[Practice], chunks: ChunkTable, vectors: VectorIndex,
                  lexical: LexicalIndex, titles: np.ndarray, encoder: Encoder,
-                 config: SearchConfig = SearchConfig()) -> None:
-        self.practices = list(practices)
+                 config: SearchConfig = SearchConfig(), facets: FacetTable | None = None) -> None:
+        """``practices`` may make its records on demand (``PracticeRows``): ranking reads only
+        the ones it returns; ``facets`` (else built from ``practices``) serves the filters."""
+        self.practices = practices
         self.chunks = chunks
         self.vectors = vectors
         self.lexical = lexical
@@ -134,7 +162,8 @@ class Searcher:
         self.config = config
         counts = np.bincount(chunks.practice_row, minlength=len(self.practices))
         self._log_chunks = np.log(np.maximum(counts, 1)).astype(np.float32)
-        self.facets = FacetTable.from_practices(self.practices)  # filters become array operations
+        # filters become array operations
+        self.facets = facets if facets is not None else FacetTable.from_practices(practices)
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None
 
@@ -152,6 +181,11 @@ class Searcher:
             self._practice_matrix = practice_vectors(self)
         return self._practice_matrix
 
+    def head(self, row: int) -> PracticeHead:
+        """What answers show of practice ``row`` (from ``PracticeRows`` without reading its record)."""
+        practices = self.practices
+        return practices.head(row) if isinstance(practices, PracticeRows) else practices[row].head()
+
     @staticmethod
     def check_query(text: str) -> str:
         text = (text or "").strip()
@@ -166,14 +200,15 @@ class Searcher:
         n = len(self.practices)
         first = np.full(n, -1.0, dtype=np.float32)
         second = np.full(n, -1.0, dtype=np.float32)
-        for cid, s in zip(ids.tolist(), scores.tolist()):  # ids come best first
-            if cid < 0:
-                break
-            row = self.chunks.practice_row[cid]
-            if first[row] < -0.5:
-                first[row] = s
-            elif second[row] < -0.5:
-                second[row] = s
+        found = ids >= 0
+        rows, scores = self.chunks.practice_row[ids[found]], np.asarray(scores, dtype=np.float32)[found]
+        # ids come best first: a practice's first occurrence is its best chunk, the next its second
+        best_rows, at = np.unique(rows, return_index=True)
+        first[best_rows] = scores[at]
+        rest = np.ones(len(rows), dtype=bool)
+        rest[at] = False
+        next_rows, at = np.unique(rows[rest], return_index=True)
+        second[next_rows] = scores[rest][at]
         second = np.where(second < -0.5, first, second)
         w = self.config.second_weight
         dense = (first + w * second) / (1 + w)
@@ -193,6 +228,7 @@ class Searcher:
         expansion = self.lexical.expand(flat, known) if mode != "dense" else None
         n = len(self.practices)
         out: list[Evidence] = []
+        word_scores: WordScores = {}  # the texts share words: each is scored once
         if mode != "lexical":
             k = min(self.config.candidates, len(self.chunks))
             all_ids, all_scores = self.vectors.search(
@@ -206,7 +242,8 @@ class Searcher:
                 keep = all_ids[i] >= 0
                 ids, scores = all_ids[i][keep], all_scores[i][keep]
                 dense, title = self.practice_dense(ids, scores), titles[:, i]
-            lexical = (self.lexical.scores(text, words=words[i], expansion=expansion) if mode != "dense"
+            lexical = (self.lexical.scores(text, words=words[i], expansion=expansion, memo=word_scores)
+                       if mode != "dense"
                        else np.zeros(n, np.float32))
             out.append(Evidence(dense, title, lexical, ids, scores))
         return out
@@ -255,9 +292,7 @@ class Searcher:
         rankings = [self.fuse(whole, sentences, mode)] + [self.fuse(e, (), mode) for e in sentences]
         fused = np.zeros(len(self.practices), dtype=np.float64)
         for r in rankings:
-            ranks = np.empty(len(r), dtype=np.int64)
-            ranks[np.argsort(-r, kind="stable")] = np.arange(len(r))
-            fused += 1.0 / (self.config.rrf_k + ranks + 1)
+            fused += 1.0 / (self.config.rrf_k + depth_ranks(r) + 1)
         return fused.astype(np.float32)
 
     def ask(self, query: str, k: int = 5, filters: Filters = Filters(), mode: str | None = None,
@@ -267,13 +302,10 @@ class Searcher:
             raise QueryError("k must be at least 1")
         allowed = filters.mask(self.facets) if filters else None  # practice rows; chunks follow
         total, ids, scores = self.rank(query, mode, route, allowed)
-        order = np.argsort(-total, kind="stable")
-        if allowed is not None:
-            order = order[allowed[order]]
-        order = order[:k]
+        order = top_rows(total, k, allowed)
         hits = []
         for rank, row in enumerate(order.tolist(), 1):
-            p = self.practices[row]
+            p = self.head(row)
             hits.append(PracticeHit(
                 rank=rank, practice_id=p.id, title=p.title, source=p.source, score=float(total[row]),
                 country_code=p.country_code, language=p.language, themes=p.themes,
@@ -283,9 +315,10 @@ class Searcher:
 
     def sections_for(self, row: int, query: str, ids: np.ndarray, scores: np.ndarray) -> tuple[SectionHit, ...]:
         """The practice's best matching sections (one chunk each), with snippets."""
-        p = self.practices[row]
+        p = self.head(row)
         terms = set(analyse(query, p.language))
-        mine = [(float(s), int(c)) for c, s in zip(ids.tolist(), scores.tolist()) if self.chunks.practice_row[c] == row]
+        ours = self.chunks.practice_row[ids] == row
+        mine = list(zip(scores[ours].tolist(), ids[ours].tolist()))
         if not mine:  # lexical-only ranking: score this practice's chunks by shared terms
             rows = np.flatnonzero(self.chunks.practice_row == row)
             mine = [(len(terms & set(analyse(self.chunks.text[c], p.language))) / max(1, len(terms)), int(c))

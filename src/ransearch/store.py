@@ -18,14 +18,14 @@ durable (every file and folder fsynced), renamed into ``generations/`` and only 
 ``CURRENT`` (written to a temporary file, fsynced and renamed over the old one), so a reader
 always finds one complete generation. Generation ids sort in build order.
 
-Opening checks the current generation against the checksums in its manifest; a missing,
+Opening checks the current generation against the checksums in its manifest (a file unchanged
+since it was last hashed on this machine is not read again: :mod:`ransearch.digests`); a missing,
 truncated or corrupt generation is not served: :func:`open_generation` falls back to the newest
 older generation that checks out and says so in ``warnings``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ransearch.digests import DigestMemo
 from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound, RansearchError
 
 __all__ = ["SCHEMA_VERSION", "Manifest", "Generation", "open_generation", "resolve_generation",
@@ -51,7 +52,6 @@ LAST_RUN = "last_run.json"
 REQUIRED_FILES = ("manifest.json", "practices.parquet", "chunks.parquet", "vectors.faiss", "titles.npy",
                   "lexical/lexical.json")
 _TMP_PREFIX = ".tmp-"
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -132,21 +132,19 @@ def _write_atomic(path: Path, text: str) -> None:
 
 # -- checksums and verification -----------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def file_checksums(gen_dir: Path) -> dict[str, dict[str, Any]]:
-    """Size and sha256 of every file of a generation except its manifest, by relative path."""
+    """Size and sha256 of every file of a generation except its manifest, by relative path.
+
+    The digests are remembered (:mod:`ransearch.digests`): opening the generation on this
+    machine will not read its files again to check them.
+    """
+    memo = DigestMemo.default()
     out: dict[str, dict[str, Any]] = {}
     for path in sorted(p for p in gen_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(gen_dir).as_posix()
         if rel != MANIFEST:
-            out[rel] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+            out[rel] = {"size": path.stat().st_size, "sha256": memo.sha256(path)}
+    memo.save()
     return out
 
 
@@ -172,12 +170,14 @@ def write_manifest(gen_dir: Path, manifest: Manifest) -> None:
     (gen_dir / MANIFEST).write_text(manifest.to_json(), "utf-8")
 
 
-def verify_generation(gen_dir: Path, checksums: bool = True) -> Manifest:
+def verify_generation(gen_dir: Path, checksums: bool = True, remembered: bool = True) -> Manifest:
     """The manifest of a generation whose files are all there, with their recorded size and hash.
 
     Args:
         gen_dir: the generation folder.
         checksums: also compare sha256 digests (else sizes only, which catches truncation).
+        remembered: take the digest of a file unchanged since it was last hashed on this
+            machine from :mod:`ransearch.digests` (False: read every file again).
 
     Raises:
         IndexCorrupt: a file is missing, truncated or altered, or the manifest is unreadable.
@@ -187,16 +187,20 @@ def verify_generation(gen_dir: Path, checksums: bool = True) -> Manifest:
     if missing:
         raise IndexCorrupt(str(gen_dir), "missing " + ", ".join(missing))
     manifest = read_manifest(gen_dir)
-    for rel, expected in sorted(manifest.files.items()):
-        path = gen_dir / rel
-        try:
-            size = path.stat().st_size
-        except OSError:
-            raise IndexCorrupt(str(gen_dir), f"missing {rel}") from None
-        if size != expected.get("size"):
-            raise IndexCorrupt(str(gen_dir), f"{rel} has {size} bytes, expected {expected.get('size')} (truncated?)")
-        if checksums and _sha256(path) != expected.get("sha256"):
-            raise IndexCorrupt(str(gen_dir), f"{rel} does not match its checksum (corrupt)")
+    memo = DigestMemo.default() if remembered else DigestMemo(None)
+    try:
+        for rel, expected in sorted(manifest.files.items()):
+            path = gen_dir / rel
+            try:
+                size = path.stat().st_size
+            except OSError:
+                raise IndexCorrupt(str(gen_dir), f"missing {rel}") from None
+            if size != expected.get("size"):
+                raise IndexCorrupt(str(gen_dir), f"{rel} has {size} bytes, expected {expected.get('size')} (truncated?)")
+            if checksums and memo.sha256(path) != expected.get("sha256"):
+                raise IndexCorrupt(str(gen_dir), f"{rel} does not match its checksum (corrupt)")
+    finally:
+        memo.save()
     return manifest
 
 
@@ -210,10 +214,11 @@ def current_generation(index_dir: Path | str) -> str | None:
         return None
 
 
-def open_generation(index_dir: Path | str, checksums: bool = True) -> Generation:
+def open_generation(index_dir: Path | str, checksums: bool = True, remembered: bool = True) -> Generation:
     """The generation readers should use: the current one, or the newest good one before it.
 
     Accepts an index folder (with ``CURRENT``) or a generation folder itself (never replaced).
+    ``checksums`` and ``remembered``: see :func:`verify_generation`.
 
     Raises:
         IndexNotFound: no index there.
@@ -222,7 +227,7 @@ def open_generation(index_dir: Path | str, checksums: bool = True) -> Generation
     """
     index_dir = Path(index_dir)
     if (index_dir / MANIFEST).is_file():
-        return Generation(index_dir, verify_generation(index_dir, checksums), None)
+        return Generation(index_dir, verify_generation(index_dir, checksums, remembered), None)
     current = current_generation(index_dir)
     gens = list_generations(index_dir)
     if current is None and not gens:
@@ -232,7 +237,7 @@ def open_generation(index_dir: Path | str, checksums: bool = True) -> Generation
     if current is not None:
         try:
             return Generation(index_dir / GENERATIONS / current,
-                              verify_generation(index_dir / GENERATIONS / current, checksums), current)
+                              verify_generation(index_dir / GENERATIONS / current, checksums, remembered), current)
         except IndexCorrupt as exc:
             first_error = exc
             warnings.append(f"current generation {current} is not usable: {exc.reason}")
@@ -243,7 +248,7 @@ def open_generation(index_dir: Path | str, checksums: bool = True) -> Generation
     newer = [g for g in gens if current is not None and g > current]
     for gen in list(reversed(older)) + list(reversed(newer)):
         try:
-            manifest = verify_generation(index_dir / GENERATIONS / gen, checksums)
+            manifest = verify_generation(index_dir / GENERATIONS / gen, checksums, remembered)
         except (IndexCorrupt, IndexMismatch):
             continue
         warnings.append(f"serving generation {gen} instead (run `ransearch index` to repair)")

@@ -156,6 +156,8 @@ def index(
 def status(
     index_dir: Optional[Path] = typer.Option(None, "--index", help="Index folder (default: $RANSEARCH_INDEX or ./index)."),
     as_json: bool = typer.Option(False, "--json", help="Print the status as one JSON object."),
+    verify: bool = typer.Option(False, "--verify", help="Hash every file of the generation again "
+                                "(by default a file unchanged since it was last hashed here is trusted)."),
 ) -> None:
     """Show the generation serving the index: when it was built, encoder, counts, generations kept,
     and how the last indexing run went. Loads neither the index nor the encoder.
@@ -163,7 +165,7 @@ def status(
     from ransearch.cli.report import status_lines
     from ransearch.engine import Engine
 
-    state = Engine.status(index_dir)
+    state = Engine.status(index_dir, verify=verify)
     if as_json:
         sys.stdout.write(json.dumps(state.to_dict(), ensure_ascii=False) + "\n")
         return

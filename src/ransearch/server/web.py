@@ -268,7 +268,7 @@ def add_pages(app: FastAPI, live: LiveEngine, config: ServerConfig) -> None:
         status = 200
         # one engine for the whole request; the query lock only while the encoder may run
         with live.exclusive() if form.q else nullcontext(live.engine) as engine:
-            context["total"] = len(engine.practices())
+            context["total"] = engine.count()
             context["facets"] = engine.facets(form.lang) if "facets" in offered else {}
             try:
                 context["selected"] = selected = resolve_filters(**form.engine_filters())
@@ -281,9 +281,8 @@ def add_pages(app: FastAPI, live: LiveEngine, config: ServerConfig) -> None:
                     found: AskResult = engine.ask(form.q, k=form.k, **form.engine_filters())
                     context["cards"] = _cards(found.results, engine.practice, "z")
                 elif selected:
-                    listed = engine.practices(selected)
-                    context["browse"] = len(listed)
-                    context["cards"] = [Card(None, p) for p in listed[:BROWSE_LIMIT]]
+                    context["browse"] = engine.count(selected)
+                    context["cards"] = [Card(None, p) for p in engine.practices(selected, limit=BROWSE_LIMIT)]
             except RansearchError as exc:
                 context["error"] = str(exc)
                 status = page_status(exc)
