@@ -180,6 +180,37 @@ def test_queries_encode_on_one_thread_with_the_same_weights(use_cache_root: tupl
     np.testing.assert_allclose(queries, passages, atol=1e-5)
 
 
+def test_long_queries_encode_in_two_halves_at_once(use_cache_root: tuple[Path, UseEncoder],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A situation and its sentences: two threads, each on one BLAS thread, the same vectors."""
+    import threading
+
+    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+    from ransearch.encoders.use import QUERY_SPLIT_CHARS
+
+    monkeypatch.delenv("RANSEARCH_THREADS", raising=False)
+    situation = ("Nous sommes une commune de 40 000 habitants. Des mères viennent voir nos services sociaux. "
+                 "Leur fils regarde des vidéos djihadistes la nuit. Nous cherchons un accompagnement des familles.")
+    texts = [situation, *situation.split(". "), "djihadistes", "accompagnement"]
+    assert sum(map(len, texts)) > QUERY_SPLIT_CHARS
+    encoder = UseEncoder(threads=2, cache_dir=use_cache_root[0])
+    single = encoder._query_model()._model
+    calls: list[tuple[str, int, set[int]]] = []
+    encode = single._encode
+
+    def spy(batch: Any) -> Any:
+        blas = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+        calls.append((threading.current_thread().name, len(batch), blas))
+        return encode(batch)
+
+    single._encode = spy
+    vectors = encoder.encode_queries(texts)
+    assert len({name for name, _, _ in calls}) == 2 and sum(n for _, n, _ in calls) == len(texts)
+    assert all(blas == {1} for _, _, blas in calls)
+    np.testing.assert_allclose(vectors, encoder.encode_passages(texts), atol=1e-5)
+
+
 def test_one_thread_limits_pools_while_any_query_runs() -> None:
     import threading
 

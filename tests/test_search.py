@@ -84,3 +84,39 @@ def test_contacts_are_never_searched(engine: Engine) -> None:
     chunks = engine.searcher.chunks
     assert not any("@" in text and "vilvoorde.be" in text.lower() for text in chunks.text)
     assert not any("sarpsborg.com" in text for text in chunks.text)
+
+
+def test_translations_of_lexicon_words_are_remembered(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A word the corpus uses has a fixed embedding: its translations are searched once per index."""
+    from ransearch.lexical import LexicalIndex
+
+    lexical = engine.searcher.lexical
+    words = ["famille", "combattants", "zzqxjunknownword"]
+    vectors, missing = lexical.stored_vectors(words, engine.encoder.dimension)
+    assert missing == [2]
+    vectors[missing] = engine.encoder.encode_queries([words[i] for i in missing])
+    stored = [0, 1]
+    first = lexical.expand(words, vectors, stored)
+    searched: list[int] = []
+    real = LexicalIndex._translations
+
+    def counting(index, query_vectors):  # type: ignore[no-untyped-def]
+        searched.append(len(query_vectors))
+        return real(index, query_vectors)
+
+    monkeypatch.setattr(LexicalIndex, "_translations", staticmethod(counting))
+    assert lexical.expand(words, vectors, stored) == first  # the same answer ...
+    assert set(searched) == {1}  # ... searching only the word that is not in a lexicon
+    assert lexical.expand(words, vectors) == first  # nothing said stored: everything searched
+    assert set(searched) == {1, 3}
+
+
+def test_count_and_limited_listing_make_no_more_records_than_asked(engine: Engine) -> None:
+    from ransearch.filters import resolve_filters
+
+    everything = engine.practices()
+    assert engine.count() == len(everything)
+    belgian = resolve_filters(country="BE")
+    assert engine.count(belgian) == len([p for p in everything if p.country_code == "BE"]) >= 1
+    assert engine.practices(limit=1) == everything[:1]
+    assert engine.practices(belgian, limit=0) == []

@@ -52,6 +52,8 @@ TRANSLATIONS = 2
 """Nearest lexicon words considered per query word and language."""
 MAX_LEXICON = 50_000
 """Most frequent words kept in a language's lexicon."""
+TRANSLATION_MEMO = 50_000
+"""Lexicon words whose translations an open index remembers (a few MB)."""
 
 Expansion = dict[str, dict[str, list[tuple[str, float]]]]
 """language -> query word -> [(stem of a lexicon word, its cosine to the query word)]."""
@@ -236,6 +238,7 @@ class LexicalIndex:
         self.n_practices = n_practices
         self._languages = languages
         self._lexicon_rows: dict[str, tuple[_LanguageIndex, int]] | None = None
+        self._translation_memo: dict[str, dict[str, list[tuple[str, float]]]] = {}
 
     def stored_vectors(self, words: Sequence[str], dimension: int) -> tuple[np.ndarray, list[int]]:
         """Embeddings of the ``words`` that a lexicon holds (rows of zeros for the others), and
@@ -322,13 +325,37 @@ class LexicalIndex:
                                              lexicon["stems"], np.load(sub / "lexicon.npy", mmap_mode="r"))
         return cls(meta["n_practices"], languages)
 
-    def expand(self, words: Sequence[str], word_vectors: np.ndarray) -> Expansion:
+    def expand(self, words: Sequence[str], word_vectors: np.ndarray, stored: Sequence[int] = ()) -> Expansion:
         """The translations of ``words`` in every language's lexicon (``word_vectors``: their
         embeddings, one row per word), to score several texts that share words (a situation
-        and its sentences) with one similarity search."""
+        and its sentences) with one similarity search.
+
+        ``stored``: positions of the words whose vector is their lexicon embedding (see
+        :meth:`stored_vectors`). Their translations depend on nothing else, so they are
+        remembered (``TRANSLATION_MEMO`` words) and not searched again by later queries.
+        """
         vectors = np.asarray(word_vectors, dtype=np.float32)
-        return {lang: dict(zip(words, self._translations(index, vectors)))
-                for lang, index in self._languages.items()}
+        memo = self._translation_memo
+        remembered = set(stored)
+        out: Expansion = {lang: {} for lang in self._languages}
+        todo = []
+        for i, word in enumerate(words):
+            found = memo.get(word) if i in remembered else None
+            if found is None:
+                todo.append(i)
+            else:
+                for lang, translations in found.items():
+                    out[lang][word] = translations
+        if todo:
+            for lang, index in self._languages.items():
+                for i, translations in zip(todo, self._translations(index, vectors[todo])):
+                    out[lang][words[i]] = translations
+            if len(memo) >= TRANSLATION_MEMO:
+                memo.clear()
+            for i in todo:
+                if i in remembered:
+                    memo[words[i]] = {lang: out[lang][words[i]] for lang in self._languages}
+        return out
 
     def scores(self, query: str, word_vectors: np.ndarray | None = None,
                words: Sequence[str] | None = None, expansion: Expansion | None = None,

@@ -25,6 +25,7 @@ import numpy as np
 
 from ransearch.chunking import PROFILE
 from ransearch.encoders import Encoder
+from ransearch.encoders.threads import beside
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import LexicalIndex, WordScores, analyse, query_words
@@ -217,7 +218,8 @@ class Searcher:
 
     def evidence(self, texts: Sequence[str], mode: str = "hybrid",
                  allowed: np.ndarray | None = None) -> list[Evidence]:
-        """Dense and lexical evidence for each text, with one encoder call and one vector search."""
+        """Dense and lexical evidence for each text, with one encoder call and one vector search
+        (on the query helper thread, while title similarity and lexical scores are computed)."""
         words = [query_words(t) for t in texts]
         flat = list(dict.fromkeys(w for ws in words for w in ws))
         # words the corpus uses have their embedding in the lexicon: encode the texts and new words only
@@ -225,27 +227,29 @@ class Searcher:
         vecs = np.asarray(self.encoder.encode_queries(list(texts) + [flat[i] for i in missing]), dtype=np.float32)
         qvecs = vecs[: len(texts)]
         known[missing] = vecs[len(texts):]
-        expansion = self.lexical.expand(flat, known) if mode != "dense" else None
         n = len(self.practices)
-        out: list[Evidence] = []
-        word_scores: WordScores = {}  # the texts share words: each is scored once
-        if mode != "lexical":
+        if mode != "lexical":  # the vector search runs on the helper thread beside the rest
             k = min(self.config.candidates, len(self.chunks))
-            all_ids, all_scores = self.vectors.search(
-                qvecs, k, allowed=None if allowed is None else allowed[self.chunks.practice_row])
+            searched = beside(self.vectors.search, qvecs, k,
+                              None if allowed is None else allowed[self.chunks.practice_row])
             titles = self.titles @ qvecs.T
-        for i, text in enumerate(texts):
-            if mode == "lexical":
-                ids, scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-                dense, title = np.zeros(n, np.float32), np.zeros(n, np.float32)
-            else:
-                keep = all_ids[i] >= 0
-                ids, scores = all_ids[i][keep], all_scores[i][keep]
-                dense, title = self.practice_dense(ids, scores), titles[:, i]
-            lexical = (self.lexical.scores(text, words=words[i], expansion=expansion, memo=word_scores)
-                       if mode != "dense"
-                       else np.zeros(n, np.float32))
-            out.append(Evidence(dense, title, lexical, ids, scores))
+        lexical = [np.zeros(n, np.float32) for _ in texts]
+        if mode != "dense":
+            stored = sorted(set(range(len(flat))) - set(missing))
+            expansion = self.lexical.expand(flat, known, stored)
+            word_scores: WordScores = {}  # the texts share words: each is scored once
+            lexical = [self.lexical.scores(text, words=ws, expansion=expansion, memo=word_scores)
+                       for text, ws in zip(texts, words)]
+        if mode == "lexical":
+            none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return [Evidence(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
+                    for lex in lexical]
+        all_ids, all_scores = searched.result()
+        out: list[Evidence] = []
+        for i in range(len(texts)):
+            keep = all_ids[i] >= 0
+            ids, scores = all_ids[i][keep], all_scores[i][keep]
+            out.append(Evidence(self.practice_dense(ids, scores), titles[:, i], lexical[i], ids, scores))
         return out
 
     def fuse(self, whole: Evidence, sentences: Sequence[Evidence] = (), mode: str = "hybrid",

