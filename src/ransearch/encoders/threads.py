@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # concurrent.futures is imported by the first query that needs the helper
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 from ransearch.errors import EncoderUnavailable
 
@@ -63,14 +65,18 @@ class _OneThread:
         self._limit: Any = None
         self._controller: Any = None  # the loaded BLAS/OpenMP libraries, found at the first query
 
+    def controller(self) -> Any:
+        """The loaded BLAS/OpenMP libraries (found once: scanning them takes milliseconds)."""
+        if self._controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._controller = ThreadpoolController()
+        return self._controller
+
     def __enter__(self) -> None:
         with self._lock:
             if self._active == 0:
-                if self._controller is None:
-                    from threadpoolctl import ThreadpoolController
-
-                    self._controller = ThreadpoolController()
-                self._limit = self._controller.limit(limits=1)
+                self._limit = self.controller().limit(limits=1)
             self._active += 1
 
     def __exit__(self, *exc: object) -> None:
@@ -92,9 +98,7 @@ _helper_lock = threading.Lock()
 
 def _one_thread_here() -> None:
     # OpenMP's thread count is per calling thread: the helper's FAISS calls run on one thread too
-    from threadpoolctl import ThreadpoolController
-
-    ThreadpoolController().limit(limits=1, user_api="openmp")
+    one_thread.controller().limit(limits=1, user_api="openmp")
 
 
 def beside(fn: Callable[..., T], *args: Any) -> Future[T]:
@@ -108,6 +112,8 @@ def beside(fn: Callable[..., T], *args: Any) -> Future[T]:
     helper tasks, so concurrent queries cannot deadlock on it.
     """
     global _helper
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     if available_cpus() < 2 or requested_threads(None, "ransearch") == 1:
         done: Future[T] = Future()
         done.set_result(fn(*args))
