@@ -189,7 +189,10 @@ def test_long_queries_encode_in_two_halves_at_once(use_cache_root: tuple[Path, U
 
     from ransearch.encoders.use import QUERY_SPLIT_CHARS
 
+    from ransearch.encoders import threads
+
     monkeypatch.delenv("RANSEARCH_THREADS", raising=False)
+    monkeypatch.setattr(threads, "_helper_allowed", True)  # a server test may have capped this process
     situation = ("Nous sommes une commune de 40 000 habitants. Des mères viennent voir nos services sociaux. "
                  "Leur fils regarde des vidéos djihadistes la nuit. Nous cherchons un accompagnement des familles.")
     texts = [situation, *situation.split(". "), "djihadistes", "accompagnement"]
@@ -209,9 +212,22 @@ def test_long_queries_encode_in_two_halves_at_once(use_cache_root: tuple[Path, U
     assert len({name for name, _, _ in calls}) == 2 and sum(n for _, n, _ in calls) == len(texts)
     assert all(blas == {1} for _, _, blas in calls)
     np.testing.assert_allclose(vectors, encoder.encode_passages(texts), atol=1e-5)
+    calls.clear()
+    threads.allow_helper(False)  # what a server capped at one thread per query does
+    try:
+        np.testing.assert_allclose(encoder.encode_queries(texts), vectors, atol=1e-5)
+    finally:
+        threads.allow_helper(True)
+    assert {name for name, _, _ in calls} == {threading.current_thread().name}
 
 
 def test_one_thread_limits_pools_while_any_query_runs() -> None:
+    """Overlapping queries: the pools stay limited until the last one ends.
+
+    The queries enter and leave from the main thread: OpenBLAS (pthreads) ignores a thread
+    count set from another thread once its own threads run, which is why servers cap the pools
+    at start-up (``live.limit_threads``) rather than rely on this.
+    """
     import threading
 
     from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
@@ -219,24 +235,23 @@ def test_one_thread_limits_pools_while_any_query_runs() -> None:
     from ransearch.encoders.threads import one_thread
 
     def counts() -> set[int]:
-        return {lib["num_threads"] for lib in threadpool_info()}
+        # pools shared by every thread (numpy's pthreads OpenBLAS); an OpenMP pool's size is
+        # per calling thread
+        return {lib["num_threads"] for lib in threadpool_info() if lib.get("threading_layer") == "pthreads"}
 
     before = counts()
-    inside, release = threading.Event(), threading.Event()
+    assert before
 
     def query() -> None:
-        with one_thread:
-            inside.set()
-            release.wait(10)
+        with one_thread:  # a second, overlapping query, that ends first
+            pass
 
-    worker = threading.Thread(target=query)
-    worker.start()
-    inside.wait(10)
-    with one_thread:  # a second, overlapping query
+    with one_thread:
         assert counts() == {1}
-    assert counts() == {1}  # the first query still runs: the pools stay limited
-    release.set()
-    worker.join(10)
+        worker = threading.Thread(target=query)
+        worker.start()
+        worker.join(10)
+        assert counts() == {1}  # this query still runs: the pools stay limited
     assert counts() == before
 
 

@@ -65,10 +65,14 @@ def capabilities(engine: object) -> list[str]:
 
 
 def limit_threads(threads: int) -> None:
-    """Cap every BLAS and OpenMP thread pool loaded in this process at ``threads``, for good."""
+    """Cap every BLAS and OpenMP thread pool loaded in this process at ``threads``, for good
+    (and with one thread, queries hand nothing to a helper thread)."""
     from threadpoolctl import threadpool_limits
 
+    from ransearch.encoders.threads import allow_helper
+
     threadpool_limits(limits=threads)
+    allow_helper(threads > 1)
 
 
 def _named(pointer: Path) -> str | None:

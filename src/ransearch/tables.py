@@ -9,6 +9,10 @@ organisation_type (string, null); contacts (string); warnings (list<string>); co
 
 ``chunks.parquet``: practice_id, section, ordinal (int32), language, text, content_hash.
 Row *i* of the chunk table is vector *i* of the vector index.
+
+Both are written to be read fast by an opening index: LZ4, dictionaries only for columns of few
+values, and practices in row groups of ``PRACTICE_ROW_GROUP`` so that one record can be read
+without the others (:class:`PracticeRows`).
 """
 
 from __future__ import annotations

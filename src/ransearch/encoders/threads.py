@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # concurrent.futures is imported by the first query that need
 
 from ransearch.errors import EncoderUnavailable
 
-__all__ = ["THREADS_ENV", "requested_threads", "available_cpus", "one_thread", "beside"]
+__all__ = ["THREADS_ENV", "requested_threads", "available_cpus", "one_thread", "beside", "allow_helper"]
 
 THREADS_ENV = "RANSEARCH_THREADS"
 
@@ -54,7 +54,10 @@ class _OneThread:
     busy machine a second thread mostly waits for a core: 10,000 chunks, 40 dev queries, two
     threads under load: p50 38 ms against 7 ms with one (docs/performance.md, threads).
     Re-entrant and safe across threads: the pools are limited when the first query starts and
-    restored when the last one ends.
+    restored when the last one ends. OpenBLAS built with pthreads (numpy's) ignores a thread
+    count set from a thread other than the one that started its pool, so in a process whose
+    queries come from worker threads the cap is set once at start-up instead (the servers:
+    ``ransearch.live.limit_threads``).
     """
 
     def __init__(self) -> None:
@@ -94,6 +97,13 @@ one_thread = _OneThread()
 T = TypeVar("T")
 _helper: ThreadPoolExecutor | None = None
 _helper_lock = threading.Lock()
+_helper_allowed = True
+
+
+def allow_helper(allowed: bool) -> None:
+    """Let queries use the helper thread, or not (a server capped at one thread per query)."""
+    global _helper_allowed
+    _helper_allowed = allowed
 
 
 def _one_thread_here() -> None:
@@ -103,7 +113,8 @@ def _one_thread_here() -> None:
 
 def beside(fn: Callable[..., T], *args: Any) -> Future[T]:
     """Start ``fn(*args)`` on the process's query helper thread and return at once (a future);
-    on a one-CPU machine, or with ``$RANSEARCH_THREADS`` set to 1, run it now.
+    on a one-CPU machine, with ``$RANSEARCH_THREADS`` set to 1, or after ``allow_helper(False)``,
+    run it now.
 
     A query hands the helper work that needs nothing from what the caller does meanwhile (half
     of its texts to encode, its vector search), and both run on one BLAS/OpenMP thread each.
@@ -114,7 +125,7 @@ def beside(fn: Callable[..., T], *args: Any) -> Future[T]:
     global _helper
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    if available_cpus() < 2 or requested_threads(None, "ransearch") == 1:
+    if not _helper_allowed or available_cpus() < 2 or requested_threads(None, "ransearch") == 1:
         done: Future[T] = Future()
         done.set_result(fn(*args))
         return done
