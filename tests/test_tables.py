@@ -125,6 +125,8 @@ def test_practice_rows_read_records_on_demand(tmp_path: Path, many: list[Practic
     assert rows[200] == many[200] and rows[-1] == many[-1] and rows[3] is rows[3]
     assert rows[5:8] == many[5:8]
     assert list(rows) == many
+    assert rows.take([260, 2, 129, 2]) == [many[260], many[2], many[129], many[2]]
+    assert rows.take(range(len(many))) == many
     assert [rows.head(i) for i in range(len(many))] == [p.head() for p in many]
     values = rows.facet_values()
     assert values["country"][0] == () and values["theme"][2] == many[2].themes

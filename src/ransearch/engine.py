@@ -217,6 +217,8 @@ class Engine:
         rows = self._selected(filters)
         if limit is not None:
             rows = rows[:max(0, limit)]
+        if isinstance(practices, PracticeRows):
+            return practices.take(rows.tolist())
         return [practices[r] for r in rows.tolist()]
 
     def count(self, filters: Filters | None = None) -> int:

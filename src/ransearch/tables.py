@@ -167,6 +167,31 @@ class PracticeRows(Sequence[Practice]):
                 table = self._file.read_row_group(group)
             yield from (_practice(row) for row in table.to_pylist())
 
+    def take(self, rows: Sequence[int]) -> list[Practice]:
+        """The records of ``rows``, in that order, reading each row group they fall in once."""
+        rows = [self._row(r) for r in rows]
+        out: dict[int, Practice] = {}
+        with self._lock:
+            for row in rows:
+                if row in self._made:
+                    out[row] = self._made[row]
+        by_group: dict[int, list[int]] = {}
+        for row in rows:
+            if row not in out:
+                by_group.setdefault(bisect.bisect_right(self._group_starts, row) - 1, []).append(row)
+        for group, wanted in by_group.items():
+            with self._lock:
+                table = self._file.read_row_group(group)
+            start = self._group_starts[group]
+            if len(wanted) > 8:  # converting the group at once is cheaper than row by row
+                records = table.to_pylist()
+                for row in wanted:
+                    out[row] = _practice(dict(records[row - start]))
+            else:
+                for row in wanted:
+                    out[row] = _practice(table.slice(row - start, 1).to_pylist()[0])
+        return [out[row] for row in rows]
+
     def _row(self, i: int) -> int:
         n = len(self.ids)
         i = int(i)
