@@ -45,3 +45,21 @@ def test_every_command_has_help_and_is_documented() -> None:
         name = command.name or command.callback.__name__  # type: ignore[union-attr]
         assert command.callback.__doc__, name  # type: ignore[union-attr]
         assert f"ransearch {name}" in docs, f"{name} is not documented in docs/cli.md"
+
+
+def test_opening_an_index_and_asking_stay_off_slow_imports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A cold `ransearch ask` is measured against `import numpy, faiss` (docs/performance.md):
+    pyarrow's dataset and compute layers (~40 ms) and the indexer have no business in it."""
+    from pathlib import Path
+
+    from conftest import FakeEncoder
+    from ransearch.indexing import build_index
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    build_index([corpus], tmp_path / "index", FakeEncoder())
+    loaded = _modules_after(
+        "sys.path.insert(0, %r); from conftest import FakeEncoder; from ransearch.engine import Engine; "
+        "Engine.open(%r, encoder=FakeEncoder()).ask('soutien familial')"
+        % (str(Path(__file__).resolve().parent), str(tmp_path / "index")))
+    for slow in ("pyarrow.dataset", "pyarrow.compute", "ransearch.indexing", "ransearch.ingest", "bm25s", "scipy"):
+        assert slow not in loaded, slow

@@ -18,7 +18,6 @@ from typing import Any, overload
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 __all__ = ["TextColumn", "CategoryColumn", "chunk_rows"]
 
@@ -68,10 +67,11 @@ class CategoryColumn(Sequence[str]):
         """From a string column, or a dictionary column (as Parquet reads it with ``read_dictionary``)."""
         encoded = _dictionary(column)
         values = [v or "" for v in encoded.dictionary.to_pylist()]
-        codes = encoded.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+        indices = encoded.indices
         if encoded.null_count:  # null rows read as the empty value
+            indices = indices.fill_null(len(values))
             values.append("")
-        return cls(codes, values)
+        return cls(indices.to_numpy(zero_copy_only=False), values)
 
     @classmethod
     def from_values(cls, values: Iterable[str]) -> CategoryColumn:
@@ -120,9 +120,10 @@ def chunk_rows(practice_ids: pa.Array | pa.ChunkedArray, practice_order: Sequenc
     encoded = _dictionary(practice_ids)
     if encoded.null_count:
         raise KeyError("chunk of no practice (null practice id)")
-    found: Any = pc.index_in(encoded.dictionary, value_set=pa.array(list(practice_order), pa.string()))
-    if found.null_count:
-        missing = pc.filter(encoded.dictionary, pc.is_null(found))[0].as_py()
-        raise KeyError(f"chunk of unknown practice {missing!r}")
-    rows = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+    row_of = {practice_id: row for row, practice_id in enumerate(practice_order)}
+    ids = encoded.dictionary.to_pylist()
+    try:
+        rows = np.fromiter((row_of[i] for i in ids), dtype=np.int64, count=len(ids))
+    except KeyError as exc:
+        raise KeyError(f"chunk of unknown practice {exc.args[0]!r}") from None
     return rows[encoded.indices.to_numpy(zero_copy_only=False)]

@@ -35,8 +35,9 @@ __all__ = ["Engine"]
 
 
 def _load_chunks(path: Path, practice_ids: Sequence[str]) -> ChunkTable:
-    table = pq.read_table(path, columns=["practice_id", "section", "text"], memory_map=True,
-                          read_dictionary=["practice_id", "section"])
+    # ParquetFile, not read_table: read_table goes through pyarrow.dataset, ~40 ms more to import
+    table = pq.ParquetFile(path, memory_map=True, read_dictionary=["practice_id", "section"]).read(
+        columns=["practice_id", "section", "text"])
     # vectorised, and no Python string per chunk: ~1 s and ~400 MB less at 1M chunks
     return ChunkTable(
         practice_row=chunk_rows(table.column("practice_id"), practice_ids),
