@@ -222,7 +222,8 @@ class Searcher:
     def evidence(self, texts: Sequence[str], mode: str = "hybrid",
                  allowed: np.ndarray | None = None) -> list[Evidence]:
         """Dense and lexical evidence for each text, with one encoder call and one vector search
-        (on the query helper thread, while title similarity and lexical scores are computed)."""
+        (the dense side on the query helper thread, while title similarity and lexical scores
+        are computed)."""
         words = [query_words(t) for t in texts]
         flat = list(dict.fromkeys(w for ws in words for w in ws))
         # words the corpus uses have their embedding in the lexicon: encode the texts and new words only
@@ -231,13 +232,12 @@ class Searcher:
         qvecs = vecs[: len(texts)]
         known[missing] = vecs[len(texts):]
         n = len(self.practices)
-        if mode != "lexical":  # the vector search runs on the helper thread beside the rest
-            k = min(self.config.candidates, len(self.chunks))
+        if mode != "lexical":  # the dense side runs on the helper thread beside the lexical side
             chunk_allowed = None if allowed is None else allowed[self.chunks.practice_row]
             if self.vectors.kind == "flat" and len(texts) * len(self.chunks) < HANDOFF_MIN_WORK:
-                found, searched = self.vectors.search(qvecs, k, chunk_allowed), None
+                found, searched = self._dense_side(qvecs, chunk_allowed), None
             else:
-                searched = beside(self.vectors.search, qvecs, k, chunk_allowed)
+                searched = beside(self._dense_side, qvecs, chunk_allowed)
             titles = self.titles @ qvecs.T
         lexical = [np.zeros(n, np.float32) for _ in texts]
         if mode != "dense":
@@ -250,12 +250,19 @@ class Searcher:
             none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             return [Evidence(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
                     for lex in lexical]
-        all_ids, all_scores = searched.result() if searched is not None else found
-        out: list[Evidence] = []
-        for i in range(len(texts)):
-            keep = all_ids[i] >= 0
-            ids, scores = all_ids[i][keep], all_scores[i][keep]
-            out.append(Evidence(self.practice_dense(ids, scores), titles[:, i], lexical[i], ids, scores))
+        dense = searched.result() if searched is not None else found
+        return [Evidence(d, titles[:, i], lexical[i], ids, scores) for i, (d, ids, scores) in enumerate(dense)]
+
+    def _dense_side(self, qvecs: np.ndarray, allowed_chunks: np.ndarray | None
+                    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per query row: (dense score per practice, candidate chunk ids best first, their cosine)."""
+        k = min(self.config.candidates, len(self.chunks))
+        all_ids, all_scores = self.vectors.search(qvecs, k, allowed=allowed_chunks)
+        out = []
+        for row_ids, row_scores in zip(all_ids, all_scores):
+            keep = row_ids >= 0
+            ids, scores = row_ids[keep], row_scores[keep]
+            out.append((self.practice_dense(ids, scores), ids, scores))
         return out
 
     def fuse(self, whole: Evidence, sentences: Sequence[Evidence] = (), mode: str = "hybrid",
