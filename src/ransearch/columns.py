@@ -14,7 +14,7 @@ data and make a ``str`` only for the rows asked for:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 import pyarrow as pa
