@@ -25,7 +25,7 @@ from ransearch.recommend import MatchConfig, match, similar
 from ransearch.records import AskResult, MatchResult, Practice, SimilarResult
 from ransearch.search import ChunkTable, SearchConfig, Searcher
 from ransearch.store import Manifest, open_generation, read_manifest
-from ransearch.tables import PracticeRows, read_practice_rows
+from ransearch.tables import read_practice_rows
 from ransearch.vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -54,9 +54,7 @@ class Engine:
         self.generation_dir = generation_dir
         self.manifest = manifest
         self._searcher = searcher
-        practices = searcher.practices
-        ids = practices.ids if isinstance(practices, PracticeRows) else [p.id for p in practices]
-        self._rows = {practice_id: row for row, practice_id in enumerate(ids)}
+        self._rows = {practice_id: row for row, practice_id in enumerate(searcher.practice_ids())}
         #: what a reader should be told (e.g. the current generation is corrupt, an older one serves)
         self.warnings = warnings
 
@@ -173,7 +171,7 @@ class Engine:
         Raises:
             PracticeNotFound: no such id in the index.
         """
-        return self._searcher.practices[self._row(practice_id)]
+        return self._searcher.records([self._row(practice_id)])[0]
 
     def _row(self, practice_id: str) -> int:
         try:
@@ -214,13 +212,10 @@ class Engine:
 
     def practices(self, filters: Filters | None = None, limit: int | None = None) -> list[Practice]:
         """The practices passing ``filters`` (all without), in index order; the first ``limit``."""
-        practices = self._searcher.practices
         rows = self._selected(filters)
         if limit is not None:
             rows = rows[:max(0, limit)]
-        if isinstance(practices, PracticeRows):
-            return practices.take(rows.tolist())
-        return [practices[r] for r in rows.tolist()]
+        return self._searcher.records(rows.tolist())
 
     def count(self, filters: Filters | None = None) -> int:
         """How many practices pass ``filters`` (all without), without making their records."""

@@ -185,10 +185,22 @@ class Searcher:
             self._practice_matrix = practice_vectors(self)
         return self._practice_matrix
 
+    # practices are a PracticeRows (an opened index) or a list of records (tests, experiments)
+
     def head(self, row: int) -> PracticeHead:
         """What answers show of practice ``row`` (from ``PracticeRows`` without reading its record)."""
         practices = self.practices
         return practices.head(row) if isinstance(practices, PracticeRows) else practices[row].head()
+
+    def records(self, rows: Sequence[int]) -> list[Practice]:
+        """The whole records of practice ``rows``, in that order (each row group read once)."""
+        practices = self.practices
+        return practices.take(rows) if isinstance(practices, PracticeRows) else [practices[r] for r in rows]
+
+    def practice_ids(self) -> list[str]:
+        """The id of every practice row, without making records."""
+        practices = self.practices
+        return practices.ids if isinstance(practices, PracticeRows) else [p.id for p in practices]
 
     @staticmethod
     def check_query(text: str) -> str:

@@ -145,21 +145,8 @@ class PracticeRows(Sequence[Practice]):
 
     def __getitem__(self, i: int | slice) -> Practice | list[Practice]:
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        row = self._row(i)
-        with self._lock:
-            made = self._made.get(row)
-            if made is not None:
-                self._made.move_to_end(row)
-                return made
-            group = bisect.bisect_right(self._group_starts, row) - 1
-            table = self._file.read_row_group(group)
-        made = _practice(table.slice(row - self._group_starts[group], 1).to_pylist()[0])
-        with self._lock:
-            self._made[row] = made
-            while len(self._made) > self._KEEP:
-                self._made.popitem(last=False)
-        return made
+            return self.take(range(*i.indices(len(self))))
+        return self.take([i])[0]
 
     def __iter__(self) -> Iterator[Practice]:
         for group in range(self._file.num_row_groups):
@@ -168,15 +155,17 @@ class PracticeRows(Sequence[Practice]):
             yield from (_practice(row) for row in table.to_pylist())
 
     def take(self, rows: Sequence[int]) -> list[Practice]:
-        """The records of ``rows``, in that order, reading each row group they fall in once."""
+        """The records of ``rows``, in that order, reading each row group they fall in once
+        (the most recently read ``_KEEP`` records are kept made)."""
         rows = [self._row(r) for r in rows]
         out: dict[int, Practice] = {}
         with self._lock:
             for row in rows:
                 if row in self._made:
+                    self._made.move_to_end(row)
                     out[row] = self._made[row]
         by_group: dict[int, list[int]] = {}
-        for row in rows:
+        for row in dict.fromkeys(rows):
             if row not in out:
                 by_group.setdefault(bisect.bisect_right(self._group_starts, row) - 1, []).append(row)
         for group, wanted in by_group.items():
@@ -185,11 +174,14 @@ class PracticeRows(Sequence[Practice]):
             start = self._group_starts[group]
             if len(wanted) > 8:  # converting the group at once is cheaper than row by row
                 records = table.to_pylist()
-                for row in wanted:
-                    out[row] = _practice(dict(records[row - start]))
+                made = [_practice(records[row - start]) for row in wanted]
             else:
-                for row in wanted:
-                    out[row] = _practice(table.slice(row - start, 1).to_pylist()[0])
+                made = [_practice(table.slice(row - start, 1).to_pylist()[0]) for row in wanted]
+            out.update(zip(wanted, made))
+            with self._lock:
+                self._made.update(zip(wanted, made))
+                while len(self._made) > self._KEEP:
+                    self._made.popitem(last=False)
         return [out[row] for row in rows]
 
     def _row(self, i: int) -> int:
