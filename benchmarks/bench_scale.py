@@ -222,7 +222,7 @@ def child_engine(n: int, work: Path, passes: int) -> dict[str, Any]:
     clock = Clock()
     for t, w, v in zip(texts, words, wvecs):
         with clock:
-            s.lexical.scores(t, v, w)
+            s.lexical.scores(t, words=w, expansion=s.lexical.expand(w, dict(zip(w, v))))
     out["lexical_scores"] = clock.summary()
     qv = s.encoder.encode_queries(texts)
     clock = Clock()

@@ -86,17 +86,20 @@ def test_contacts_are_never_searched(engine: Engine) -> None:
     assert not any("sarpsborg.com" in text for text in chunks.text)
 
 
-def test_translations_of_lexicon_words_are_remembered(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A word the corpus uses has a fixed embedding: its translations are searched once per index."""
+def test_translations_are_searched_once_and_new_words_embedded_once(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A word's translations depend on its embedding alone: a lexicon word's is stored, a new
+    word is embedded once; either way its translations are searched once per open index."""
     from ransearch.lexical import LexicalIndex
 
     lexical = engine.searcher.lexical
     words = ["famille", "combattants", "zzqxjunknownword"]
-    vectors, missing = lexical.stored_vectors(words, engine.encoder.dimension)
-    assert missing == [2]
-    vectors[missing] = engine.encoder.encode_queries([words[i] for i in missing])
-    stored = [0, 1]
-    first = lexical.expand(words, vectors, stored)
+    assert lexical.words_to_embed(words) == ["zzqxjunknownword"]
+    with pytest.raises(KeyError):
+        lexical.expand(words)  # the new word's embedding is needed
+    new = dict(zip(["zzqxjunknownword"], engine.encoder.encode_queries(["zzqxjunknownword"])))
+    first = lexical.expand(words, new)
+    assert set(first) == set(lexical._languages)
+    assert any(first[lang]["famille"] for lang in first)  # at least its own language
     searched: list[int] = []
     real = LexicalIndex._translations
 
@@ -105,10 +108,24 @@ def test_translations_of_lexicon_words_are_remembered(engine: Engine, monkeypatc
         return real(index, query_vectors)
 
     monkeypatch.setattr(LexicalIndex, "_translations", staticmethod(counting))
-    assert lexical.expand(words, vectors, stored) == first  # the same answer ...
-    assert set(searched) == {1}  # ... searching only the word that is not in a lexicon
-    assert lexical.expand(words, vectors) == first  # nothing said stored: everything searched
-    assert set(searched) == {1, 3}
+    assert lexical.words_to_embed(words) == []  # ... nothing to embed again,
+    assert lexical.expand(words) == first  # ... the same answer,
+    assert searched == []  # ... and nothing searched again
+    assert lexical.expand(["famille", "prison"])["fr"]["famille"] == first["fr"]["famille"]
+    assert set(searched) == {1}  # only the word never seen
+
+
+def test_translation_memo_starts_again_when_full(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import ransearch.lexical as lexical_module
+
+    lexical = engine.searcher.lexical
+    monkeypatch.setattr(lexical_module, "TRANSLATION_MEMO", 2)
+    lexical._translation_memo.clear()
+    first = lexical.expand(["famille", "prison"])
+    assert len(lexical._translation_memo) == 2
+    assert lexical.expand(["radicalisation"])  # would make three: the memo starts again
+    assert list(lexical._translation_memo) == ["radicalisation"]
+    assert lexical.expand(["famille", "prison"]) == first
 
 
 def test_count_and_limited_listing_make_no_more_records_than_asked(engine: Engine) -> None:

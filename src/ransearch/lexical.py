@@ -53,7 +53,8 @@ TRANSLATIONS = 2
 MAX_LEXICON = 50_000
 """Most frequent words kept in a language's lexicon."""
 TRANSLATION_MEMO = 50_000
-"""Lexicon words whose translations an open index remembers (a few MB)."""
+"""Query words whose translations an open index remembers (about 10 MB at most); when full,
+it starts again empty."""
 
 Expansion = dict[str, dict[str, list[tuple[str, float]]]]
 """language -> query word -> [(stem of a lexicon word, its cosine to the query word)]."""
@@ -238,11 +239,12 @@ class LexicalIndex:
         self.n_practices = n_practices
         self._languages = languages
         self._lexicon_rows: dict[str, tuple[_LanguageIndex, int]] | None = None
-        self._translation_memo: dict[str, dict[str, list[tuple[str, float]]]] = {}
+        # query word -> its translations: (language, stem of a lexicon word, cosine), in
+        # language order then nearest first
+        self._translation_memo: dict[str, tuple[tuple[str, str, float], ...]] = {}
 
-    def stored_vectors(self, words: Sequence[str], dimension: int) -> tuple[np.ndarray, list[int]]:
-        """Embeddings of the ``words`` that a lexicon holds (rows of zeros for the others), and
-        the positions of the others: a query embeds only the words the corpus has never used.
+    def _lexicon_vector(self, word: str) -> np.ndarray | None:
+        """The stored embedding of a lexicon word (None if no lexicon holds it).
 
         A lexicon word was embedded alone with the index's encoder, as a query word is; its
         stored vector is that embedding rounded to float16.
@@ -250,15 +252,14 @@ class LexicalIndex:
         if self._lexicon_rows is None:
             self._lexicon_rows = {w: (index, j) for index in self._languages.values()
                                   for j, w in enumerate(index.words)}
-        out = np.zeros((len(words), dimension), dtype=np.float32)
-        missing: list[int] = []
-        for i, word in enumerate(words):
-            found = self._lexicon_rows.get(word)
-            if found is None:
-                missing.append(i)
-            else:
-                out[i] = found[0].vectors[found[1]]
-        return out, missing
+        found = self._lexicon_rows.get(word)
+        return None if found is None else found[0].vectors[found[1]]
+
+    def words_to_embed(self, words: Sequence[str]) -> list[str]:
+        """The ``words`` whose translations need their embedding from the encoder: those that no
+        lexicon holds and whose translations are not remembered from an earlier query."""
+        memo = self._translation_memo
+        return [w for w in words if w not in memo and self._lexicon_vector(w) is None]
 
     @classmethod
     def build(cls, texts: Sequence[str], languages: Sequence[str], encoder: Encoder,
@@ -325,49 +326,60 @@ class LexicalIndex:
                                              lexicon["stems"], np.load(sub / "lexicon.npy", mmap_mode="r"))
         return cls(meta["n_practices"], languages)
 
-    def expand(self, words: Sequence[str], word_vectors: np.ndarray, stored: Sequence[int] = ()) -> Expansion:
-        """The translations of ``words`` in every language's lexicon (``word_vectors``: their
-        embeddings, one row per word), to score several texts that share words (a situation
-        and its sentences) with one similarity search.
+    def expand(self, words: Sequence[str], embeddings: Mapping[str, np.ndarray] | None = None) -> Expansion:
+        """The translations of ``words`` in every language's lexicon, to score several texts
+        that share words (a situation and its sentences) with one similarity search.
 
-        ``stored``: positions of the words whose vector is their lexicon embedding (see
-        :meth:`stored_vectors`). Their translations depend on nothing else, so they are
-        remembered (``TRANSLATION_MEMO`` words) and not searched again by later queries.
+        A word's translations depend on its embedding alone: its lexicon's stored vector, else
+        ``embeddings[word]`` (the index encoder's embedding of the word alone, for the words
+        :meth:`words_to_embed` names). They are searched once and remembered (the last
+        ``TRANSLATION_MEMO`` words at most): a later query gives the same translations without
+        embedding or searching the word again.
+
+        Raises:
+            KeyError: a word is in no lexicon, not remembered and not in ``embeddings``.
         """
-        vectors = np.asarray(word_vectors, dtype=np.float32)
         memo = self._translation_memo
-        remembered = set(stored)
         out: Expansion = {lang: {} for lang in self._languages}
-        todo = []
-        for i, word in enumerate(words):
-            found = memo.get(word) if i in remembered else None
+        todo: list[str] = []
+        for word in dict.fromkeys(words):
+            found = memo.get(word)
             if found is None:
-                todo.append(i)
-            else:
-                for lang, translations in found.items():
-                    out[lang][word] = translations
-        if todo:
-            for lang, index in self._languages.items():
-                for i, translations in zip(todo, self._translations(index, vectors[todo])):
-                    out[lang][words[i]] = translations
-            if len(memo) >= TRANSLATION_MEMO:
-                memo.clear()
-            for i in todo:
-                if i in remembered:
-                    memo[words[i]] = {lang: out[lang][words[i]] for lang in self._languages}
+                todo.append(word)
+                continue
+            for lang, translations in out.items():
+                translations[word] = []
+            for lang, stem, similarity in found:
+                out[lang][word].append((stem, similarity))
+        if not todo:
+            return out
+        vectors = np.zeros((len(todo), self._dimension()), dtype=np.float32)
+        for i, word in enumerate(todo):
+            stored = self._lexicon_vector(word)
+            vectors[i] = stored if stored is not None else (embeddings or {})[word]
+        if len(memo) + len(todo) > TRANSLATION_MEMO:
+            memo.clear()
+        remembered: dict[str, list[tuple[str, str, float]]] = {w: [] for w in todo}
+        for lang, index in self._languages.items():
+            for word, translations in zip(todo, self._translations(index, vectors)):
+                out[lang][word] = translations
+                remembered[word].extend((lang, stem, similarity) for stem, similarity in translations)
+        for word, found in remembered.items():
+            memo[word] = tuple(found)
         return out
 
-    def scores(self, query: str, word_vectors: np.ndarray | None = None,
-               words: Sequence[str] | None = None, expansion: Expansion | None = None,
+    def _dimension(self) -> int:
+        return next((index.vectors.shape[1] for index in self._languages.values()), 0)
+
+    def scores(self, query: str, words: Sequence[str] | None = None, expansion: Expansion | None = None,
                memo: WordScores | None = None) -> np.ndarray:
         """Normalised lexical score of every practice row for ``query`` (0 where nothing matches).
 
         Args:
             query: the query text.
             words: the query's content words (default: ``query_words(query)``).
-            word_vectors: their embeddings, one row per word, by the index's encoder; without
-                them (or ``expansion``) there is no cross-lingual expansion (plain per-language BM25).
-            expansion: the words' translations from :meth:`expand`, instead of ``word_vectors``.
+            expansion: the words' translations from :meth:`expand`; without them there is no
+                cross-lingual expansion (plain per-language BM25).
             memo: a dict kept across the texts scored with the same ``expansion`` (a situation
                 and its sentences): each word is scored once.
         """
@@ -375,8 +387,6 @@ class LexicalIndex:
         out = np.zeros(self.n_practices, dtype=np.float32)
         if not words:
             return out
-        if expansion is None and word_vectors is not None:
-            expansion = self.expand(words, word_vectors)
         memo = {} if memo is None else memo
         for lang, index in self._languages.items():
             translations = expansion.get(lang, {}) if expansion else {}

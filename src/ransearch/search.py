@@ -238,11 +238,12 @@ class Searcher:
         are computed)."""
         words = [query_words(t) for t in texts]
         flat = list(dict.fromkeys(w for ws in words for w in ws))
-        # words the corpus uses have their embedding in the lexicon: encode the texts and new words only
-        known, missing = self.lexical.stored_vectors(flat, self.encoder.dimension)
-        vecs = np.asarray(self.encoder.encode_queries(list(texts) + [flat[i] for i in missing]), dtype=np.float32)
-        qvecs = vecs[: len(texts)]
-        known[missing] = vecs[len(texts):]
+        # the lexicon holds the embedding of every word the corpus uses, and translations are
+        # remembered: encode the texts and the words that are new to this index only
+        new_words = self.lexical.words_to_embed(flat) if mode != "dense" else []
+        encoded = list(texts) if mode != "lexical" else []
+        vecs = np.asarray(self.encoder.encode_queries(encoded + new_words), dtype=np.float32)
+        qvecs, word_vecs = vecs[: len(encoded)], vecs[len(encoded):]
         n = len(self.practices)
         if mode != "lexical":  # the dense side runs on the helper thread beside the lexical side
             chunk_allowed = None if allowed is None else allowed[self.chunks.practice_row]
@@ -253,8 +254,7 @@ class Searcher:
             titles = self.titles @ qvecs.T
         lexical = [np.zeros(n, np.float32) for _ in texts]
         if mode != "dense":
-            stored = sorted(set(range(len(flat))) - set(missing))
-            expansion = self.lexical.expand(flat, known, stored)
+            expansion = self.lexical.expand(flat, dict(zip(new_words, word_vecs)))
             word_scores: WordScores = {}  # the texts share words: each is scored once
             lexical = [self.lexical.scores(text, words=ws, expansion=expansion, memo=word_scores)
                        for text, ws in zip(texts, words)]
