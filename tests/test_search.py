@@ -101,13 +101,13 @@ def test_translations_are_searched_once_and_new_words_embedded_once(engine: Engi
     assert set(first) == set(lexical._languages)
     assert any(first[lang]["famille"] for lang in first)  # at least its own language
     searched: list[int] = []
-    real = LexicalIndex._translations
+    real = LexicalIndex._search_translations
 
-    def counting(index, query_vectors):  # type: ignore[no-untyped-def]
-        searched.append(len(query_vectors))
-        return real(index, query_vectors)
+    def counting(self, vectors):  # type: ignore[no-untyped-def]
+        searched.append(len(vectors))
+        return real(self, vectors)
 
-    monkeypatch.setattr(LexicalIndex, "_translations", staticmethod(counting))
+    monkeypatch.setattr(LexicalIndex, "_search_translations", counting)
     assert lexical.words_to_embed(words) == []  # ... nothing to embed again,
     assert lexical.expand(words) == first  # ... the same answer,
     assert searched == []  # ... and nothing searched again

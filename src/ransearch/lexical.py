@@ -171,16 +171,19 @@ class _LanguageIndex:
     words: list[str]            # lexicon: surface words ...
     stems: list[str]            # ... their stems in this language ...
     vectors: np.ndarray         # ... and their embeddings (float16, unit norm)
-    _vectors32: np.ndarray | None = None
 
     def term_scores(self, stem: str) -> np.ndarray:
         return self.bm25.column(stem)
 
-    def lexicon32(self) -> np.ndarray:
-        """The lexicon's embeddings as float32 (converted once, on first use, for BLAS)."""
-        if self._vectors32 is None:
-            self._vectors32 = np.asarray(self.vectors, dtype=np.float32)
-        return self._vectors32
+
+@dataclass(frozen=True)
+class _Lexicons:
+    """Every language's lexicon, one after the other."""
+
+    vectors: np.ndarray   # float32 embeddings of every lexicon word
+    language: np.ndarray  # per row: the position of its language in ``names``
+    names: list[str]
+    stems: list[str]      # per row: the word's stem in its language
 
 
 def _lexicon(texts: Sequence[str], language: str, idf: dict[str, float]) -> tuple[list[str], list[str]]:
@@ -242,6 +245,7 @@ class LexicalIndex:
         # query word -> its translations: (language, stem of a lexicon word, cosine), in
         # language order then nearest first
         self._translation_memo: dict[str, tuple[tuple[str, str, float], ...]] = {}
+        self._stacked: _Lexicons | None = None
 
     def _lexicon_vector(self, word: str) -> np.ndarray | None:
         """The stored embedding of a lexicon word (None if no lexicon holds it).
@@ -359,13 +363,12 @@ class LexicalIndex:
             vectors[i] = stored if stored is not None else (embeddings or {})[word]
         if len(memo) + len(todo) > TRANSLATION_MEMO:
             memo.clear()
-        remembered: dict[str, list[tuple[str, str, float]]] = {w: [] for w in todo}
-        for lang, index in self._languages.items():
-            for word, translations in zip(todo, self._translations(index, vectors)):
-                out[lang][word] = translations
-                remembered[word].extend((lang, stem, similarity) for stem, similarity in translations)
-        for word, found in remembered.items():
-            memo[word] = tuple(found)
+        for word, found in zip(todo, self._search_translations(vectors)):
+            memo[word] = found
+            for lang in self._languages:
+                out[lang][word] = []
+            for lang, stem, similarity in found:
+                out[lang][word].append((stem, similarity))
         return out
 
     def _dimension(self) -> int:
@@ -404,19 +407,37 @@ class LexicalIndex:
                 out[index.rows] = total / ceiling
         return out
 
-    @staticmethod
-    def _translations(index: _LanguageIndex, query_vectors: np.ndarray) -> list[list[tuple[str, float]]]:
-        """Per query word: the stems of its nearest lexicon words (at most ``TRANSLATIONS``) with
-        cosine ≥ ``TRANSLATION_MIN``, and that cosine."""
-        if not len(index.words) or not len(query_vectors):
-            return [[] for _ in range(len(query_vectors))]
-        sims = query_vectors @ index.lexicon32().T
-        top = min(TRANSLATIONS, sims.shape[1])
-        nearest = np.argpartition(-sims, top - 1, axis=1)[:, :top]
-        out: list[list[tuple[str, float]]] = []
-        for i, row in enumerate(nearest.tolist()):
-            out.append([(index.stems[j], float(sims[i, j])) for j in row if sims[i, j] >= TRANSLATION_MIN])
-        return out
+    def _stacked_lexicons(self) -> _Lexicons:
+        """Every language's lexicon in one float32 matrix (converted once, on first use, for BLAS)."""
+        if self._stacked is None:
+            languages = list(self._languages.items())
+            vectors = [np.asarray(index.vectors, dtype=np.float32).reshape(len(index.words), -1)
+                       for _, index in languages]
+            self._stacked = _Lexicons(
+                np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32),
+                np.repeat(np.arange(len(languages)), [len(index.words) for _, index in languages]),
+                [lang for lang, _ in languages],
+                [stem for _, index in languages for stem in index.stems])
+        return self._stacked
+
+    def _search_translations(self, vectors: np.ndarray) -> list[tuple[tuple[str, str, float], ...]]:
+        """Per word (one embedding per row): the stems of its nearest lexicon words in each
+        language (at most ``TRANSLATIONS`` per language) with cosine ≥ ``TRANSLATION_MIN``,
+        as (language, stem, cosine), language by language, nearest first."""
+        found: list[list[tuple[str, str, float]]] = [[] for _ in range(len(vectors))]
+        lexicons = self._stacked_lexicons()
+        if len(vectors) and len(lexicons.vectors):
+            sims = vectors @ lexicons.vectors.T
+            rows, cols = np.nonzero(sims >= TRANSLATION_MIN)  # a few per word: no sort of whole rows
+            values, langs = sims[rows, cols], lexicons.language[cols]
+            order = np.lexsort((cols, -values, langs, rows))
+            taken: Counter[tuple[int, int]] = Counter()
+            for i, lang, j, value in zip(rows[order].tolist(), langs[order].tolist(), cols[order].tolist(),
+                                         values[order].tolist()):
+                taken[i, lang] += 1
+                if taken[i, lang] <= TRANSLATIONS:
+                    found[i].append((lexicons.names[lang], lexicons.stems[j], value))
+        return [tuple(f) for f in found]
 
     def matched_terms(self, query: str, text: str, language: str) -> set[str]:
         """Query terms (stemmed) that occur in ``text``: what to highlight in a snippet."""

@@ -97,8 +97,14 @@ class UseEncoder:
         return self._model
 
     def warm_up(self) -> None:
-        self._load().encode(["warm up"])
+        """Load the model, check the shared query pass, and read the whole tokenizer vocabulary
+        (a cached tokenizer otherwise reads it as texts need it, which suits a one-query process)."""
+        model = self._load()
+        model.encode(["warm up"])
         self._shared_pass()
+        load_all = getattr(model._sp, "load_all", None)
+        if load_all is not None:
+            load_all()
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

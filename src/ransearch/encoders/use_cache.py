@@ -230,16 +230,23 @@ class CachedTokenizer(UsePureTokenizer):  # type: ignore[misc]
         result: list[tuple[int, int]] = super()._trie_prefixes(s, i)
         return result
 
+    def load_all(self) -> None:
+        """Load the whole prefix dict now (~0.15 s, ~30 MB): a long-running process then
+        segments a word it has never seen in ~0.1 ms instead of ~0.4 ms."""
+        self._load_buckets(np.flatnonzero(self._missing))
+
     def _fill(self, text: str) -> None:
         """Load the prefix-dict buckets that lookups into ``text`` can reach."""
         if not self._n_missing or not text:
             return
         wanted = np.unique(_gram_buckets(text))
-        wanted = wanted[self._missing[wanted]]
+        self._load_buckets(wanted[self._missing[wanted]])
+
+    def _load_buckets(self, wanted: np.ndarray) -> None:
         if not wanted.size:
             return
-        with self._lock:
-            for b in wanted.tolist():
+        for b in wanted.tolist():
+            with self._lock:  # bucket by bucket: a query never waits for a whole load_all
                 if not self._missing[b]:  # loaded meanwhile by another thread
                     continue
                 (b0, k0), (b1, k1) = self._index[b:b + 2].tolist()

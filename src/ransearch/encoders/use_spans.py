@@ -139,7 +139,7 @@ class SharedPass:
             first, second = both(lambda part: self._features(plan, emb, x, part), *halves)
             features[halves[0]], features[halves[1]] = first, second
         sums = np.add.reduceat(features[plan.source], plan.starts, axis=0)
-        return self._head(sums, plan.lengths.astype(np.float32), self.backend)
+        return self._head(sums, plan.lengths.astype(np.float32))
 
     # the steps of the library's NumpyBackend._encode_batch, over chosen positions
 
@@ -217,9 +217,9 @@ class SharedPass:
         _layernorm(out, b.ln_g, b.ln_b, b.eps)
         return out
 
-    @staticmethod
-    def _head(sums: np.ndarray, lengths: np.ndarray, b: Any) -> np.ndarray:
+    def _head(self, sums: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The library's output network, from each text's sum of token features."""
+        b = self.backend
         mean = sums @ b.cnn_W
         mean += lengths[:, None] * b.cnn_b
         mean *= np.reciprocal(np.sqrt(lengths))[:, None]
