@@ -18,6 +18,7 @@ proportion. Each returned practice carries its 1–3 best matching sections with
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from ransearch.lexical import LexicalIndex, WordScores, analyse, query_words
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
 from ransearch.tables import PracticeRows
 from ransearch.template import catalogue
-from ransearch.vectors import VectorIndex
+from ransearch.vectors import AllowedRows, VectorIndex
 
 __all__ = ["SearchConfig", "Searcher", "Evidence", "MAX_QUERY_CHARS", "MODES", "RANK_DEPTH", "split_sentences",
            "top_rows", "depth_ranks"]
@@ -247,10 +248,9 @@ class Searcher:
         n = len(self.practices)
         if mode != "lexical":  # the dense side runs on the helper thread beside the lexical side
             chunk_allowed = None if allowed is None else allowed[self.chunks.practice_row]
-            if self.vectors.kind == "flat" and len(texts) * len(self.chunks) < HANDOFF_MIN_WORK:
-                found, searched = self._dense_side(qvecs, chunk_allowed), None
-            else:
-                searched = beside(self._dense_side, qvecs, chunk_allowed)
+            rows = _DenseRows(self, qvecs, chunk_allowed)
+            small = self.vectors.kind == "flat" and len(texts) * len(self.chunks) < HANDOFF_MIN_WORK
+            helper = None if small else beside(rows.work, True)
             titles = self.titles @ qvecs.T
         lexical = [np.zeros(n, np.float32) for _ in texts]
         if mode != "dense":
@@ -262,20 +262,20 @@ class Searcher:
             none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             return [Evidence(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
                     for lex in lexical]
-        dense = searched.result() if searched is not None else found
-        return [Evidence(d, titles[:, i], lexical[i], ids, scores) for i, (d, ids, scores) in enumerate(dense)]
+        rows.work(from_front=False)  # the rows the helper has not started, if any
+        if helper is not None:
+            helper.result()
+        return [Evidence(d, titles[:, i], lexical[i], ids, scores) for i, (d, ids, scores) in enumerate(rows.done)]
 
-    def _dense_side(self, qvecs: np.ndarray, allowed_chunks: np.ndarray | None
-                    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per query row: (dense score per practice, candidate chunk ids best first, their cosine)."""
+    def dense_row(self, qvec: np.ndarray, allowed_chunks: np.ndarray | AllowedRows | None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For one query vector: dense score per practice, candidate chunk ids best first, their cosine."""
         k = min(self.config.candidates, len(self.chunks))
-        all_ids, all_scores = self.vectors.search(qvecs, k, allowed=allowed_chunks)
-        out = []
-        for row_ids, row_scores in zip(all_ids, all_scores):
-            keep = row_ids >= 0
-            ids, scores = row_ids[keep], row_scores[keep]
-            out.append((self.practice_dense(ids, scores), ids, scores))
-        return out
+        row_ids, row_scores = self.vectors.search(qvec[None, :], k, allowed=allowed_chunks)
+        keep = row_ids[0] >= 0
+        ids, scores = row_ids[0][keep], row_scores[0][keep]
+        return self.practice_dense(ids, scores), ids, scores
+
 
     def fuse(self, whole: Evidence, sentences: Sequence[Evidence] = (), mode: str = "hybrid",
              sentence_weight: float | None = None) -> np.ndarray:
@@ -367,3 +367,31 @@ class Searcher:
             if len(out) >= self.config.max_sections:
                 break
         return tuple(out)
+
+
+class _DenseRows:
+    """The dense side of a query's rows (its text, its sentences), worked through from both
+    ends: the helper thread takes rows from the front as soon as the vectors exist, the calling
+    thread takes the rest from the back once its lexical work is done, so that neither thread
+    waits while rows are left."""
+
+    def __init__(self, searcher: Searcher, qvecs: np.ndarray, allowed_chunks: np.ndarray | None) -> None:
+        self._searcher, self._qvecs = searcher, qvecs
+        self._allowed = None if allowed_chunks is None else searcher.vectors.allowed_rows(allowed_chunks)
+        self._front, self._back = 0, len(qvecs)
+        self._lock = threading.Lock()
+        self.done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [None] * len(qvecs)  # type: ignore[list-item]
+
+    def _claim(self, from_front: bool) -> int | None:
+        with self._lock:
+            if self._front >= self._back:
+                return None
+            if from_front:
+                self._front += 1
+                return self._front - 1
+            self._back -= 1
+            return self._back
+
+    def work(self, from_front: bool) -> None:
+        while (row := self._claim(from_front)) is not None:
+            self.done[row] = self._searcher.dense_row(self._qvecs[row], self._allowed)

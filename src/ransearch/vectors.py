@@ -23,12 +23,13 @@ follows its graph through them but returns only allowed rows, and when few rows 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["VectorIndex", "choose_kind", "KINDS", "EXACT_MAX", "HNSW_M", "HNSW_EF_CONSTRUCTION",
+__all__ = ["VectorIndex", "AllowedRows", "choose_kind", "KINDS", "EXACT_MAX", "HNSW_M", "HNSW_EF_CONSTRUCTION",
            "HNSW_EF_SEARCH", "FILTER_SCAN_SHARE"]
 
 KINDS = ("flat", "hnsw")
@@ -52,6 +53,14 @@ def _faiss() -> Any:
     import faiss
 
     return faiss
+
+
+@dataclass(frozen=True)
+class AllowedRows:
+    """A row mask ready for searching: its bits (little-endian) and the share of rows allowed."""
+
+    bits: np.ndarray
+    share: float
 
 
 def choose_kind(n_vectors: int) -> str:
@@ -144,14 +153,22 @@ class VectorIndex:
     def dimension(self) -> int:
         return int(self._index.d)
 
+    def allowed_rows(self, mask: np.ndarray) -> AllowedRows:
+        """A boolean mask over the rows, made ready for several searches."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (self.size,):
+            raise ValueError(f"allowed mask has shape {mask.shape}, expected ({self.size},)")
+        return AllowedRows(np.packbits(mask, bitorder="little"), float(mask.mean()) if self.size else 0.0)
+
     def search(self, query: np.ndarray, k: int,
-               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               allowed: np.ndarray | AllowedRows | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` rows for each query row: (ids, scores), best first; ids are -1 past the end.
 
         Args:
             query: one vector or one per row.
             k: rows wanted per query row (capped at the index size).
-            allowed: optional boolean mask over rows; only rows where it is True are returned.
+            allowed: optional boolean mask over rows (or :meth:`allowed_rows` of one); only rows
+                where it is True are returned.
         """
         faiss = _faiss()
 
@@ -164,14 +181,11 @@ class VectorIndex:
             else:
                 scores, ids = self._index.search(query, k)
             return ids, scores
-        allowed = np.asarray(allowed, dtype=bool)
-        if allowed.shape != (self.size,):
-            raise ValueError(f"allowed mask has shape {allowed.shape}, expected ({self.size},)")
-        share = float(allowed.mean()) if self.size else 0.0
+        rows = allowed if isinstance(allowed, AllowedRows) else self.allowed_rows(allowed)
+        share = rows.share
         if share == 0.0:
             return np.full((len(query), k), -1, dtype=np.int64), np.full((len(query), k), -np.inf, np.float32)
-        bits = np.packbits(allowed, bitorder="little")  # kept alive by this frame during the search
-        selector = faiss.IDSelectorBitmap(bits)
+        selector = faiss.IDSelectorBitmap(rows.bits)  # the bits are kept alive by `rows`
         if self.kind == "hnsw" and share >= FILTER_SCAN_SHARE:
             # the graph is walked through filtered-out nodes too: widen the beam by the share kept
             ef = int(max(self.ef_search, k) / share ** 0.5)
