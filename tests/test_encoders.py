@@ -53,6 +53,15 @@ def use_encoder(use_cache_root: tuple[Path, UseEncoder]) -> UseEncoder:
 
 
 @pytest.fixture(scope="module")
+def lazy_use(use_cache_root: tuple[Path, UseEncoder]) -> UseEncoder:
+    """A USE encoder read from the module's cache and not warmed up: its tokenizer reads the
+    prefix dict as texts need it."""
+    encoder = UseEncoder(threads=1, cache_dir=use_cache_root[0])
+    encoder._load()
+    return encoder
+
+
+@pytest.fixture(scope="module")
 def library_use() -> UseEncoder:
     """A USE encoder loaded by the library alone, without any cache."""
     encoder = UseEncoder(threads=1, cache=False)
@@ -105,9 +114,19 @@ def test_cached_encoder_reproduces_the_library(use_encoder: UseEncoder, library_
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.sampled_from("abcdeéßøçñ ▁-'.1٣ДжыعربكيFY学校若者😀\u200b\t") | st.characters(codec="utf-8"),
                max_size=40))
-def test_lazy_prefix_dict_tokenizes_like_the_library(use_encoder: UseEncoder, library_use: UseEncoder,
+def test_lazy_prefix_dict_tokenizes_like_the_library(lazy_use: UseEncoder, library_use: UseEncoder,
                                                     text: str) -> None:
-    assert use_encoder._load()._sp.encode(text) == library_use._load()._sp.encode(text)
+    assert lazy_use._load()._sp.encode(text) == library_use._load()._sp.encode(text)
+
+
+def test_warm_up_reads_the_whole_prefix_dict(use_cache_root: tuple[Path, UseEncoder],
+                                             library_use: UseEncoder) -> None:
+    encoder = UseEncoder(threads=1, cache_dir=use_cache_root[0])
+    tokenizer = encoder._load()._sp
+    assert tokenizer._n_missing > 0  # a process that asks one query reads only what it needs
+    encoder.warm_up()
+    assert tokenizer._n_missing == 0 and len(tokenizer._prefixes) == len(library_use._load()._sp._prefixes)
+    assert tokenizer.encode(MULTILINGUAL) == library_use._load()._sp.encode(MULTILINGUAL)
 
 
 def test_cache_root_from_environment(use_cache_root: tuple[Path, UseEncoder],

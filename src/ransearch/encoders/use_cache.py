@@ -14,7 +14,8 @@ objects from it, so the library's tokenizer and forward pass still do all the wo
         pieces.txt          the vocabulary, NUL-separated, read only if pieces are asked for
         prefix_keys.npy     the Viterbi prefix dict as UTF-8 keys grouped in buckets by their
         prefix_values.npy   first three characters (fewer if shorter); a text loads only the
-        prefix_index.npy    buckets of the 1-, 2- and 3-grams it contains
+        prefix_index.npy    buckets of the 1-, 2- and 3-grams it contains (a long-running
+                            process reads them all at warm-up: ``CachedTokenizer.load_all``)
 
 ``<root>`` is ``$RANSEARCH_CACHE``, else ``$XDG_CACHE_HOME/ransearch``, else
 ``~/.cache/ransearch``. A new folder is written beside its final place and renamed into it,
