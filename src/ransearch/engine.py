@@ -144,8 +144,8 @@ class Engine:
         return self._searcher
 
     def warm_up(self) -> None:
-        """Load the encoder's weights now, and start reading the vector index into the page
-        cache (servers call this at start-up)."""
+        """Load the encoder's weights and whole tokenizer vocabulary now, and start reading the
+        vector index into the page cache (servers call this at start-up)."""
         self._searcher.vectors.prefetch()
         self._searcher.encoder.warm_up()
 
