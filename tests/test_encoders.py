@@ -221,25 +221,29 @@ def test_long_queries_encode_in_two_halves_at_once(use_cache_root: tuple[Path, U
     monkeypatch.delenv("RANSEARCH_THREADS", raising=False)
     monkeypatch.setattr(threads, "_helper_allowed", True)  # a server test may have capped this process
     sentences = split_sentences(SITUATION)
-    texts = ([SITUATION, *sentences] if with_sentences else [*sentences[::-1], SITUATION]) + ["djihadistes",
-                                                                                              "accompagnement"]
+    texts = ([SITUATION, *sentences, "djihadistes", "accompagnement"] if with_sentences
+             else [*sentences[::-1], *(s.upper() for s in sentences)])  # no text is a run of another
     assert sum(map(len, texts)) > QUERY_SPLIT_CHARS
     encoder = UseEncoder(threads=2, cache_dir=use_cache_root[0])
     encoder.warm_up()
     calls: list[tuple[str, int, set[int]]] = []
 
-    def spied(real: Any) -> Any:
+    passes: list[str] = []
+
+    def spied(real: Any, name: str) -> Any:
         def spy(*args: Any) -> Any:
             blas = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
             calls.append((threading.current_thread().name, len(args[-1]), blas))
+            passes.append(name)
             return real(*args)
         return spy
 
     single = encoder._query_model()._model
-    monkeypatch.setattr(single, "_encode", spied(single._encode))
-    monkeypatch.setattr(SharedPass, "_features", spied(SharedPass._features))
+    monkeypatch.setattr(single, "_encode", spied(single._encode, "library"))
+    monkeypatch.setattr(SharedPass, "_features", spied(SharedPass._features, "shared"))
     vectors = encoder.encode_queries(texts)
     assert len({name for name, _, _ in calls}) == 2 and all(blas == {1} for _, _, blas in calls)
+    assert set(passes) == ({"shared"} if with_sentences else {"library"})
     if not with_sentences:
         assert sum(n for _, n, _ in calls) == len(texts)  # the library's pass, the texts shared out
     np.testing.assert_allclose(vectors, encoder.encode_passages(texts), atol=1e-5)

@@ -92,14 +92,15 @@ def test_translations_are_searched_once_and_new_words_embedded_once(engine: Engi
     from ransearch.lexical import LexicalIndex
 
     lexical = engine.searcher.lexical
+    lexical._translation_memo.clear()  # whatever other tests asked
     words = ["famille", "combattants", "zzqxjunknownword"]
-    assert lexical.words_to_embed(words) == ["zzqxjunknownword"]
+    assert lexical.plan_expansion(words).to_embed == ["zzqxjunknownword"]
     with pytest.raises(KeyError):
         lexical.expand(words)  # the new word's embedding is needed
     new = dict(zip(["zzqxjunknownword"], engine.encoder.encode_queries(["zzqxjunknownword"])))
     first = lexical.expand(words, new)
     assert set(first) == set(lexical._languages)
-    assert any(first[lang]["famille"] for lang in first)  # at least its own language
+    assert ("famill", 1.0) in [(stem, round(sim, 3)) for stem, sim in first["fr"]["famille"]]  # itself
     searched: list[int] = []
     real = LexicalIndex._search_translations
 
@@ -108,11 +109,22 @@ def test_translations_are_searched_once_and_new_words_embedded_once(engine: Engi
         return real(self, vectors)
 
     monkeypatch.setattr(LexicalIndex, "_search_translations", counting)
-    assert lexical.words_to_embed(words) == []  # ... nothing to embed again,
+    plan = lexical.plan_expansion(words)
+    assert plan.to_embed == [] and set(plan.remembered) == set(words)  # ... nothing to embed again,
     assert lexical.expand(words) == first  # ... the same answer,
     assert searched == []  # ... and nothing searched again
     assert lexical.expand(["famille", "prison"])["fr"]["famille"] == first["fr"]["famille"]
-    assert set(searched) == {1}  # only the word never seen
+    assert searched == [1]  # only the word never seen
+
+
+def test_a_plan_keeps_its_translations_when_another_query_empties_the_memo(engine: Engine) -> None:
+    lexical = engine.searcher.lexical
+    first = lexical.expand(["famille", "zzqxjunknownword"],
+                           dict(zip(["zzqxjunknownword"], engine.encoder.encode_queries(["zzqxjunknownword"]))))
+    plan = lexical.plan_expansion(["famille", "zzqxjunknownword"])
+    assert plan.to_embed == []
+    lexical._translation_memo.clear()  # what a query filling the memo does
+    assert lexical.expand(plan) == first
 
 
 def test_translation_memo_starts_again_when_full(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -123,9 +135,22 @@ def test_translation_memo_starts_again_when_full(engine: Engine, monkeypatch) ->
     lexical._translation_memo.clear()
     first = lexical.expand(["famille", "prison"])
     assert len(lexical._translation_memo) == 2
-    assert lexical.expand(["radicalisation"])  # would make three: the memo starts again
-    assert list(lexical._translation_memo) == ["radicalisation"]
+    radicalisation = lexical.expand(["radicalisation"])  # would make three: the memo starts again
+    assert radicalisation["fr"]["radicalisation"] and list(lexical._translation_memo) == ["radicalisation"]
     assert lexical.expand(["famille", "prison"]) == first
+
+
+def test_a_language_without_lexicon_words_translates_nothing() -> None:
+    from conftest import FakeEncoder
+
+    from ransearch.lexical import LexicalIndex
+
+    fake_encoder = FakeEncoder()
+    lexical = LexicalIndex.build(["la famille et la prison", ""], ["fr", "de"], fake_encoder)
+    expansion = lexical.expand(["famille", "gefängnis"],
+                               dict(zip(["gefängnis"], fake_encoder.encode_queries(["gefängnis"]))))
+    assert expansion["de"] == {"famille": [], "gefängnis": []}
+    assert [stem for stem, _ in expansion["fr"]["famille"]] == ["famill"]
 
 
 def test_count_and_limited_listing_make_no_more_records_than_asked(engine: Engine) -> None:

@@ -20,9 +20,11 @@ DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev" / 
 
 def test_find_spans_follows_a_text_through_its_runs_in_order() -> None:
     ids = [[1, 5, 6, 7, 8, 2], [1, 5, 6, 2], [1, 7, 8, 2], [1, 9, 2], [1, 9, 2]]
-    assert find_spans(ids) == [None, (0, 0), (0, 2), None, None]  # a copy is not a shorter run
-    assert find_spans([[1, 5, 6, 7, 2], [1, 6, 7, 2]]) == [None, None]  # not where the last run ended
-    assert find_spans([[1, 5, 6, 7, 2], [1, 5, 2], [1, 7, 2]]) == [None, (0, 0), None]
+    assert find_spans(ids) == [None, (0, 0), (0, 2), None, None]  # not in the text, not shorter
+    assert find_spans([[1, 5, 6, 7, 2], [1, 6, 7, 2]]) == [None, (0, 1)]  # found further on
+    assert find_spans([[1, 5, 6, 7, 2], [1, 6, 7, 2], [1, 5, 2]]) == [None, (0, 1), None]  # not back
+    assert find_spans([[1, 5, 6, 7, 8, 2], [1, 4, 2], [1, 7, 2]]) == [None, None, (0, 2)]  # a miss keeps the host
+    assert find_spans([[1, 5, 2], [1, 9, 9, 9, 2], [1, 9, 9, 2]]) == [None, None, (1, 0)]  # a longer host
     assert find_spans([[1, 5, 6, 2], [3, 5, 2]]) == [None, None]  # another start token
     assert find_spans([]) == []
 

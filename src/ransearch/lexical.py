@@ -30,7 +30,7 @@ import numpy as np
 from ransearch.encoders import Encoder
 from ransearch.text import clean_ocr, fold
 
-__all__ = ["LexicalIndex", "WordScores", "analyse", "query_words", "STEMMERS"]
+__all__ = ["LexicalIndex", "ExpansionPlan", "WordScores", "analyse", "query_words", "STEMMERS"]
 
 STEMMERS = {
     "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
@@ -176,6 +176,21 @@ class _LanguageIndex:
         return self.bm25.column(stem)
 
 
+Translations = tuple[tuple[str, str, float], ...]
+"""A word's translations: (language, stem of a lexicon word, cosine), language by language,
+nearest first."""
+
+
+@dataclass(frozen=True)
+class ExpansionPlan:
+    """A query's distinct words, the translations remembered for some of them, and the words
+    whose embedding :meth:`LexicalIndex.expand` needs (see :meth:`LexicalIndex.plan_expansion`)."""
+
+    words: tuple[str, ...]
+    remembered: dict[str, Translations]
+    to_embed: list[str]
+
+
 @dataclass(frozen=True)
 class _Lexicons:
     """Every language's lexicon, one after the other."""
@@ -244,7 +259,7 @@ class LexicalIndex:
         self._lexicon_rows: dict[str, tuple[_LanguageIndex, int]] | None = None
         # query word -> its translations: (language, stem of a lexicon word, cosine), in
         # language order then nearest first
-        self._translation_memo: dict[str, tuple[tuple[str, str, float], ...]] = {}
+        self._translation_memo: dict[str, Translations] = {}
         self._stacked: _Lexicons | None = None
 
     def _lexicon_vector(self, word: str) -> np.ndarray | None:
@@ -259,11 +274,20 @@ class LexicalIndex:
         found = self._lexicon_rows.get(word)
         return None if found is None else found[0].vectors[found[1]]
 
-    def words_to_embed(self, words: Sequence[str]) -> list[str]:
-        """The ``words`` whose translations need their embedding from the encoder: those that no
-        lexicon holds and whose translations are not remembered from an earlier query."""
+    def plan_expansion(self, words: Sequence[str]) -> ExpansionPlan:
+        """What translating ``words`` needs: the translations remembered for some of them (kept
+        here, as another query may empty the memo meanwhile), and the words whose embedding
+        the encoder must give, those that no lexicon holds and that are not remembered."""
         memo = self._translation_memo
-        return [w for w in words if w not in memo and self._lexicon_vector(w) is None]
+        remembered: dict[str, Translations] = {}
+        to_embed: list[str] = []
+        for word in dict.fromkeys(words):
+            found = memo.get(word)
+            if found is not None:
+                remembered[word] = found
+            elif self._lexicon_vector(word) is None:
+                to_embed.append(word)
+        return ExpansionPlan(tuple(dict.fromkeys(words)), remembered, to_embed)
 
     @classmethod
     def build(cls, texts: Sequence[str], languages: Sequence[str], encoder: Encoder,
@@ -330,49 +354,39 @@ class LexicalIndex:
                                              lexicon["stems"], np.load(sub / "lexicon.npy", mmap_mode="r"))
         return cls(meta["n_practices"], languages)
 
-    def expand(self, words: Sequence[str], embeddings: Mapping[str, np.ndarray] | None = None) -> Expansion:
+    def expand(self, words: Sequence[str] | ExpansionPlan,
+               embeddings: Mapping[str, np.ndarray] | None = None) -> Expansion:
         """The translations of ``words`` in every language's lexicon, to score several texts
         that share words (a situation and its sentences) with one similarity search.
 
         A word's translations depend on its embedding alone: its lexicon's stored vector, else
         ``embeddings[word]`` (the index encoder's embedding of the word alone, for the words
-        :meth:`words_to_embed` names). They are searched once and remembered (the last
-        ``TRANSLATION_MEMO`` words at most): a later query gives the same translations without
-        embedding or searching the word again.
+        the :meth:`plan_expansion` of ``words`` names). They are searched once and remembered
+        (``TRANSLATION_MEMO`` words; the memo starts again empty when full): a later query gets
+        the same translations without embedding or searching the word again.
 
         Raises:
             KeyError: a word is in no lexicon, not remembered and not in ``embeddings``.
         """
-        memo = self._translation_memo
-        out: Expansion = {lang: {} for lang in self._languages}
-        todo: list[str] = []
-        for word in dict.fromkeys(words):
-            found = memo.get(word)
-            if found is None:
-                todo.append(word)
-                continue
-            for lang, translations in out.items():
-                translations[word] = []
-            for lang, stem, similarity in found:
-                out[lang][word].append((stem, similarity))
-        if not todo:
-            return out
-        vectors = np.zeros((len(todo), self._dimension()), dtype=np.float32)
-        for i, word in enumerate(todo):
-            stored = self._lexicon_vector(word)
-            vectors[i] = stored if stored is not None else (embeddings or {})[word]
-        if len(memo) + len(todo) > TRANSLATION_MEMO:
-            memo.clear()
-        for word, found in zip(todo, self._search_translations(vectors)):
-            memo[word] = found
-            for lang in self._languages:
-                out[lang][word] = []
-            for lang, stem, similarity in found:
+        plan = words if isinstance(words, ExpansionPlan) else self.plan_expansion(words)
+        found = dict(plan.remembered)
+        todo = [w for w in plan.words if w not in found]
+        if todo:
+            found.update(zip(todo, self._search_translations(
+                np.stack([self._embedding(w, embeddings) for w in todo]).astype(np.float32, copy=False))))
+            memo = self._translation_memo
+            if len(memo) + len(todo) > TRANSLATION_MEMO:
+                memo.clear()
+            memo.update((w, found[w]) for w in todo)
+        out: Expansion = {lang: {word: [] for word in plan.words} for lang in self._languages}
+        for word in plan.words:
+            for lang, stem, similarity in found[word]:
                 out[lang][word].append((stem, similarity))
         return out
 
-    def _dimension(self) -> int:
-        return next((index.vectors.shape[1] for index in self._languages.values()), 0)
+    def _embedding(self, word: str, embeddings: Mapping[str, np.ndarray] | None) -> np.ndarray:
+        stored = self._lexicon_vector(word)
+        return stored if stored is not None else (embeddings or {})[word]
 
     def scores(self, query: str, words: Sequence[str] | None = None, expansion: Expansion | None = None,
                memo: WordScores | None = None) -> np.ndarray:
@@ -410,9 +424,8 @@ class LexicalIndex:
     def _stacked_lexicons(self) -> _Lexicons:
         """Every language's lexicon in one float32 matrix (converted once, on first use, for BLAS)."""
         if self._stacked is None:
-            languages = list(self._languages.items())
-            vectors = [np.asarray(index.vectors, dtype=np.float32).reshape(len(index.words), -1)
-                       for _, index in languages]
+            languages = [(lang, index) for lang, index in self._languages.items() if index.words]
+            vectors = [np.asarray(index.vectors, dtype=np.float32) for _, index in languages]
             self._stacked = _Lexicons(
                 np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32),
                 np.repeat(np.arange(len(languages)), [len(index.words) for _, index in languages]),
@@ -420,7 +433,7 @@ class LexicalIndex:
                 [stem for _, index in languages for stem in index.stems])
         return self._stacked
 
-    def _search_translations(self, vectors: np.ndarray) -> list[tuple[tuple[str, str, float], ...]]:
+    def _search_translations(self, vectors: np.ndarray) -> list[Translations]:
         """Per word (one embedding per row): the stems of its nearest lexicon words in each
         language (at most ``TRANSLATIONS`` per language) with cosine ≥ ``TRANSLATION_MIN``,
         as (language, stem, cosine), language by language, nearest first."""

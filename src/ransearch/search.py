@@ -21,6 +21,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from ransearch.encoders import Encoder
 from ransearch.encoders.threads import beside
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
-from ransearch.lexical import LexicalIndex, WordScores, analyse, query_words
+from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, analyse, query_words
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
 from ransearch.tables import PracticeRows
 from ransearch.template import catalogue
@@ -235,37 +236,45 @@ class Searcher:
     def evidence(self, texts: Sequence[str], mode: str = "hybrid",
                  allowed: np.ndarray | None = None) -> list[Evidence]:
         """Dense and lexical evidence for each text, with one encoder call and one vector search
-        (the dense side on the query helper thread, while title similarity and lexical scores
-        are computed)."""
+        per text (shared with the query helper thread, which starts on it while the title
+        similarity and the lexical scores are computed)."""
         words = [query_words(t) for t in texts]
-        flat = list(dict.fromkeys(w for ws in words for w in ws))
         # the lexicon holds the embedding of every word the corpus uses, and translations are
         # remembered: encode the texts and the words that are new to this index only
-        new_words = self.lexical.words_to_embed(flat) if mode != "dense" else []
+        plan = self.lexical.plan_expansion([w for ws in words for w in ws]) if mode != "dense" else None
+        new_words = plan.to_embed if plan is not None else []
         encoded = list(texts) if mode != "lexical" else []
         vecs = np.asarray(self.encoder.encode_queries(encoded + new_words), dtype=np.float32)
         qvecs, word_vecs = vecs[: len(encoded)], vecs[len(encoded):]
         n = len(self.practices)
-        if mode != "lexical":  # the dense side runs on the helper thread beside the lexical side
-            chunk_allowed = None if allowed is None else allowed[self.chunks.practice_row]
-            rows = _DenseRows(self, qvecs, chunk_allowed)
-            small = self.vectors.kind == "flat" and len(texts) * len(self.chunks) < HANDOFF_MIN_WORK
-            helper = None if small else beside(rows.work, True)
-            titles = self.titles @ qvecs.T
         lexical = [np.zeros(n, np.float32) for _ in texts]
-        if mode != "dense":
-            expansion = self.lexical.expand(flat, dict(zip(new_words, word_vecs)))
-            word_scores: WordScores = {}  # the texts share words: each is scored once
-            lexical = [self.lexical.scores(text, words=ws, expansion=expansion, memo=word_scores)
-                       for text, ws in zip(texts, words)]
         if mode == "lexical":
+            lexical = self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))
             none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             return [Evidence(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
                     for lex in lexical]
-        rows.work(from_front=False)  # the rows the helper has not started, if any
-        if helper is not None:
+        chunk_allowed = None if allowed is None else allowed[self.chunks.practice_row]
+        rows = _DenseRows(self, qvecs, chunk_allowed)
+        small = self.vectors.kind == "flat" and len(texts) * len(self.chunks) < HANDOFF_MIN_WORK
+        helper = None if small else beside(partial(rows.work, from_front=True))
+        try:
+            titles = self.titles @ qvecs.T
+            if plan is not None:
+                lexical = self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))
+            rows.work(from_front=False)  # the rows the helper has not started, if any
+        finally:
+            rows.stop()  # after an error, the helper stops after its current row
+        if helper is not None and not helper.cancel():  # not cancelled: started, wait for it
             helper.result()
         return [Evidence(d, titles[:, i], lexical[i], ids, scores) for i, (d, ids, scores) in enumerate(rows.done)]
+
+    def _lexical(self, texts: Sequence[str], words: Sequence[Sequence[str]], plan: ExpansionPlan,
+                 embeddings: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """Each text's lexical scores, its words translated as ``plan`` says."""
+        expansion = self.lexical.expand(plan, embeddings)
+        word_scores: WordScores = {}  # the texts share words: each is scored once
+        return [self.lexical.scores(text, words=ws, expansion=expansion, memo=word_scores)
+                for text, ws in zip(texts, words)]
 
     def dense_row(self, qvec: np.ndarray, allowed_chunks: np.ndarray | AllowedRows | None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -395,3 +404,8 @@ class _DenseRows:
     def work(self, from_front: bool) -> None:
         while (row := self._claim(from_front)) is not None:
             self.done[row] = self._searcher.dense_row(self._qvecs[row], self._allowed)
+
+    def stop(self) -> None:
+        """Leave the rows not started yet undone."""
+        with self._lock:
+            self._back = self._front

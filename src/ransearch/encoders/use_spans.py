@@ -44,21 +44,42 @@ Both = Callable[[Features, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray
 
 
 def find_spans(ids: Sequence[Sequence[int]]) -> list[Span | None]:
-    """For each token sequence (BOS, tokens, EOS), whether its inner tokens are the next run of
-    an earlier sequence's inner tokens: a text followed by its sentences, in order."""
+    """For each token sequence (BOS, tokens, EOS), whether its inner tokens are a run of an
+    earlier, longer sequence's inner tokens (its host), found at or after the end of the
+    previous run found there: a text followed by its sentences, in order. A sequence that is
+    not a run becomes the host of the next ones if it is longer than the current host."""
     out: list[Span | None] = []
     host, offset = -1, 0
     for j, seq in enumerate(ids):
         inner = list(seq[1:-1])
-        if host >= 0 and inner and len(seq) >= 2 and seq[0] == ids[host][0] and seq[-1] == ids[host][-1]:
-            host_inner = ids[host][1:-1]
-            if len(inner) < len(host_inner) and list(host_inner[offset:offset + len(inner)]) == inner:
-                out.append((host, offset))
-                offset += len(inner)
-                continue
+        at = -1
+        if host >= 0 and inner and seq[0] == ids[host][0] and seq[-1] == ids[host][-1]:
+            at = _find_run(list(ids[host][1:-1]), inner, offset)
+        if at >= 0:
+            out.append((host, at))
+            offset = at + len(inner)
+            continue
         out.append(None)
-        host, offset = j, 0
+        if host < 0 or len(seq) > len(ids[host]):
+            host, offset = j, 0
     return out
+
+
+def _find_run(tokens: list[int], run: list[int], start: int) -> int:
+    """Where ``run`` first occurs in ``tokens`` from ``start`` on, if shorter than ``tokens`` (else -1)."""
+    if len(run) >= len(tokens):
+        return -1
+    first, last = run[0], len(tokens) - len(run)
+    i = start
+    while i <= last:
+        try:
+            i = tokens.index(first, i, last + 1)
+        except ValueError:
+            return -1
+        if tokens[i:i + len(run)] == run:
+            return i
+        i += 1
+    return -1
 
 
 def _same_window(seq: np.ndarray, host: np.ndarray, offset: int) -> np.ndarray:
