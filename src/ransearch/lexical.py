@@ -279,15 +279,16 @@ class LexicalIndex:
         here, as another query may empty the memo meanwhile), and the words whose embedding
         the encoder must give, those that no lexicon holds and that are not remembered."""
         memo = self._translation_memo
+        distinct = tuple(dict.fromkeys(words))
         remembered: dict[str, Translations] = {}
         to_embed: list[str] = []
-        for word in dict.fromkeys(words):
+        for word in distinct:
             found = memo.get(word)
             if found is not None:
                 remembered[word] = found
             elif self._lexicon_vector(word) is None:
                 to_embed.append(word)
-        return ExpansionPlan(tuple(dict.fromkeys(words)), remembered, to_embed)
+        return ExpansionPlan(distinct, remembered, to_embed)
 
     @classmethod
     def build(cls, texts: Sequence[str], languages: Sequence[str], encoder: Encoder,

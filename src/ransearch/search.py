@@ -247,20 +247,18 @@ class Searcher:
         vecs = np.asarray(self.encoder.encode_queries(encoded + new_words), dtype=np.float32)
         qvecs, word_vecs = vecs[: len(encoded)], vecs[len(encoded):]
         n = len(self.practices)
-        lexical = [np.zeros(n, np.float32) for _ in texts]
         if mode == "lexical":
-            lexical = self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))
             none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             return [Evidence(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
-                    for lex in lexical]
+                    for lex in self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))]
         chunk_allowed = None if allowed is None else allowed[self.chunks.practice_row]
         rows = _DenseRows(self, qvecs, chunk_allowed)
         small = self.vectors.kind == "flat" and len(texts) * len(self.chunks) < HANDOFF_MIN_WORK
         helper = None if small else beside(partial(rows.work, from_front=True))
         try:
             titles = self.titles @ qvecs.T
-            if plan is not None:
-                lexical = self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))
+            lexical = (self._lexical(texts, words, plan, dict(zip(new_words, word_vecs))) if plan is not None
+                       else [np.zeros(n, np.float32) for _ in texts])
             rows.work(from_front=False)  # the rows the helper has not started, if any
         finally:
             rows.stop()  # after an error, the helper stops after its current row
@@ -284,7 +282,6 @@ class Searcher:
         keep = row_ids[0] >= 0
         ids, scores = row_ids[0][keep], row_scores[0][keep]
         return self.practice_dense(ids, scores), ids, scores
-
 
     def fuse(self, whole: Evidence, sentences: Sequence[Evidence] = (), mode: str = "hybrid",
              sentence_weight: float | None = None) -> np.ndarray:

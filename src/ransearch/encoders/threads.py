@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # concurrent.futures is imported by the first query that need
 
 from ransearch.errors import EncoderUnavailable
 
-__all__ = ["THREADS_ENV", "requested_threads", "available_cpus", "one_thread", "beside", "allow_helper"]
+__all__ = ["THREADS_ENV", "requested_threads", "available_cpus", "one_thread", "beside", "at_once",
+           "allow_helper"]
 
 THREADS_ENV = "RANSEARCH_THREADS"
 
@@ -134,3 +135,12 @@ def beside(fn: Callable[..., T], *args: Any) -> Future[T]:
             _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ransearch-query",
                                          initializer=_one_thread_here)
     return _helper.submit(fn, *args)
+
+
+A = TypeVar("A")
+
+
+def at_once(fn: Callable[[A], T], a: A, b: A) -> tuple[T, T]:
+    """``(fn(a), fn(b))``, ``fn(b)`` on the query helper thread meanwhile (see :func:`beside`)."""
+    second = beside(fn, b)
+    return fn(a), second.result()

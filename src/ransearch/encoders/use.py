@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from ransearch.encoders.threads import available_cpus, beside, one_thread, requested_threads
-from ransearch.encoders.use_spans import Features, SharedPass, find_spans
+from ransearch.encoders.threads import at_once, available_cpus, one_thread, requested_threads
+from ransearch.encoders.use_spans import SharedPass, find_spans
 from ransearch.errors import EncoderUnavailable
 
 __all__ = ["UseEncoder", "QUERY_BATCH_MAX"]
@@ -53,12 +53,6 @@ def _halfway(texts: Sequence[str]) -> int:
         if total >= half:
             return i
     return 0
-
-
-def _on_two_threads(fn: Features, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(fn(a), fn(b))``, ``fn(b)`` on the query helper thread meanwhile."""
-    second = beside(fn, b)
-    return fn(a), second.result()
 
 
 class UseEncoder:
@@ -152,10 +146,11 @@ class UseEncoder:
         split = self.threads > 1 and sum(map(len, texts)) > QUERY_SPLIT_CHARS
         shared = self._shared_pass() if len(texts) > 1 else None
         ids = shared.tokenize(texts) if shared is not None else []
-        if shared is None or not any(find_spans(ids)):
+        spans = find_spans(ids)
+        if shared is None or not any(spans):
             return self._encode_halves(texts) if split else self._encode_one_thread(texts)
         with one_thread:  # each half's BLAS on one thread, whoever calls
-            return shared.encode_ids(ids, _on_two_threads if split else None)
+            return shared.encode_ids(ids, at_once if split else None, spans=spans)
 
     def _encode_one_thread(self, texts: Sequence[str]) -> np.ndarray:
         return np.ascontiguousarray(self._query_model().encode(list(texts)), dtype=np.float32)
@@ -167,10 +162,8 @@ class UseEncoder:
             return self._encode_one_thread(texts)
         model = self._query_model()
         with one_thread:
-            second = beside(model.encode, list(texts[cut:]))
-            first = model.encode(list(texts[:cut]))
-            out = np.concatenate([first, second.result()])
-        return np.ascontiguousarray(out, dtype=np.float32)
+            first, second = at_once(model.encode, list(texts[:cut]), list(texts[cut:]))
+        return np.ascontiguousarray(np.concatenate([first, second]), dtype=np.float32)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts)

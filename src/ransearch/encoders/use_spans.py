@@ -142,15 +142,17 @@ class SharedPass:
         encode = self.backend.sp.encode
         return [encode(text, out_type=int, add_bos=True, add_eos=True) for text in texts]
 
-    def encode_ids(self, ids: Sequence[Sequence[int]], both: Both | None = None) -> np.ndarray:
+    def encode_ids(self, ids: Sequence[Sequence[int]], both: Both | None = None, *,
+                   spans: Sequence[Span | None] | None = None) -> np.ndarray:
         """Unit embeddings of token sequences (BOS … EOS), sharing what runs of earlier
         sequences can share.
 
         Args:
             ids: one token sequence per text, as the library's tokenizer makes them.
             both: how to compute two halves of the positions at once (default: all in one go).
+            spans: ``find_spans(ids)``, if the caller has it already.
         """
-        plan = self._plan(ids)
+        plan = self._plan(ids, spans)
         emb, x = self._inputs(plan.distinct)
         features = np.empty((len(plan.token), emb.shape[1] + x.shape[1]), dtype=np.float32)
         if both is None:
@@ -164,8 +166,8 @@ class SharedPass:
 
     # the steps of the library's NumpyBackend._encode_batch, over chosen positions
 
-    def _plan(self, ids: Sequence[Sequence[int]]) -> _Plan:
-        spans = find_spans(ids)
+    def _plan(self, ids: Sequence[Sequence[int]], spans: Sequence[Span | None] | None = None) -> _Plan:
+        spans = find_spans(ids) if spans is None else spans
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         starts = np.zeros(len(ids), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
