@@ -15,6 +15,7 @@ from ransearch.tables import (
     CHUNK_SCHEMA,
     PRACTICE_SCHEMA,
     read_chunks,
+    read_practice_rows,
     read_practices,
     write_chunks,
     write_practices,
@@ -99,6 +100,20 @@ def test_a_table_without_the_format_column_is_read(tmp_path: Path, seeds: list[P
     pq.write_table(table.drop(["format"]), path)
     assert read_practices(path) == [seeds[1], md]
     assert seeds[1].format == "txt"
+
+
+def test_a_table_without_url_and_duplicate_sources_is_read(tmp_path: Path, seeds: list[Practice]) -> None:
+    """Indexes written before web pages and duplicate groups were read have neither column."""
+    path = tmp_path / "practices.parquet"
+    page = replace(seeds[0], url="https://example.org/ran-practices/p_en", duplicate_sources=("p.pdf",))
+    write_practices([seeds[1], page], path)
+    assert read_practices(path) == [seeds[1], page]
+    assert read_practice_rows(path).head(1).url == "https://example.org/ran-practices/p_en"
+    pq.write_table(pq.read_table(path).drop(["url", "duplicate_sources", "format"]), path)
+    old = replace(page, url=None, duplicate_sources=())
+    assert read_practices(path) == [seeds[1], old]
+    rows = read_practice_rows(path)
+    assert rows.head(1).url is None and rows[1] == old
 
 
 @pytest.fixture(scope="module")

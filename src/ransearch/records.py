@@ -21,6 +21,7 @@ class PracticeHead(NamedTuple):
     language: str
     country_code: str | None
     themes: tuple[str, ...]
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class Practice:
     which are kept apart in ``contacts``: they are never embedded or searched. ``format`` is
     the file format read (txt, md, pdf, docx, html) and ``layout`` how the template was laid
     out in it (``md_rows``, ``html_rows``, ``ocr_columns``, ``pdf_table``, ``docx_table``, …).
+    ``url`` is the canonical address of the page a practice was read from (``None`` for files
+    that are not web pages); ``duplicate_sources`` the other files of the corpus that hold the same
+    practice (a PDF and the Word file it came from, an older version), kept out of the index.
     """
 
     id: str
@@ -51,15 +55,19 @@ class Practice:
     contacts: str = ""
     warnings: tuple[str, ...] = ()
     content_hash: str = ""
+    url: str | None = None
+    duplicate_sources: tuple[str, ...] = ()
 
     def head(self) -> PracticeHead:
-        return PracticeHead(self.id, self.title, self.source, self.language, self.country_code, self.themes)
+        return PracticeHead(self.id, self.title, self.source, self.language, self.country_code, self.themes,
+                            self.url)
 
     def to_dict(self, contacts: bool = True) -> dict[str, Any]:
         d = asdict(self)
         d["themes"] = list(self.themes)
         d["audience"] = list(self.audience)
         d["warnings"] = list(self.warnings)
+        d["duplicate_sources"] = list(self.duplicate_sources)
         if not contacts:
             d.pop("contacts")
         return d

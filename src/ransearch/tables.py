@@ -5,7 +5,8 @@ Schemas (documented in ``docs/storage.md``):
 ``practices.parquet``: id, source, format, layout, language, title (strings); sections (struct of one
 string per section key); peer_reviewed (bool, null); themes, audience (list<string>); country
 (string); country_code (string, null); start_year, last_update (int32, null);
-organisation_type (string, null); contacts (string); warnings (list<string>); content_hash.
+organisation_type (string, null); contacts (string); warnings (list<string>); content_hash; url
+(string, null: the canonical address of a web page); duplicate_sources (list<string>).
 
 ``chunks.parquet``: practice_id, section, ordinal (int32), language, text, content_hash.
 Row *i* of the chunk table is vector *i* of the vector index.
@@ -21,7 +22,7 @@ import bisect
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, overload
@@ -55,6 +56,8 @@ PRACTICE_SCHEMA = pa.schema([
     ("contacts", pa.string()),
     ("warnings", pa.list_(pa.string())),
     ("content_hash", pa.string()),
+    ("url", pa.string()),
+    ("duplicate_sources", pa.list_(pa.string())),
 ])
 
 PRACTICE_ROW_GROUP = 128
@@ -65,9 +68,19 @@ _PRACTICE_DICTIONARY = ["format", "layout", "language", "country", "country_code
 CHUNK_DICTIONARY = ("practice_id", "section", "language")
 """Chunk-table columns written and read as dictionaries."""
 
-# practices tables written before documents other than text were read have no ``format``
-# column; their documents were all text, so the format follows from the source's suffix
-_LEGACY_PRACTICE_SCHEMA = PRACTICE_SCHEMA.remove(PRACTICE_SCHEMA.get_field_index("format"))
+# columns that older practice tables lack: ``format`` (tables written before documents other than
+# text were read: the format follows from the source's suffix), ``url`` and ``duplicate_sources``
+# (before web pages and duplicate groups); a record read from such a table takes their defaults
+_LATER_COLUMNS = ("format", "url", "duplicate_sources")
+
+
+def _practice_schema_known(found: pa.Schema) -> bool:
+    """Whether ``found`` is :data:`PRACTICE_SCHEMA`, or an older one that lacks later columns."""
+    later = [name for name in _LATER_COLUMNS if name not in found.names]
+    expected = PRACTICE_SCHEMA
+    for name in later:
+        expected = expected.remove(expected.get_field_index(name))
+    return found.equals(expected)
 
 CHUNK_SCHEMA = pa.schema([
     ("practice_id", pa.string()),
@@ -94,6 +107,7 @@ def _practice(row: dict[str, Any]) -> Practice:
     row["themes"] = tuple(row["themes"] or ())
     row["audience"] = tuple(row["audience"] or ())
     row["warnings"] = tuple(row["warnings"] or ())
+    row["duplicate_sources"] = tuple(row.get("duplicate_sources") or ())
     row["sections"] = dict(row["sections"] or {})
     return Practice(**row)
 
@@ -113,15 +127,16 @@ class PracticeRows(Sequence[Practice]):
     The file stays open, so records can be read after the generation's folder is replaced.
     """
 
-    _HEAD = ("id", "title", "source", "language", "country_code", "themes", "audience")
+    _HEAD = ("id", "title", "source", "language", "country_code", "themes", "audience")  # and url, when present
     _KEEP = 1024  # records kept made (most recently read)
 
     def __init__(self, path: Path) -> None:
         self._file = pq.ParquetFile(path, memory_map=True)
         found = self._file.schema_arrow.remove_metadata()
-        if not (found.equals(PRACTICE_SCHEMA) or found.equals(_LEGACY_PRACTICE_SCHEMA)):
+        if not _practice_schema_known(found):
             raise ValueError(f"{path}: not the expected table schema (found columns: {', '.join(found.names)})")
-        heads = self._file.read(columns=list(self._HEAD))
+        has_url = "url" in found.names
+        heads = self._file.read(columns=[*self._HEAD, "url"] if has_url else list(self._HEAD))
         self.ids: list[str] = heads.column("id").to_pylist()
         self._titles: list[str] = heads.column("title").to_pylist()
         self._sources: list[str] = heads.column("source").to_pylist()
@@ -129,6 +144,7 @@ class PracticeRows(Sequence[Practice]):
         self._countries: list[str | None] = heads.column("country_code").to_pylist()
         self._themes = [tuple(v or ()) for v in heads.column("themes").to_pylist()]
         self._audience = [tuple(v or ()) for v in heads.column("audience").to_pylist()]
+        self._urls: list[str | None] = heads.column("url").to_pylist() if has_url else [None] * len(self.ids)
         sizes = [self._file.metadata.row_group(g).num_rows for g in range(self._file.num_row_groups)]
         self._group_starts = list(itertools.accumulate(sizes, initial=0))
         self._made: OrderedDict[int, Practice] = OrderedDict()
@@ -195,7 +211,7 @@ class PracticeRows(Sequence[Practice]):
         """What an answer shows of practice row ``i``, without reading its record."""
         i = self._row(i)
         return PracticeHead(self.ids[i], self._titles[i], self._sources[i], self._languages[i],
-                            self._countries[i], self._themes[i])
+                            self._countries[i], self._themes[i], self._urls[i])
 
     def facet_values(self) -> dict[str, list[tuple[str, ...]]]:
         """Per facet (country, theme, audience, language), every row's values."""
@@ -214,14 +230,15 @@ def write_practices(practices: Sequence[Practice], path: Path) -> None:
                    use_dictionary=_PRACTICE_DICTIONARY)
 
 
-def _read_table(path: Path, schema: pa.Schema, legacy: pa.Schema | None = None) -> pa.Table:
-    """The table at ``path``, refused (ValueError) unless its schema is ``schema`` (or ``legacy``).
+def _read_table(path: Path, schema: pa.Schema, known: Callable[[pa.Schema], bool] | None = None) -> pa.Table:
+    """The table at ``path``, refused (ValueError) unless its schema is ``schema`` (or ``known``
+    says it is an older form of it, read as it is).
 
     Read with another schema, pyarrow fills the missing columns with nulls: records of Nones.
     """
     found = pq.read_schema(path).remove_metadata()
-    if legacy is not None and found.equals(legacy):
-        return pq.read_table(path, schema=legacy)
+    if known is not None and known(found):
+        return pq.read_table(path, schema=found)
     if not found.equals(schema):
         raise ValueError(f"{path}: not the expected table schema (found columns: {', '.join(found.names)})")
     return pq.read_table(path, schema=schema)
@@ -230,14 +247,15 @@ def _read_table(path: Path, schema: pa.Schema, legacy: pa.Schema | None = None) 
 def read_practices(path: Path) -> list[Practice]:
     """Practice records from a table written by :func:`write_practices`.
 
-    A table written before the ``format`` column existed is read too (its documents were text).
+    A table written before the ``format``, ``url`` or ``duplicate_sources`` columns existed is read
+    too (its records take those fields' defaults; its documents were text).
 
     Raises:
         ValueError: the file's schema is not :data:`PRACTICE_SCHEMA`.
         OSError: the file is missing or unreadable (pyarrow raises ArrowInvalid, a ValueError,
             for a file that is not Parquet).
     """
-    return practices_from_table(_read_table(path, PRACTICE_SCHEMA, _LEGACY_PRACTICE_SCHEMA))
+    return practices_from_table(_read_table(path, PRACTICE_SCHEMA, _practice_schema_known))
 
 
 def read_practice_rows(path: Path) -> PracticeRows:

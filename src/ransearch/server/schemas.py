@@ -187,6 +187,9 @@ class PracticeOut(_Out):
     contacts: str | None = Field(None, description="Contact details; absent when the server leaves them out.")
     warnings: list[str]
     content_hash: str
+    url: str | None = Field(None, description="Canonical address of the web page the practice was read from.")
+    duplicate_sources: list[str] = Field(default_factory=list,
+                                         description="Other corpus files that hold the same practice.")
 
 
 class PracticeListOut(_Out):
