@@ -45,7 +45,7 @@ from ransearch.report import (FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildRepo
                               now_iso)
 from ransearch.store import (SCHEMA_VERSION, Manifest, clean_stale, commit_generation, current_generation,
                              file_checksums, list_generations, new_generation_dir, open_generation,
-                             rollback_generation, write_last_run, write_manifest)
+                             read_current, rollback_generation, write_last_run, write_manifest)
 from ransearch.tables import write_chunks, write_practices
 from ransearch.vectors import VectorIndex
 
@@ -455,10 +455,12 @@ def rollback_index(index_dir: Path, lock_timeout: float | None = None) -> BuildR
     started = now_iso()
     with index_lock(index_dir, lock_timeout):
         clean_stale(index_dir)
+        problem = read_current(index_dir)[1]  # a damaged pointer: the rollback repairs it
         before, after = rollback_generation(index_dir)
         manifest = open_generation(index_dir).manifest
         report = BuildReport(ROLLED_BACK, after, manifest.encoder, previous=before,
                              practices=manifest.counts.get("practices", 0), chunks=manifest.counts.get("chunks", 0),
-                             started_at=started, finished_at=now_iso())
+                             started_at=started, finished_at=now_iso(),
+                             warnings=(f"{problem}; repaired",) if problem else ())
         _record(index_dir, report)
     return report

@@ -34,7 +34,7 @@ from pathlib import Path
 from ransearch.encoders import Encoder
 from ransearch.engine import Engine
 from ransearch.errors import RansearchError
-from ransearch.store import CURRENT
+from ransearch.store import CURRENT, current_generation
 
 __all__ = ["LiveEngine", "DEFAULT_INTERVAL", "OPTIONAL_OPERATIONS", "capabilities", "limit_threads"]
 
@@ -75,13 +75,6 @@ def limit_threads(threads: int) -> None:
     allow_helper(threads > 1)
 
 
-def _named(pointer: Path) -> str | None:
-    try:
-        return pointer.read_text("utf-8").strip() or None
-    except OSError:
-        return None
-
-
 def _prime(engine: Engine) -> None:
     """One query through a freshly opened engine, so its first real query is not the slow one."""
     try:
@@ -109,7 +102,7 @@ class LiveEngine:
         self._engine = engine
         self._pointer = self.index_dir / CURRENT
         self._seen = _signature(self._pointer)
-        if _named(self._pointer) not in (None, engine.generation_dir.name):
+        if current_generation(self.index_dir) not in (None, engine.generation_dir.name):
             self._seen = None  # CURRENT moved on while the engine was being opened
         self._next_check = time.monotonic() + interval
         self._lock = threading.Lock()
@@ -141,6 +134,8 @@ class LiveEngine:
             engine = Engine.open(index_dir, encoder=encoder, settings=settings)
         else:
             engine = opener(index_dir, encoder=encoder)
+        for warning in engine.warnings:  # e.g. a damaged CURRENT: say so once, at start-up
+            log.warning("%s", warning)
         if threads:
             limit_threads(threads)  # after the open: the libraries to cap are loaded by now
         return cls(index_dir, engine, interval=interval, opener=opener)

@@ -206,12 +206,46 @@ def verify_generation(gen_dir: Path, checksums: bool = True, remembered: bool = 
 
 # -- reading the current generation -------------------------------------------------------------
 
-def current_generation(index_dir: Path | str) -> str | None:
-    """The generation id ``CURRENT`` names (None if there is none): cheap, for readers to poll."""
+_CURRENT_MAX = 255
+"""Longest generation id ``CURRENT`` may name (a file name; real ids are about 30 characters)."""
+
+
+def read_current(index_dir: Path | str) -> tuple[str | None, str | None]:
+    """(the generation id ``CURRENT`` names, what is wrong with ``CURRENT``): one of them is None.
+
+    Both are None when there is no ``CURRENT``. ``CURRENT`` must name a generation folder of
+    this index in one plain name: a pointer that is not UTF-8, is a folder, is too long or
+    leads out of ``generations/`` (``../other/generations/g1``) names nothing, so a reader never
+    serves another folder's generation.
+    """
+    pointer = Path(index_dir) / CURRENT
     try:
-        return (Path(index_dir) / CURRENT).read_text("utf-8").strip() or None
-    except OSError:
-        return None
+        if pointer.is_dir():
+            return None, f"{pointer} is a folder, not a file naming the current generation"
+        with open(pointer, "rb") as f:
+            data = f.read(4 * _CURRENT_MAX + 1)  # a damaged pointer may be huge: read what a name can be
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"{pointer} cannot be read ({exc.strerror or exc})"
+    try:
+        name = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None, f"{pointer} is not UTF-8 text (it should hold a generation id)"
+    if not name:
+        return None, f"{pointer} is empty (it should hold a generation id)"
+    if len(name.encode("utf-8")) > _CURRENT_MAX:
+        return None, f"{pointer} does not hold a generation id (too long)"
+    if (name in {".", ".."} or name.startswith(".") or any(c in name for c in "/\\")
+            or not name.isprintable()):
+        return None, f"{pointer} names {name!r}, which is not a generation of {Path(index_dir) / GENERATIONS}"
+    return name, None
+
+
+def current_generation(index_dir: Path | str) -> str | None:
+    """The generation id ``CURRENT`` names (None if there is none or it is not a valid id):
+    cheap, for readers to poll."""
+    return read_current(index_dir)[0]
 
 
 def open_generation(index_dir: Path | str, checksums: bool = True, remembered: bool = True) -> Generation:
@@ -228,21 +262,23 @@ def open_generation(index_dir: Path | str, checksums: bool = True, remembered: b
     index_dir = Path(index_dir)
     if (index_dir / MANIFEST).is_file():
         return Generation(index_dir, verify_generation(index_dir, checksums, remembered), None)
-    current = current_generation(index_dir)
+    current, problem = read_current(index_dir)
     gens = list_generations(index_dir)
-    if current is None and not gens:
+    if current is None and problem is None and not gens:
         raise IndexNotFound(str(index_dir))
     warnings: list[str] = []
     first_error: IndexCorrupt | None = None
     if current is not None:
         try:
+            if (index_dir / GENERATIONS / current).is_symlink():  # never serve another folder's generation
+                raise IndexCorrupt(str(index_dir / GENERATIONS / current), "a symbolic link, not a generation folder")
             return Generation(index_dir / GENERATIONS / current,
                               verify_generation(index_dir / GENERATIONS / current, checksums, remembered), current)
         except IndexCorrupt as exc:
             first_error = exc
             warnings.append(f"current generation {current} is not usable: {exc.reason}")
     else:
-        warnings.append(f"{index_dir / CURRENT} is missing")
+        warnings.append(problem or f"{index_dir / CURRENT} is missing")
     # older generations first (newest of them first), then any newer ones (a rolled-back build)
     older = [g for g in gens if current is None or g < current]
     newer = [g for g in gens if current is not None and g > current]
@@ -255,6 +291,8 @@ def open_generation(index_dir: Path | str, checksums: bool = True, remembered: b
         return Generation(index_dir / GENERATIONS / gen, manifest, current or "", tuple(warnings))
     if first_error is not None:
         raise first_error
+    if problem is not None:
+        raise IndexCorrupt(str(index_dir), f"{problem}, and no generation checks out")
     raise IndexNotFound(str(index_dir))
 
 
@@ -275,8 +313,12 @@ def new_generation_dir(index_dir: Path) -> tuple[str, Path]:
 
 
 def switch_current(index_dir: Path, gen_id: str) -> None:
-    """Point ``CURRENT`` at ``gen_id`` in one atomic, durable step."""
-    _write_atomic(index_dir / CURRENT, gen_id + "\n")
+    """Point ``CURRENT`` at ``gen_id`` in one atomic, durable step (a ``CURRENT`` damaged into a
+    folder is removed first: nothing else can take its place)."""
+    pointer = index_dir / CURRENT
+    if pointer.is_dir() and not pointer.is_symlink():
+        shutil.rmtree(pointer)
+    _write_atomic(pointer, gen_id + "\n")
 
 
 def commit_generation(index_dir: Path, gen_id: str, tmp: Path, keep: int = 3,
@@ -304,7 +346,8 @@ def list_generations(index_dir: Path) -> list[str]:
     folder = index_dir / GENERATIONS
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
 
 
 def prune_generations(index_dir: Path, keep: int) -> list[str]:

@@ -20,8 +20,8 @@ def _took(durations: dict[str, float]) -> str:
 def report_lines(r: BuildReport) -> list[str]:
     """The human summary of a run, a few lines."""
     if r.outcome == ROLLED_BACK:
-        return [f"rolled back: generation {r.generation} now serves (was {r.previous}); "
-                f"{r.practices} practices, {r.chunks} chunks, encoder {r.encoder}"]
+        return [f"rolled back: generation {r.generation} now serves (was {r.previous or 'none'}); "
+                f"{r.practices} practices, {r.chunks} chunks, encoder {r.encoder}"] + [f"warning: {w}" for w in r.warnings]
     counts = (f"{len(r.added)} added, {len(r.changed)} changed, {len(r.removed)} removed, "
               f"{r.unchanged} unchanged, {len(r.failed)} failed")
     if r.outcome == UNCHANGED:
