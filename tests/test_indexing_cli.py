@@ -22,6 +22,8 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, reindex_encoder):  # ty
     for var in ("RANSEARCH_INDEX", "RANSEARCH_CORPUS", "RANSEARCH_ENCODER", "RANSEARCH_CONFIG"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
+    # readers load only the encoders the settings allow (the index's manifest says "fake")
+    (tmp_path / "ransearch.toml").write_text('allowed_encoders = ["fake"]\n', "utf-8")
 
     def load(name: str, **kwargs):  # type: ignore[no-untyped-def]
         assert name == "fake", name

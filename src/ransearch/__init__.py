@@ -1,6 +1,8 @@
 """ransearch: search the RAN Collection of practices against radicalisation, in any EU language."""
 
 from ransearch.errors import (
+    ConfigError,
+    EncoderNotAllowed,
     EncoderUnavailable,
     IndexCorrupt,
     IndexLocked,
@@ -31,7 +33,9 @@ __version__ = "0.1.0"
 __all__ = [
     "AskResult",
     "Chunk",
+    "ConfigError",
     "Cover",
+    "EncoderNotAllowed",
     "EncoderUnavailable",
     "IndexCorrupt",
     "IndexLocked",

@@ -4,70 +4,210 @@ Config file: ``ransearch.toml`` in the working directory, or the file named by
 ``RANSEARCH_CONFIG`` (keys as below, top level). Environment: ``RANSEARCH_INDEX``,
 ``RANSEARCH_ENCODER``, ``RANSEARCH_THREADS``, ``RANSEARCH_CORPUS`` (paths separated by ``:``),
 ``RANSEARCH_CACHE`` (the cache folder, :func:`cache_dir`).
+
+Every value is checked as the command line checks its options (``threads`` and
+``keep_generations`` at least 1, paths non-empty...): a malformed file or variable raises
+:class:`~ransearch.errors.ConfigError` naming the file, the key and what is expected.
+
+Encoders: opening an index loads the encoder its manifest names only if the settings allow it:
+the configured ``encoder`` (default ``use``), the bundled ``use``, and the names listed in
+``allowed_encoders`` (:meth:`Settings.allows_encoder`). A manifest is data anyone who can write
+the index folder controls; ``st:<name>`` would download and run that model.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Settings", "load_settings", "cache_dir", "CACHE_ENV"]
+from ransearch.errors import ConfigError
+
+__all__ = ["Settings", "load_settings", "cache_dir", "CACHE_ENV", "CONFIG_ENV", "KEYS"]
 
 CACHE_ENV = "RANSEARCH_CACHE"
+CONFIG_ENV = "RANSEARCH_CONFIG"
+BUNDLED_ENCODER = "use"
 
 
 @dataclass(frozen=True)
 class Settings:
     index_dir: Path = Path("index")
     corpus_dirs: tuple[Path, ...] = (Path("corpus"),)
-    encoder: str = "use"
+    encoder: str = BUNDLED_ENCODER
     threads: int | None = None
     batch_size: int | None = None
     device: str | None = None
     keep_generations: int = 3
+    allowed_encoders: tuple[str, ...] = ()
+    """Encoders besides ``encoder`` and ``use`` that an index may ask for (see the module docstring)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the non-None ``overrides`` applied (explicit arguments win)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
+    @property
+    def encoders_allowed(self) -> tuple[str, ...]:
+        """The encoders an index may be opened with, in order: bundled, configured, listed."""
+        return tuple(dict.fromkeys((BUNDLED_ENCODER, self.encoder, *self.allowed_encoders)))
 
-def _read_config_file() -> dict[str, Any]:
-    path = Path(os.environ.get("RANSEARCH_CONFIG", "ransearch.toml"))
+    def allows_encoder(self, name: str) -> bool:
+        return name in self.encoders_allowed
+
+
+# -- checking values (the same rules as the command line's options) ------------------------------
+
+def _path(value: object) -> Path | None:
+    return Path(value) if isinstance(value, str) and value.strip() else None
+
+
+def _paths(value: object) -> tuple[Path, ...] | None:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        return None
+    paths = [_path(v) for v in items]
+    return None if any(p is None for p in paths) else tuple(p for p in paths if p is not None)
+
+
+def _encoder(value: object) -> str | None:
+    # the form is checked where encoders are loaded (ransearch.encoders.load_encoder)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _encoders(value: object) -> tuple[str, ...] | None:
+    if not isinstance(value, list):
+        return None
+    names = [_encoder(v) for v in value]
+    return None if any(n is None for n in names) else tuple(n for n in names if n is not None)
+
+
+def _at_least_one(value: object) -> int | None:
+    # bool is an int in Python: `threads = true` is a mistake, not 1
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+
+
+_Check = Callable[[object], Any]
+KEYS: dict[str, tuple[str, str, _Check]] = {
+    # key: (Settings field, what is expected, check returning the value or None)
+    "index": ("index_dir", "a folder path (text)", _path),
+    "corpus": ("corpus_dirs", "a folder path or a list of folder paths (text)", _paths),
+    "encoder": ("encoder", "an encoder name: 'use' or 'st:<model name or path>'", _encoder),
+    "allowed_encoders": ("allowed_encoders", "a list of encoder names ('use' or 'st:<model name or path>')",
+                         _encoders),
+    "threads": ("threads", "a whole number of at least 1", _at_least_one),
+    "keep_generations": ("keep_generations", "a whole number of at least 1", _at_least_one),
+}
+"""The keys of ``ransearch.toml``; other keys are kept in ``Settings.extra`` for front ends."""
+
+
+def _found(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _config_path() -> tuple[Path, bool]:
+    """(the config file, whether it was named explicitly by ``$RANSEARCH_CONFIG``)."""
+    named = os.environ.get(CONFIG_ENV)
+    return (Path(named), True) if named else (Path("ransearch.toml"), False)
+
+
+def _toml_error(path: Path, data: bytes, exc: Exception) -> ConfigError:
+    """One line for a file that is not TOML: where, the line as written, and why."""
+    message = str(exc)
+    where = re.search(r"\(at line (\d+), column \d+\)", message)
+    reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) or "syntax error"
+    if where is None:
+        return ConfigError(str(path), f"not valid TOML ({reason})")
+    n = int(where.group(1))
+    lines = data.decode("utf-8", "replace").splitlines()
+    line = lines[n - 1].strip()[:60] if 0 < n <= len(lines) else ""
+    key = line.split("=", 1)[0].strip() if "=" in line else ""
+    expects = f"; {key} must be {KEYS[key][1]}" if key in KEYS else ""
+    shown = f"`{line}` is not valid TOML" if line else "not valid TOML"
+    return ConfigError(f"{path}, line {n}", f"{shown} ({reason}){expects}")
+
+
+def _read_config_file() -> tuple[Path, dict[str, Any]]:
+    """The config file and its keys ({} when there is none).
+
+    Raises:
+        ConfigError: the file cannot be read, is not UTF-8 or not TOML; ``$RANSEARCH_CONFIG``
+            names no file.
+    """
+    path, explicit = _config_path()
     if not path.is_file():
-        return {}
+        if explicit:
+            raise ConfigError(f"${CONFIG_ENV}", f"{str(path)!r} is not a file")
+        return path, {}
     try:
         import tomllib
     except ImportError:  # Python 3.10
         try:
             import tomli as tomllib  # type: ignore[no-redef]
         except ImportError:
-            return {}
-    with open(path, "rb") as f:
-        return dict(tomllib.load(f))
+            return path, {}
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}, line {line}", "not UTF-8 text (save the file as UTF-8)") from None
+    try:
+        return path, dict(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(path, data, exc) from None
+
+
+def _from_file(path: Path, file: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, (name, expected, check) in KEYS.items():
+        if key not in file:
+            continue
+        value = check(file[key])
+        if value is None:
+            raise ConfigError(str(path), f"{key} must be {expected}, not {_found(file[key])}")
+        values[name] = value
+    return values
+
+
+def _from_env(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if env.get("RANSEARCH_INDEX"):
+        values["index_dir"] = Path(env["RANSEARCH_INDEX"])
+    if env.get("RANSEARCH_CORPUS"):
+        values["corpus_dirs"] = tuple(Path(p) for p in env["RANSEARCH_CORPUS"].split(":") if p) or None
+    if env.get("RANSEARCH_ENCODER"):
+        encoder = _encoder(env["RANSEARCH_ENCODER"])
+        if encoder is None:
+            raise ConfigError("$RANSEARCH_ENCODER", f"must be {KEYS['encoder'][1]}, not {_found(env['RANSEARCH_ENCODER'])}")
+        values["encoder"] = encoder
+    if env.get("RANSEARCH_THREADS", "").strip():
+        raw = env["RANSEARCH_THREADS"].strip()
+        threads = _at_least_one(int(raw)) if raw.isdigit() else None
+        if threads is None:
+            raise ConfigError("$RANSEARCH_THREADS", f"must be {KEYS['threads'][1]}, not {_found(raw)}")
+        values["threads"] = threads
+    return values
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from the defaults, the config file, the environment, then ``overrides``."""
-    s = Settings()
-    file = _read_config_file()
-    env = os.environ
-    values: dict[str, Any] = {
-        "index_dir": Path(file["index"]) if "index" in file else None,
-        "corpus_dirs": tuple(Path(p) for p in file["corpus"]) if "corpus" in file else None,
-        "encoder": file.get("encoder"),
-        "threads": file.get("threads"),
-        "keep_generations": file.get("keep_generations"),
-    }
-    s = s.with_overrides(**values)
-    s = s.with_overrides(
-        index_dir=Path(env["RANSEARCH_INDEX"]) if env.get("RANSEARCH_INDEX") else None,
-        corpus_dirs=tuple(Path(p) for p in env["RANSEARCH_CORPUS"].split(":") if p) if env.get("RANSEARCH_CORPUS") else None,
-        encoder=env.get("RANSEARCH_ENCODER") or None,
-        threads=int(env["RANSEARCH_THREADS"]) if env.get("RANSEARCH_THREADS", "").isdigit() else None,
-    )
+    """Settings from the defaults, the config file, the environment, then ``overrides``.
+
+    Raises:
+        ConfigError: a malformed config file or environment variable (one line: the file,
+            the key, what is expected).
+    """
+    path, file = _read_config_file()
+    s = Settings(extra={k: v for k, v in file.items() if k not in KEYS})
+    s = s.with_overrides(**_from_file(path, file))
+    s = s.with_overrides(**_from_env(os.environ))
     return s.with_overrides(**overrides)
 
 

@@ -17,7 +17,7 @@ from ransearch.columns import CategoryColumn, TextColumn, chunk_rows
 from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
 from ransearch.encoders.threads import one_thread
-from ransearch.errors import IndexCorrupt, PracticeNotFound, QueryError
+from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError
 from ransearch.filters import FacetTable, Filters, facet_counts, resolve_filters
 from ransearch.report import BuildReport, IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
@@ -63,13 +63,22 @@ class Engine:
              settings: Settings | None = None, search: SearchConfig | None = None) -> Engine:
         """Open the current generation of the index at ``index_dir``.
 
+        Without ``encoder``, the encoder the index's manifest names is loaded, if the settings
+        allow it (:meth:`ransearch.config.Settings.allows_encoder`).
+
         Raises:
             IndexNotFound, IndexCorrupt, IndexMismatch, EncoderUnavailable.
+            EncoderNotAllowed: the index asks for an encoder the settings do not allow (nothing
+                is loaded).
+            ConfigError: malformed settings.
         """
         settings = settings or load_settings()
         generation = open_generation(Path(index_dir) if index_dir is not None else settings.index_dir)
         gen_dir = generation.path
         manifest = read_manifest(gen_dir, encoder.name if encoder is not None else None)
+        if encoder is None and not settings.allows_encoder(manifest.encoder):
+            # the manifest is data: `st:<name>` in it must not make a reader download and run a model
+            raise EncoderNotAllowed(manifest.encoder, settings.encoders_allowed)
         if encoder is None:
             encoder = load_encoder(manifest.encoder, threads=settings.threads,
                                    batch_size=settings.batch_size, device=settings.device)
@@ -121,7 +130,8 @@ class Engine:
         """Switch the index back to the generation before the current one (see ``rollback_index``)."""
         from ransearch.indexing import rollback_index
 
-        target = Path(index_dir) if index_dir is not None else (settings or load_settings()).index_dir
+        settings = settings or load_settings()  # a malformed config file is reported by every command
+        target = Path(index_dir) if index_dir is not None else settings.index_dir
         return rollback_index(target, lock_timeout=lock_timeout)
 
     @staticmethod
@@ -132,8 +142,8 @@ class Engine:
         ``verify``: hash every file of the generation again (else a file unchanged since it was
         last hashed on this machine is trusted; see :mod:`ransearch.digests`).
         """
-        return index_status(Path(index_dir) if index_dir is not None else (settings or load_settings()).index_dir,
-                            verify)
+        settings = settings or load_settings()  # a malformed config file is reported by every command
+        return index_status(Path(index_dir) if index_dir is not None else settings.index_dir, verify)
 
     @property
     def encoder(self) -> Encoder:

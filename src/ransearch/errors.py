@@ -5,9 +5,11 @@
     ├── IndexNotFound(path)               no index at the given folder
     ├── IndexCorrupt(path, reason)        an index folder exists but cannot be read
     ├── IndexMismatch(what, expected, found)  encoder or schema of an index differs from the request
+    │   └── EncoderNotAllowed(name, allowed)  the index asks for an encoder the settings do not allow
     ├── IndexLocked(path)                 another indexing run holds the index lock
     ├── IndexWriteError(path, reason)     a new generation could not be written (disk full, permissions)
     ├── EncoderUnavailable(name, reason)  an encoder cannot be loaded (missing extra, bad model path)
+    ├── ConfigError(source, reason)       a malformed setting in ransearch.toml or the environment
     ├── QueryError(reason)                an unusable query or filter value
     └── PracticeNotFound(practice_id)     no practice with that id in the index
 
@@ -25,6 +27,8 @@ __all__ = [
     "IndexLocked",
     "IndexWriteError",
     "EncoderUnavailable",
+    "EncoderNotAllowed",
+    "ConfigError",
     "QueryError",
     "PracticeNotFound",
 ]
@@ -67,6 +71,22 @@ class IndexMismatch(RansearchError):
         self.found = found
 
 
+class EncoderNotAllowed(IndexMismatch):
+    """The index was built with an encoder the settings do not allow: it is not loaded (loading
+    ``st:<name>`` may download and run a model the index's writer chose)."""
+
+    def __init__(self, name: str, allowed: tuple[str, ...]) -> None:
+        RansearchError.__init__(
+            self, f"the index was built with encoder {name!r}, which the settings do not allow "
+            f"(allowed: {', '.join(allowed)}); to trust it, set encoder or allowed_encoders in ransearch.toml, "
+            "or $RANSEARCH_ENCODER")
+        self.what = "encoder"
+        self.expected = allowed
+        self.found = name
+        self.name = name
+        self.allowed = allowed
+
+
 class IndexLocked(RansearchError):
     """Another ``ransearch index`` run holds the lock of this index folder."""
 
@@ -91,6 +111,15 @@ class EncoderUnavailable(RansearchError):
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"encoder {name!r} unavailable: {reason}")
         self.name = name
+        self.reason = reason
+
+
+class ConfigError(RansearchError):
+    """A setting that cannot be used: ``source`` is the file (or environment variable) it came from."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
         self.reason = reason
 
 

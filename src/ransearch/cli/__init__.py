@@ -11,6 +11,7 @@ import sys
 import typer
 
 from ransearch.errors import (
+    ConfigError,
     EncoderUnavailable,
     IndexCorrupt,
     IndexMismatch,
@@ -39,8 +40,9 @@ def _root() -> None:
 
 
 def exit_code(exc: RansearchError) -> int:
-    """Exit status for a library error: 2 for bad input, 1 for a missing or unusable index."""
-    if isinstance(exc, QueryError):
+    """Exit status for a library error: 2 for bad input (a query, a setting), 1 for a missing or
+    unusable index."""
+    if isinstance(exc, (QueryError, ConfigError)):
         return 2
     if isinstance(exc, (IndexNotFound, IndexCorrupt, IndexMismatch, EncoderUnavailable,
                         PracticeNotFound, ParseError)):

@@ -113,7 +113,7 @@ def index(
     from ransearch.cli.report import failure_lines, report_lines
     from ransearch.config import load_settings
     from ransearch.engine import Engine
-    from ransearch.errors import RansearchError
+    from ransearch.errors import ConfigError, RansearchError
     from ransearch.report import FAILED, BuildReport, now_iso
     from ransearch.store import current_generation
 
@@ -122,7 +122,11 @@ def index(
     missing = [str(p) for p in corpus or () if not p.exists()]
     if missing:
         fail(f"no such corpus folder or file: {', '.join(missing)}", 1)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:  # a malformed setting is a usage error, as a malformed option is
+        fail(str(exc), 1)
+        return
     target = index_dir if index_dir is not None else settings.index_dir
     timeout = (lock_timeout or None) if wait else 0.0
     started = now_iso()
