@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ransearch.display import visible
 from ransearch.encoders import Encoder
 from ransearch.engine import Engine
 from ransearch.errors import RansearchError
@@ -135,7 +136,7 @@ class LiveEngine:
         else:
             engine = opener(index_dir, encoder=encoder)
         for warning in engine.warnings:  # e.g. a damaged CURRENT: say so once, at start-up
-            log.warning("%s", warning)
+            log.warning("%s", visible(warning))
         if threads:
             limit_threads(threads)  # after the open: the libraries to cap are loaded by now
         return cls(index_dir, engine, interval=interval, opener=opener)

@@ -52,7 +52,9 @@ def exit_code(exc: RansearchError) -> int:
 
 def fail(message: str, code: int) -> None:
     """Print one line on stderr and leave with ``code``."""
-    print(f"ransearch: {message}", file=sys.stderr)
+    from ransearch.display import visible
+
+    print(f"ransearch: {visible(message)}", file=sys.stderr)
     raise typer.Exit(code)
 
 
@@ -83,7 +85,9 @@ def main() -> None:
     try:
         app()
     except RansearchError as exc:
-        print(f"ransearch: {exc}", file=sys.stderr)
+        from ransearch.display import visible
+
+        print(f"ransearch: {visible(exc)}", file=sys.stderr)  # one line, whatever file names it holds
         sys.exit(exit_code(exc))
     except KeyboardInterrupt:
         print("ransearch: interrupted", file=sys.stderr)

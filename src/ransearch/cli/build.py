@@ -12,6 +12,7 @@ from typer.core import TyperCommand
 
 from ransearch.cli import app, fail
 from ransearch.cli.render import print_practice
+from ransearch.display import visible
 from ransearch.errors import ParseError
 from ransearch.ingest import DOCUMENT_SUFFIXES, parse_files
 
@@ -48,11 +49,11 @@ def parse(
     documents, problems = expand_documents(files)
     failed = len(problems)
     for line in problems:
-        print(f"ransearch: {line}", file=sys.stderr)
+        print(f"ransearch: {visible(line)}", file=sys.stderr)
     for result in parse_files(documents):
         if isinstance(result, ParseError):
             failed += 1
-            print(f"ransearch: {result}", file=sys.stderr)
+            print(f"ransearch: {visible(result)}", file=sys.stderr)
             continue
         practice = result
         if as_json:
@@ -84,7 +85,7 @@ def _emit_report(data: dict[str, object], as_json: bool, report_file: Path | Non
         try:
             report_file.write_text(text + "\n", "utf-8")
         except OSError as exc:
-            print(f"ransearch: cannot write the report to {report_file}: {exc.strerror or exc}", file=sys.stderr)
+            print(visible(f"ransearch: cannot write the report to {report_file}: {exc.strerror or exc}"), file=sys.stderr)
 
 
 @app.command(cls=_UsageExitsOne)

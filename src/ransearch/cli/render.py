@@ -1,17 +1,33 @@
-"""Readable terminal renderings of records, with rich."""
+"""Readable terminal renderings of records, with rich.
+
+Every text that comes from documents (titles, ids, file names, section text, snippets, labels)
+goes through :func:`text` or :func:`paragraphs`: control characters and escape sequences are
+shown as escapes (:func:`ransearch.display.visible`) and rich markup in it is not obeyed.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 
 from ransearch.evaluation import EvalReport
 from ransearch.records import AskResult, MatchResult, Practice
+from ransearch.display import visible
 from ransearch.template import SECTION_KEYS, catalogue
 
 __all__ = ["console", "print_practice", "print_hits", "print_practice_table", "print_eval", "print_match", "print_facets"]
 
 console = Console(highlight=False, soft_wrap=False)
+
+
+def escape(value: object) -> str:
+    """One line of document text, safe to print: escapes visible, markup not obeyed."""
+    return _markup_escape(visible(value))
+
+
+def paragraphs(value: object) -> str:
+    """Document text of several lines (a section, contacts), safe to print; line breaks kept."""
+    return _markup_escape(visible(value, newlines=True))
 
 
 def _facet_line(p: Practice) -> str:
@@ -42,10 +58,10 @@ def print_practice(p: Practice, contacts: bool = True) -> None:
         if key in {"name", "peer_reviewed", "themes", "audience", "country", "last_update"} or not text:
             continue
         console.print(f"\n[bold cyan]{escape(cat.field(key).label(p.language))}[/bold cyan]")
-        console.print(escape(text))
+        console.print(paragraphs(text))
     if contacts and p.contacts:
         console.print(f"\n[bold cyan]{escape(cat.field('contacts').label(p.language))}[/bold cyan]")
-        console.print(escape(p.contacts))
+        console.print(paragraphs(p.contacts))
     for warning in p.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print()
@@ -72,7 +88,8 @@ def print_practice_table(practices: list[Practice]) -> None:
     for column in ("id", "title", "country", "lang", "themes", "audience"):
         table.add_column(column, overflow="fold")
     for p in practices:
-        table.add_row(p.id, p.title, p.country_code or "?", p.language, ", ".join(p.themes), ", ".join(p.audience))
+        table.add_row(*(escape(v) for v in (p.id, p.title, p.country_code or "?", p.language, ", ".join(p.themes),
+                                            ", ".join(p.audience))))
     console.print(table)
     console.print(f"{len(practices)} practices")
 
@@ -86,10 +103,10 @@ def print_eval(reports: list[EvalReport]) -> None:
     table.add_column("n", justify="right")
     for r in reports:
         for metric in ("nDCG@10", "MRR@10", "R@5"):
-            table.add_column(f"{r.name}\n{metric}", justify="right")
+            table.add_column(f"{escape(r.name)}\n{metric}", justify="right")
     averages = [r.averages() for r in reports]
     for group, first in averages[0].items():
-        row = [group, str(first["n"])]
+        row = [escape(group), str(first["n"])]
         for avg in averages:
             g = avg[group]
             row += [f"{g['ndcg@10']:.3f}", f"{g['mrr@10']:.3f}", f"{g['recall@5']:.3f}"]
@@ -102,19 +119,19 @@ def print_match(result: MatchResult) -> None:
     console.print("[bold]Needs found[/bold]")
     for need in result.needs:
         flag = "  [yellow](no practice covers this well)[/yellow]" if need.id in result.uncovered else ""
-        console.print(f"  {need.id}: {escape(need.text)}{flag}")
+        console.print(f"  {escape(need.id)}: {escape(need.text)}{flag}")
     console.print()
     for r in result.results:
         console.print(f"[bold]{r.rank}. {escape(r.title)}[/bold]  [dim]{r.score:.3f}[/dim]")
         console.print(f"   [dim]{escape(' · '.join([r.country_code or '?', r.language] + list(r.themes)))} · {escape(r.practice_id)}[/dim]")
         for c in r.covers:
-            console.print(f"   [green]covers {c.need}[/green] [cyan]{escape(c.label)}[/cyan]: {escape(c.snippet)}")
+            console.print(f"   [green]covers {escape(c.need)}[/green] [cyan]{escape(c.label)}[/cyan]: {escape(c.snippet)}")
         console.print()
 
 
 def print_facets(counts: dict[str, list[dict[str, object]]]) -> None:
     """Facet values with their practice counts, one block per facet."""
     for name, values in counts.items():
-        console.print(f"[bold]{name}[/bold]")
+        console.print(f"[bold]{escape(name)}[/bold]")
         for v in values:
-            console.print(f"  {v['count']:4d}  {v['label']}  [dim]({v['value']})[/dim]")
+            console.print(f"  {v['count']:4d}  {escape(v['label'])}  [dim]({escape(v['value'])})[/dim]")

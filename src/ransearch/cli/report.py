@@ -1,9 +1,14 @@
-"""Plain-text renderings of indexing reports and index status (no colour: they end up in logs)."""
+"""Plain-text renderings of indexing reports and index status (no colour: they end up in logs).
+
+Every line is passed through :func:`ransearch.display.visible`: a file name holding an escape
+sequence or a newline cannot act on the terminal or forge a log line.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ransearch.display import visible
 from ransearch.report import FAILED, ROLLED_BACK, UNCHANGED, BuildReport, IndexStatus
 
 __all__ = ["report_lines", "failure_lines", "status_lines"]
@@ -19,6 +24,10 @@ def _took(durations: dict[str, float]) -> str:
 
 def report_lines(r: BuildReport) -> list[str]:
     """The human summary of a run, a few lines."""
+    return [visible(line) for line in _report_lines(r)]
+
+
+def _report_lines(r: BuildReport) -> list[str]:
     if r.outcome == ROLLED_BACK:
         return [f"rolled back: generation {r.generation} now serves (was {r.previous or 'none'}); "
                 f"{r.practices} practices, {r.chunks} chunks, encoder {r.encoder}"] + [f"warning: {w}" for w in r.warnings]
@@ -50,7 +59,7 @@ def report_lines(r: BuildReport) -> list[str]:
 def failure_lines(error: str, serving: str | None) -> list[str]:
     """What to say when a run failed before switching: the error, and what still serves."""
     still = f"generation {serving} still serves" if serving else "there is no index yet"
-    return [f"{error}", f"nothing changed: {still}"]
+    return [visible(error), visible(f"nothing changed: {still}")]
 
 
 def _last_run(run: dict[str, Any]) -> str:
@@ -68,6 +77,10 @@ def _last_run(run: dict[str, Any]) -> str:
 
 def status_lines(s: IndexStatus) -> list[str]:
     """The human rendering of ``ransearch status``."""
+    return [visible(line) for line in _status_lines(s)]
+
+
+def _status_lines(s: IndexStatus) -> list[str]:
     c = s.counts
     gens = ", ".join(g + (" *" if g == s.generation else "") for g in s.generations)
     lines = [

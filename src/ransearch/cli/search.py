@@ -16,9 +16,11 @@ from ransearch.cli.options import AUDIENCE, COUNTRY, JSON_OPTION, K_OPTION, LANG
 def open_engine(index: OptionalPath):  # type: ignore[no-untyped-def]
     from ransearch.engine import Engine
 
+    from ransearch.display import visible
+
     engine = Engine.open(index)
     for warning in engine.warnings:  # e.g. a damaged current generation: an older one serves
-        print(f"ransearch: warning: {warning}", file=sys.stderr)
+        print(f"ransearch: warning: {visible(warning)}", file=sys.stderr)
     return engine
 
 
