@@ -128,3 +128,69 @@ def test_error_lines_are_one_line(cli, tmp_path: Path) -> None:  # type: ignore[
     assert code == 1 and err.count("\n") == 1 and "no\\nsuch\\x1b[2J.txt" in err
     code, _, err = cli("show", "x\ny\x1b", "--index", str(tmp_path / "none\n"))
     assert code == 1 and err.count("\n") == 1 and "none\\n" in err
+
+
+# -- item 6: query and situation files in the encodings the corpus reader reads -------------------
+
+SITUATION = ("Dans notre commune, des élèves se radicalisent en ligne. Les écoles et la ville coopèrent peu. "
+             "Nous cherchons une méthode pour que l'école et les services municipaux agissent ensemble.")
+ENCODINGS = {
+    "utf-8": lambda t: t.encode("utf-8"),
+    "utf-8 with BOM": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+    "utf-16 with BOM": lambda t: t.encode("utf-16"),  # Windows "Unicode": a BOM, then UTF-16 LE
+    "utf-16-be with BOM": lambda t: b"\xfe\xff" + t.encode("utf-16-be"),
+    "cp1252": lambda t: t.encode("cp1252"),
+}
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_read_text_file_reads_what_the_corpus_reader_reads(tmp_path: Path, encoding: str) -> None:
+    from ransearch.inputs import read_text_file
+
+    path = tmp_path / "situation.txt"
+    path.write_bytes(ENCODINGS[encoding](SITUATION))
+    assert read_text_file(path) == SITUATION  # no BOM left, accents intact
+
+
+@pytest.mark.parametrize("data,says", [
+    (b"\x00\x01\x02\x03PK\x03\x04" * 50, "binary file, not a text document; save it as UTF-8 text"),
+    (b"", "empty file"),
+    (SITUATION.encode("utf-16-le"), "binary file"),  # UTF-16 without a BOM cannot be told from binary
+])
+def test_read_text_file_refuses_in_one_line(tmp_path: Path, data: bytes, says: str) -> None:
+    from ransearch.errors import QueryError
+    from ransearch.inputs import read_text_file
+
+    path = tmp_path / "situation.txt"
+    path.write_bytes(data)
+    with pytest.raises(QueryError, match=says) as caught:
+        read_text_file(path)
+    assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16 with BOM", "cp1252", "utf-8 with BOM"])
+def test_match_file_and_eval_read_other_encodings(cli, corpus: Path, tmp_path: Path, encoding: str) -> None:  # type: ignore[no-untyped-def]
+    assert cli("index", str(corpus))[0] == 0
+    situation = tmp_path / "situation.txt"
+    situation.write_bytes(ENCODINGS[encoding](SITUATION))
+    code, out, err = cli("match", "--file", str(situation), "--json")
+    assert code == 0, err
+    needs = " ".join(n["text"] for n in json.loads(out)["needs"])
+    assert "é" in needs and "Ã" not in needs and "\ufeff" not in needs  # decoded right, BOM gone
+    name = sorted(corpus.glob("*.txt"))[0].name
+    query = {"id": "q1", "lang": "fr", "kind": "keyword", "text": "coopération écoles ville", "relevant": {name: 2}}
+    queries = tmp_path / "queries.jsonl"
+    queries.write_bytes(ENCODINGS[encoding](json.dumps(query, ensure_ascii=False) + "\n"))
+    code, out, err = cli("eval", str(queries), "--json")
+    assert code == 0, err
+    assert json.loads(out)["reports"]
+
+
+@pytest.mark.parametrize("command", [["match", "--file"], ["eval"]])
+def test_a_binary_file_is_one_line_and_status_2(cli, corpus: Path, tmp_path: Path, command: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert cli("index", str(corpus))[0] == 0
+    binary = tmp_path / "situation.bin"
+    binary.write_bytes(bytes(range(256)) * 8)
+    code, out, err = cli(*command, str(binary))
+    assert code == 2 and not out
+    assert err == f"ransearch: {binary}: binary file, not a text document; save it as UTF-8 text\n"

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ransearch.errors import QueryError
+from ransearch.inputs import read_text_file
 
 __all__ = ["Query", "load_queries", "score_ranking", "evaluate", "EvalReport", "GROUP_ORDER", "NeedCoverage",
            "need_coverage"]
@@ -39,10 +40,7 @@ def load_queries(path: Path) -> list[Query]:
     Raises:
         QueryError: unreadable file or a line without the expected keys.
     """
-    try:
-        lines = Path(path).read_text("utf-8").splitlines()
-    except OSError as exc:
-        raise QueryError(f"cannot read {path}: {exc.strerror or exc}") from None
+    lines = read_text_file(path).splitlines()  # the encodings the corpus reader reads; else QueryError
     out = []
     for n, line in enumerate(lines, 1):
         if not line.strip():

@@ -28,10 +28,9 @@ def match(
     if (text is None) == (file is None):
         fail("give the situation as TEXT or with --file, not both", 2)
     if file is not None:
-        try:
-            text = file.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"{file}: cannot read ({exc})", 2)
+        from ransearch.inputs import read_text_file
+
+        text = read_text_file(file)  # UTF-8, UTF-16 or cp1252; else one line (QueryError, status 2)
     result = open_engine(index).match(text or "", k=k, country=country, theme=theme, audience=audience,
                                       language=lang)
     emit(result.to_dict(), as_json, lambda render: render.print_match(result))
