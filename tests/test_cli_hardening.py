@@ -194,3 +194,132 @@ def test_a_binary_file_is_one_line_and_status_2(cli, corpus: Path, tmp_path: Pat
     code, out, err = cli(*command, str(binary))
     assert code == 2 and not out
     assert err == f"ransearch: {binary}: binary file, not a text document; save it as UTF-8 text\n"
+
+
+# -- item 7: a full disk or a file size limit: one line, status 2, and last_run.json tells the truth ---
+
+def _no_space(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_no_op_run_on_a_full_disk_leaves_no_older_run_showing(cli, corpus: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import ransearch.store
+
+    assert cli("index", str(corpus))[0] == 0
+    assert cli("index", str(tmp_path / "gone"))[0] == 1  # a usage error: nothing recorded
+    (tmp_path / "empty").mkdir()
+    assert cli("index", str(tmp_path / "empty"))[0] == 2  # a fatal error, recorded
+    assert "failed (exit 2)" in cli("status")[1]
+    monkeypatch.setattr(ransearch.store, "_write_atomic", _no_space)  # nothing can be written any more
+    code, out, err = cli("index", str(corpus))
+    assert code == 2 and out.startswith("index unchanged")
+    assert err == (f"ransearch: error: cannot record the report of this run in {Path('index') / 'last_run.json'}: "
+                   "No space left on device\n")
+    assert not (tmp_path / "index" / "last_run.json").exists()
+    code, out, _ = cli("status")
+    assert code == 0 and "last run     not recorded" in out and "failed" not in out
+
+
+def test_a_short_record_says_the_report_could_not_be_written(cli, corpus: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import ransearch.store
+    from ransearch.store import read_last_run
+
+    assert cli("index", str(corpus))[0] == 0
+    write = ransearch.store._write_atomic
+    calls: list[str] = []
+
+    def full_once(path: Path, text: str) -> None:  # the full report does not fit; the short one does
+        calls.append(text)
+        if len(calls) == 1:
+            _no_space()
+        write(path, text)
+
+    monkeypatch.setattr(ransearch.store, "_write_atomic", full_once)
+    code, out, err = cli("index", str(corpus), "--json")
+    assert code == 2 and json.loads(out)["outcome"] == "unchanged" and "cannot record the report" in err
+    run = read_last_run(tmp_path / "index")
+    assert run and run["outcome"] == "unchanged" and run["exit_status"] == 2 and "No space left" in run["record_error"]
+    monkeypatch.setattr(ransearch.store, "_write_atomic", write)
+    code, out, _ = cli("status")
+    assert "unchanged (exit 2): cannot record the report of this run" in out
+
+
+def test_a_full_disk_while_writing_a_generation(cli, corpus: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import ransearch.indexing
+    from ransearch.store import current_generation, read_last_run
+
+    assert cli("index", str(corpus))[0] == 0
+    serving = current_generation(tmp_path / "index")
+    from conftest import reindex_mark
+
+    reindex_mark(sorted(corpus.glob("*.txt"))[0], "zebra")
+    monkeypatch.setattr(ransearch.indexing, "write_chunks", _no_space)
+    code, out, err = cli("index", str(corpus))
+    assert code == 2 and not out
+    assert err.splitlines() == [f"ransearch: cannot write the index at index: No space left on device",
+                                f"ransearch: nothing changed: generation {serving} still serves"]
+    run = read_last_run(tmp_path / "index")
+    assert run and run["outcome"] == "failed" and "No space left on device" in run["error"]
+    assert current_generation(tmp_path / "index") == serving
+    assert [p.name for p in (tmp_path / "index" / "generations").iterdir()] == [serving]  # no leftovers
+
+
+_ULIMIT_DRIVER = """
+import resource, sys
+sys.path.insert(0, {tests!r})
+from conftest import FakeEncoder
+import ransearch.engine
+ransearch.engine.load_encoder = lambda name, **kw: FakeEncoder()
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.argv = ["ransearch", *sys.argv[2:]]
+from ransearch.cli import main
+main()
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="ulimit -f is POSIX")
+def test_under_ulimit_f(corpus: Path, tmp_path: Path) -> None:
+    """A real file size limit (``ulimit -f``) in a child process: Python ignores SIGXFSZ, so
+    writes fail with EFBIG ("File too large")."""
+    import os
+    import subprocess
+
+    driver = tmp_path / "driver.py"
+    driver.write_text(_ULIMIT_DRIVER.format(tests=str(Path(__file__).resolve().parent)), "utf-8")
+    env = {**os.environ, "RANSEARCH_CACHE": str(tmp_path / "cache"), "RANSEARCH_CONFIG": str(tmp_path / "r.toml")}
+    (tmp_path / "r.toml").write_text('encoder = "fake"\n', "utf-8")
+    index = tmp_path / "index"
+
+    def run(limit: int, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(driver), str(limit), *args], capture_output=True, text=True,
+                              env=env, timeout=120, cwd=tmp_path)
+
+    # the first build cannot write its files: one line, status 2, the failure recorded
+    done = run(8000, "index", str(corpus), "--index", str(index))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "File too large" in done.stderr and "nothing changed: there is no index yet" in done.stderr
+    assert json.loads((index / "last_run.json").read_text("utf-8"))["outcome"] == "failed"
+    assert run(1 << 30, "index", str(corpus), "--index", str(index)).returncode == 0
+    # a no-op run whose report does not fit: status 2, and no earlier run left showing
+    done = run(700, "index", str(corpus), "--index", str(index))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "cannot record the report of this run" in done.stderr and "File too large" in done.stderr
+    status = run(1 << 30, "status", "--index", str(index), "--json")
+    last = json.loads(status.stdout)["last_run"]
+    assert last["outcome"] == "unchanged" and last["exit_status"] == 2 and "File too large" in last["record_error"]
+
+
+# -- item 8: a --report file that cannot be written makes the run exit 2 --------------------------
+
+@pytest.mark.parametrize("where", ["missing folder", "a folder"])
+def test_report_file_that_cannot_be_written_exits_2(cli, corpus: Path, tmp_path: Path, where: str) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "no" / "such" / "report.json" if where == "missing folder" else tmp_path
+    code, out, err = cli("index", str(corpus), "--report", str(target))
+    assert code == 2 and "index updated" in out
+    assert err.startswith(f"ransearch: cannot write the report to {target}: ") and err.count("\n") == 1
+    code, _, err = cli("index", str(corpus), "--report", str(tmp_path / "report.json"))
+    assert code == 0 and json.loads((tmp_path / "report.json").read_text("utf-8"))["exit_status"] == 0

@@ -45,7 +45,7 @@ from ransearch.report import (FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildRepo
                               now_iso)
 from ransearch.store import (SCHEMA_VERSION, Manifest, clean_stale, commit_generation, current_generation,
                              file_checksums, list_generations, new_generation_dir, open_generation,
-                             read_current, rollback_generation, write_last_run, write_manifest)
+                             read_current, record_last_run, rollback_generation, write_manifest)
 from ransearch.tables import write_chunks, write_practices
 from ransearch.vectors import VectorIndex
 
@@ -386,11 +386,25 @@ def _title_vectors(practices: list[Practice], known: dict[str, np.ndarray], enco
     return out
 
 
-def _record(index_dir: Path, report: BuildReport) -> None:
-    try:  # the report is informational: failing to record it must not fail the run
-        write_last_run(index_dir, report.to_dict())
-    except OSError:
-        pass
+def _record(index_dir: Path, report: BuildReport) -> BuildReport:
+    """Record ``report`` for ``ransearch status``; the report, saying so if it could not be
+    recorded (then the run's exit status is 2: monitoring would otherwise read an older run)."""
+    problem = record_last_run(index_dir, report.to_dict())
+    return report if problem is None else replace(report, record_error=problem)
+
+
+def _execute(run: _Run) -> BuildReport:
+    """``run.execute()``, with a system error met on the way made one line (no traceback).
+
+    Raises:
+        RansearchError: as ``execute``; or an OSError (a full disk or a file size limit met by a
+            library's temporary file, say) as a fatal error naming it.
+    """
+    try:
+        return run.execute()
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise RansearchError(f"indexing stopped by a system error: {exc.strerror or exc}{where}") from None
 
 
 def build_index(
@@ -433,13 +447,13 @@ def build_index(
     with index_lock(index_dir, lock_timeout):
         clean_stale(index_dir)
         try:
-            report = run.execute()
+            report = _execute(run)
         except RansearchError as exc:
             _record(index_dir, BuildReport(FAILED, current_generation(index_dir), run.encoder_name,
                                            error=str(exc), durations=run.durations, started_at=run.started,
                                            finished_at=now_iso()))
             raise
-        _record(index_dir, report)
+        report = _record(index_dir, report)
     return report
 
 
@@ -462,5 +476,5 @@ def rollback_index(index_dir: Path, lock_timeout: float | None = None) -> BuildR
                              practices=manifest.counts.get("practices", 0), chunks=manifest.counts.get("chunks", 0),
                              started_at=started, finished_at=now_iso(),
                              warnings=(f"{problem}; repaired",) if problem else ())
-        _record(index_dir, report)
+        report = _record(index_dir, report)
     return report

@@ -4,7 +4,8 @@ A report's ``exit_status`` is the contract with schedulers (cron, systemd timers
 
     0  the index is up to date with every document (updated, or nothing to do)
     3  the index is serving and up to date, but some documents failed (see ``failed``)
-    2  fatal error: nothing changed, the previous generation is still serving
+    2  fatal error: nothing changed, the previous generation is still serving; or the run's
+       report could not be recorded (``record_error``: a full disk), whatever the run did
 """
 
 from __future__ import annotations
@@ -91,10 +92,12 @@ class BuildReport:
     error: str | None = None
     parsed: tuple[ParsedDocument, ...] = ()
     formats: dict[str, int] = field(default_factory=dict)
+    record_error: str | None = None
+    """Why the report could not be recorded in ``last_run.json`` (then ``exit_status`` is 2)."""
 
     @property
     def exit_status(self) -> int:
-        if self.outcome == FAILED:
+        if self.outcome == FAILED or self.record_error:
             return 2
         return 3 if self.failed else 0
 
@@ -123,6 +126,7 @@ class BuildReport:
             "pruned_generations": list(self.pruned),
             "warnings": list(self.warnings),
             "error": self.error,
+            "record_error": self.record_error,
         }
 
 

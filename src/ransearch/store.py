@@ -41,7 +41,8 @@ from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound, Ransear
 __all__ = ["SCHEMA_VERSION", "Manifest", "Generation", "open_generation", "resolve_generation",
            "verify_generation", "read_manifest", "write_manifest", "file_checksums", "commit_generation",
            "new_generation_dir", "list_generations", "prune_generations", "clean_stale", "switch_current",
-           "rollback_generation", "current_generation", "read_last_run", "write_last_run",
+           "rollback_generation", "current_generation", "read_current", "read_last_run", "write_last_run",
+           "record_last_run",
            "MANIFEST", "CURRENT", "LAST_RUN"]
 
 SCHEMA_VERSION = 1
@@ -122,11 +123,15 @@ def _fsync_tree(path: Path) -> None:
 def _write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so a reader sees the old or the new content, never a mix."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not also keep a half-written file
+        raise
     _fsync_path(path.parent)
 
 
@@ -408,6 +413,35 @@ def write_last_run(index_dir: Path, report: dict[str, Any]) -> None:
     """Record the report of a run (atomically), for ``ransearch status``."""
     index_dir.mkdir(parents=True, exist_ok=True)
     _write_atomic(index_dir / LAST_RUN, json.dumps(report, indent=1, ensure_ascii=False))
+
+
+_SHORT_RECORD = ("outcome", "exit_status", "generation", "previous_generation", "encoder", "started_at",
+                 "finished_at", "error")
+
+
+def record_last_run(index_dir: Path, report: dict[str, Any]) -> str | None:
+    """Record the report of a run for ``ransearch status``; why it could not be, if so.
+
+    ``last_run.json`` never goes on showing an earlier run: when the report cannot be written
+    (a full disk, a file size limit), it is replaced by a short record of this run that says
+    so (``record_error``), and if even that cannot be written, it is removed.
+    """
+    try:
+        write_last_run(index_dir, report)
+        return None
+    except OSError as exc:
+        problem = f"cannot record the report of this run in {index_dir / LAST_RUN}: {exc.strerror or exc}"
+    try:
+        (index_dir / LAST_RUN).unlink(missing_ok=True)  # first: the earlier run's report must go, and it frees space
+    except OSError:
+        pass
+    # a run whose report cannot be recorded exits with the fatal status (see ransearch.report)
+    short = {k: report.get(k) for k in _SHORT_RECORD} | {"exit_status": 2, "record_error": problem}
+    try:
+        write_last_run(index_dir, short)
+    except OSError:
+        pass
+    return problem
 
 
 def read_last_run(index_dir: Path) -> dict[str, Any] | None:

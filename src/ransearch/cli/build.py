@@ -77,15 +77,22 @@ class _UsageExitsOne(TyperCommand):
             raise
 
 
-def _emit_report(data: dict[str, object], as_json: bool, report_file: Path | None) -> None:
+def _emit_report(data: dict[str, object], as_json: bool, report_file: Path | None) -> bool:
+    """Print the JSON report (``--json``) and write it to ``--report``; False if that file could
+    not be written (said in one line: schedulers read that file, its absence must not go unseen)."""
     text = json.dumps(data, ensure_ascii=False)
     if as_json:
         sys.stdout.write(text + "\n")
-    if report_file is not None:
-        try:
-            report_file.write_text(text + "\n", "utf-8")
-        except OSError as exc:
-            print(visible(f"ransearch: cannot write the report to {report_file}: {exc.strerror or exc}"), file=sys.stderr)
+    if report_file is None:
+        return True
+    try:
+        report_file.write_text(text + "\n", "utf-8")
+        return True
+    except OSError as exc:
+        if report_file.is_file():  # a half-written report must not be read as a whole one
+            report_file.unlink(missing_ok=True)
+        print(visible(f"ransearch: cannot write the report to {report_file}: {exc.strerror or exc}"), file=sys.stderr)
+        return False
 
 
 @app.command(cls=_UsageExitsOne)
@@ -108,7 +115,8 @@ def index(
 
     Exit status: 0 all good; 3 the index is up to date but some documents failed (each is
     reported; a document that failed to parse keeps its last good version); 2 fatal error,
-    nothing changed (the previous generation still serves); 1 usage error. See docs/operations.md.
+    nothing changed (the previous generation still serves), or the report could not be written
+    (to `--report` or the index's last_run.json: a full disk); 1 usage error. See docs/operations.md.
     """
     from ransearch.cli.progress import progress_bar
     from ransearch.cli.report import failure_lines, report_lines
@@ -146,15 +154,14 @@ def index(
         for line in failure_lines(str(exc), serving):
             print(f"ransearch: {line}", file=sys.stderr)
         raise typer.Exit(2)
-    _emit_report(report.to_dict(), as_json, report_file)
+    written = _emit_report(report.to_dict(), as_json, report_file)
     lines = report_lines(report)
-    if as_json:  # the JSON is the output; failures still go to the log
-        for line in lines:
-            if line.startswith(("failed:", "warning:")):
-                print(f"ransearch: {line}", file=sys.stderr)
-    else:
-        print("\n".join(lines))
-    raise typer.Exit(report.exit_status)
+    for line in lines:
+        if line.startswith("error:") or (as_json and line.startswith(("failed:", "warning:"))):
+            print(f"ransearch: {line}", file=sys.stderr)  # the log gets what went wrong, --json or not
+    if not as_json:
+        print("\n".join(line for line in lines if not line.startswith("error:")))
+    raise typer.Exit(report.exit_status if written else 2)
 
 
 @app.command()

@@ -30,7 +30,8 @@ def report_lines(r: BuildReport) -> list[str]:
 def _report_lines(r: BuildReport) -> list[str]:
     if r.outcome == ROLLED_BACK:
         return [f"rolled back: generation {r.generation} now serves (was {r.previous or 'none'}); "
-                f"{r.practices} practices, {r.chunks} chunks, encoder {r.encoder}"] + [f"warning: {w}" for w in r.warnings]
+                f"{r.practices} practices, {r.chunks} chunks, encoder {r.encoder}"] + [f"warning: {w}" for w in r.warnings] \
+            + ([f"error: {r.record_error}"] if r.record_error else [])
     counts = (f"{len(r.added)} added, {len(r.changed)} changed, {len(r.removed)} removed, "
               f"{r.unchanged} unchanged, {len(r.failed)} failed")
     if r.outcome == UNCHANGED:
@@ -53,6 +54,8 @@ def _report_lines(r: BuildReport) -> list[str]:
         lines.append(f"failed: {f.path}: {f.reason} "
                      + ("(kept its last good version)" if f.kept else "(not in the index)"))
     lines.extend(f"warning: {w}" for w in r.warnings)
+    if r.record_error:
+        lines.append(f"error: {r.record_error}")
     return lines
 
 
@@ -65,6 +68,9 @@ def failure_lines(error: str, serving: str | None) -> list[str]:
 def _last_run(run: dict[str, Any]) -> str:
     outcome = run.get("outcome", "?")
     head = f"{run.get('finished_at') or run.get('started_at') or '?'} {outcome} (exit {run.get('exit_status', '?')})"
+    if run.get("record_error"):  # the short record of a run whose report could not be written
+        error = f"{run.get('error')}; " if run.get("error") else ""
+        return f"{head}: {error}{run['record_error']}"
     if outcome == FAILED:
         return f"{head}: {run.get('error')}"
     if outcome == ROLLED_BACK:
