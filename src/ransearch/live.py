@@ -35,7 +35,7 @@ from ransearch.display import visible
 from ransearch.encoders import Encoder
 from ransearch.engine import Engine
 from ransearch.errors import RansearchError
-from ransearch.store import CURRENT, current_generation
+from ransearch.store import CURRENT, GENERATIONS, current_generation, read_current
 
 __all__ = ["LiveEngine", "DEFAULT_INTERVAL", "OPTIONAL_OPERATIONS", "capabilities", "limit_threads"]
 
@@ -212,6 +212,14 @@ class LiveEngine:
         if signature == self._seen:  # another load got there first
             return
         old = self._engine
+        name, problem = read_current(self.index_dir)
+        if name is None and old.generation_dir.parent.name == GENERATIONS:
+            # CURRENT was removed or damaged: what serves stays (a fresh reader would take the
+            # newest good generation, which may be one rolled back from); `ransearch index` repairs it
+            self._seen = signature
+            log.warning("keeping generation %s: %s", old.manifest.generation,
+                        visible(problem or f"{self._pointer} is missing"))
+            return
         try:
             new = self._opener(self.index_dir, encoder=old.encoder)
         except RansearchError as exc:

@@ -43,7 +43,7 @@ __all__ = ["SCHEMA_VERSION", "Manifest", "Generation", "open_generation", "resol
            "new_generation_dir", "list_generations", "prune_generations", "clean_stale", "switch_current",
            "rollback_generation", "current_generation", "read_current", "read_last_run", "write_last_run",
            "record_last_run",
-           "MANIFEST", "CURRENT", "LAST_RUN"]
+           "MANIFEST", "CURRENT", "LAST_RUN", "GENERATIONS"]
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
