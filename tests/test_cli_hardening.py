@@ -204,14 +204,14 @@ def _no_space(*args: object, **kwargs: object) -> None:
 
 def test_no_op_run_on_a_full_disk_leaves_no_older_run_showing(cli, corpus: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import ransearch.store
+    import ransearch.last_run
 
     assert cli("index", str(corpus))[0] == 0
     assert cli("index", str(tmp_path / "gone"))[0] == 1  # a usage error: nothing recorded
     (tmp_path / "empty").mkdir()
     assert cli("index", str(tmp_path / "empty"))[0] == 2  # a fatal error, recorded
     assert "failed (exit 2)" in cli("status")[1]
-    monkeypatch.setattr(ransearch.store, "_write_atomic", _no_space)  # nothing can be written any more
+    monkeypatch.setattr(ransearch.last_run, "write_atomic", _no_space)  # nothing can be written any more
     code, out, err = cli("index", str(corpus))
     assert code == 2 and out.startswith("index unchanged")
     assert err == (f"ransearch: error: cannot record the report of this run in {Path('index') / 'last_run.json'}: "
@@ -223,11 +223,11 @@ def test_no_op_run_on_a_full_disk_leaves_no_older_run_showing(cli, corpus: Path,
 
 def test_a_short_record_says_the_report_could_not_be_written(cli, corpus: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import ransearch.store
+    import ransearch.last_run
     from ransearch.store import read_last_run
 
     assert cli("index", str(corpus))[0] == 0
-    write = ransearch.store._write_atomic
+    write = ransearch.last_run.write_atomic
     calls: list[str] = []
 
     def full_once(path: Path, text: str) -> None:  # the full report does not fit; the short one does
@@ -236,12 +236,12 @@ def test_a_short_record_says_the_report_could_not_be_written(cli, corpus: Path, 
             _no_space()
         write(path, text)
 
-    monkeypatch.setattr(ransearch.store, "_write_atomic", full_once)
+    monkeypatch.setattr(ransearch.last_run, "write_atomic", full_once)
     code, out, err = cli("index", str(corpus), "--json")
     assert code == 2 and json.loads(out)["outcome"] == "unchanged" and "cannot record the report" in err
     run = read_last_run(tmp_path / "index")
     assert run and run["outcome"] == "unchanged" and run["exit_status"] == 2 and "No space left" in run["record_error"]
-    monkeypatch.setattr(ransearch.store, "_write_atomic", write)
+    monkeypatch.setattr(ransearch.last_run, "write_atomic", write)
     code, out, _ = cli("status")
     assert "unchanged (exit 2): cannot record the report of this run" in out
 

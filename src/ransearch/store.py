@@ -3,7 +3,7 @@
     index/
       CURRENT                     name of the generation readers use (replaced atomically)
       .lock                       held by the one ``ransearch index`` run allowed at a time
-      last_run.json               report of the last indexing run (see ransearch.report)
+      last_run.json               report of the last indexing run (see ransearch.last_run)
       generations/<id>/           one complete, self-describing index
         manifest.json             schema version, encoder, package version, build time, document
                                   hashes, chunking settings, and size + sha256 of every other file
@@ -36,7 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from ransearch.digests import DigestMemo
+from ransearch.durable import fsync_path as _fsync_path
+from ransearch.durable import fsync_tree as _fsync_tree
+from ransearch.durable import write_atomic as _write_atomic
 from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound, RansearchError
+from ransearch.last_run import LAST_RUN, read_last_run, record_last_run, write_last_run
 
 __all__ = ["SCHEMA_VERSION", "Manifest", "Generation", "open_generation", "resolve_generation",
            "verify_generation", "read_manifest", "write_manifest", "file_checksums", "commit_generation",
@@ -49,7 +53,6 @@ SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 GENERATIONS = "generations"
-LAST_RUN = "last_run.json"
 REQUIRED_FILES = ("manifest.json", "practices.parquet", "chunks.parquet", "vectors.faiss", "titles.npy",
                   "lexical/lexical.json")
 _TMP_PREFIX = ".tmp-"
@@ -101,38 +104,6 @@ class Generation:
     @property
     def fallback(self) -> bool:
         return self.current is not None and self.current != self.path.name
-
-
-# -- durability ---------------------------------------------------------------------------------
-
-def _fsync_path(path: Path | str, flags: int = os.O_RDONLY) -> None:
-    fd = os.open(path, flags)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(path: Path) -> None:
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            _fsync_path(os.path.join(root, name))
-        _fsync_path(root)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so a reader sees the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk must not also keep a half-written file
-        raise
-    _fsync_path(path.parent)
 
 
 # -- checksums and verification -----------------------------------------------------------------
@@ -405,49 +376,3 @@ def rollback_generation(index_dir: Path) -> tuple[str | None, str]:
         switch_current(index_dir, gen)
         return current, gen
     raise RansearchError(f"no generation older than {current} to roll back to in {index_dir}")
-
-
-# -- the last run's report ----------------------------------------------------------------------
-
-def write_last_run(index_dir: Path, report: dict[str, Any]) -> None:
-    """Record the report of a run (atomically), for ``ransearch status``."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(index_dir / LAST_RUN, json.dumps(report, indent=1, ensure_ascii=False))
-
-
-_SHORT_RECORD = ("outcome", "exit_status", "generation", "previous_generation", "encoder", "started_at",
-                 "finished_at", "error")
-
-
-def record_last_run(index_dir: Path, report: dict[str, Any]) -> str | None:
-    """Record the report of a run for ``ransearch status``; why it could not be, if so.
-
-    ``last_run.json`` never goes on showing an earlier run: when the report cannot be written
-    (a full disk, a file size limit), it is replaced by a short record of this run that says
-    so (``record_error``), and if even that cannot be written, it is removed.
-    """
-    try:
-        write_last_run(index_dir, report)
-        return None
-    except OSError as exc:
-        problem = f"cannot record the report of this run in {index_dir / LAST_RUN}: {exc.strerror or exc}"
-    try:
-        (index_dir / LAST_RUN).unlink(missing_ok=True)  # first: the earlier run's report must go, and it frees space
-    except OSError:
-        pass
-    # a run whose report cannot be recorded exits with the fatal status (see ransearch.report)
-    short = {k: report.get(k) for k in _SHORT_RECORD} | {"exit_status": 2, "record_error": problem}
-    try:
-        write_last_run(index_dir, short)
-    except OSError:
-        pass
-    return problem
-
-
-def read_last_run(index_dir: Path) -> dict[str, Any] | None:
-    """The report of the last run, or None if there is none (or it is unreadable)."""
-    try:
-        data = json.loads((Path(index_dir) / LAST_RUN).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
