@@ -269,7 +269,7 @@ def test_a_full_disk_while_writing_a_generation(cli, corpus: Path, tmp_path: Pat
 
 _ULIMIT_DRIVER = """
 import resource, sys
-sys.path.insert(0, {tests!r})
+sys.path[:0] = [{src!r}, {tests!r}]
 from conftest import FakeEncoder
 import ransearch.engine
 ransearch.engine.load_encoder = lambda name, **kw: FakeEncoder()
@@ -289,7 +289,8 @@ def test_under_ulimit_f(corpus: Path, tmp_path: Path) -> None:
     import subprocess
 
     driver = tmp_path / "driver.py"
-    driver.write_text(_ULIMIT_DRIVER.format(tests=str(Path(__file__).resolve().parent)), "utf-8")
+    tests = Path(__file__).resolve().parent
+    driver.write_text(_ULIMIT_DRIVER.format(src=str(tests.parent / "src"), tests=str(tests)), "utf-8")
     env = {**os.environ, "RANSEARCH_CACHE": str(tmp_path / "cache"), "RANSEARCH_CONFIG": str(tmp_path / "r.toml")}
     (tmp_path / "r.toml").write_text('encoder = "fake"\n', "utf-8")
     index = tmp_path / "index"
@@ -311,6 +312,23 @@ def test_under_ulimit_f(corpus: Path, tmp_path: Path) -> None:
     status = run(1 << 30, "status", "--index", str(index), "--json")
     last = json.loads(status.stdout)["last_run"]
     assert last["outcome"] == "unchanged" and last["exit_status"] == 2 and "File too large" in last["record_error"]
+
+
+def test_commands_name_a_damaged_pointer_and_say_what_serves(cli, corpus: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ransearch.store import list_generations
+
+    assert cli("index", str(corpus))[0] == 0
+    (tmp_path / "index" / "CURRENT").write_bytes(b"\xff\xfe\x1b[2J")
+    serving = list_generations(tmp_path / "index")[-1]
+    code, out, err = cli("ask", "coopération écoles")
+    assert code == 0 and out
+    assert err.splitlines()[0] == ("ransearch: warning: index/CURRENT is not UTF-8 text (it should hold a "
+                                   "generation id)")
+    code, out, _ = cli("status")
+    assert code == 0 and f"generation   {serving}" in out and "CURRENT is not UTF-8" in out
+    (tmp_path / "empty").mkdir()
+    code, _, err = cli("index", str(tmp_path / "empty"))  # a fatal error: what serves is named all the same
+    assert code == 2 and f"nothing changed: generation {serving} still serves" in err
 
 
 # -- item 8: a --report file that cannot be written makes the run exit 2 --------------------------

@@ -43,9 +43,10 @@ from ransearch.lock import index_lock
 from ransearch.records import Chunk, Practice
 from ransearch.report import (FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildReport, DocumentFailure, ParsedDocument,
                               now_iso)
-from ransearch.store import (SCHEMA_VERSION, Manifest, clean_stale, commit_generation, current_generation,
+from ransearch.store import (SCHEMA_VERSION, Manifest, clean_stale, commit_generation,
                              file_checksums, list_generations, new_generation_dir, open_generation,
-                             read_current, record_last_run, rollback_generation, write_manifest)
+                             read_current, record_last_run, rollback_generation, serving_generation,
+                             write_manifest)
 from ransearch.tables import write_chunks, write_practices
 from ransearch.vectors import VectorIndex
 
@@ -449,7 +450,7 @@ def build_index(
         try:
             report = _execute(run)
         except RansearchError as exc:
-            _record(index_dir, BuildReport(FAILED, current_generation(index_dir), run.encoder_name,
+            _record(index_dir, BuildReport(FAILED, serving_generation(index_dir), run.encoder_name,
                                            error=str(exc), durations=run.durations, started_at=run.started,
                                            finished_at=now_iso()))
             raise

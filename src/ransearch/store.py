@@ -45,7 +45,7 @@ from ransearch.last_run import LAST_RUN, read_last_run, record_last_run, write_l
 __all__ = ["SCHEMA_VERSION", "Manifest", "Generation", "open_generation", "resolve_generation",
            "verify_generation", "read_manifest", "write_manifest", "file_checksums", "commit_generation",
            "new_generation_dir", "list_generations", "prune_generations", "clean_stale", "switch_current",
-           "rollback_generation", "current_generation", "read_current", "read_last_run", "write_last_run",
+           "rollback_generation", "current_generation", "read_current", "serving_generation", "read_last_run", "write_last_run",
            "record_last_run",
            "MANIFEST", "CURRENT", "LAST_RUN", "GENERATIONS"]
 
@@ -270,6 +270,15 @@ def open_generation(index_dir: Path | str, checksums: bool = True, remembered: b
     if problem is not None:
         raise IndexCorrupt(str(index_dir), f"{problem}, and no generation checks out")
     raise IndexNotFound(str(index_dir))
+
+
+def serving_generation(index_dir: Path | str) -> str | None:
+    """The id of the generation readers serve now (None if none): the one ``CURRENT`` names, or
+    the one they fall back to. Checks sizes only (cheap): for reports, not for opening."""
+    try:
+        return open_generation(index_dir, checksums=False).id
+    except RansearchError:
+        return None
 
 
 def resolve_generation(index_dir: Path | str) -> Path:

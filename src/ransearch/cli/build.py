@@ -124,7 +124,7 @@ def index(
     from ransearch.engine import Engine
     from ransearch.errors import ConfigError, RansearchError
     from ransearch.report import FAILED, BuildReport, now_iso
-    from ransearch.store import current_generation
+    from ransearch.store import serving_generation
 
     if rollback and (corpus or full or encoder):
         fail("--rollback takes no corpus, --full or --encoder", 1)
@@ -147,7 +147,7 @@ def index(
                 report = Engine.index(corpus or None, target, encoder=encoder, settings=settings, progress=progress,
                                       full=full, lock_timeout=timeout, keep=keep)
     except RansearchError as exc:
-        serving = current_generation(target)
+        serving = serving_generation(target)  # with a damaged CURRENT: the generation readers fall back to
         failure = BuildReport(FAILED, serving, encoder or settings.encoder, error=str(exc), started_at=started,
                               finished_at=now_iso())
         _emit_report(failure.to_dict(), as_json, report_file)
