@@ -1,7 +1,7 @@
 """Readable terminal renderings of records, with rich.
 
 Every text that comes from documents (titles, ids, file names, section text, snippets, labels)
-goes through :func:`text` or :func:`paragraphs`: control characters and escape sequences are
+goes through :func:`escape` or :func:`paragraphs`: control characters and escape sequences are
 shown as escapes (:func:`ransearch.display.visible`) and rich markup in it is not obeyed.
 """
 

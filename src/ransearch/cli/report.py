@@ -29,9 +29,10 @@ def report_lines(r: BuildReport) -> list[str]:
 
 def _report_lines(r: BuildReport) -> list[str]:
     if r.outcome == ROLLED_BACK:
-        return [f"rolled back: generation {r.generation} now serves (was {r.previous or 'none'}); "
-                f"{r.practices} practices, {r.chunks} chunks, encoder {r.encoder}"] + [f"warning: {w}" for w in r.warnings] \
-            + ([f"error: {r.record_error}"] if r.record_error else [])
+        lines = [f"rolled back: generation {r.generation} now serves (was {r.previous or 'none'}); "
+                 f"{r.practices} practices, {r.chunks} chunks, encoder {r.encoder}"]
+        lines.extend(f"warning: {w}" for w in r.warnings)
+        return lines + ([f"error: {r.record_error}"] if r.record_error else [])
     counts = (f"{len(r.added)} added, {len(r.changed)} changed, {len(r.removed)} removed, "
               f"{r.unchanged} unchanged, {len(r.failed)} failed")
     if r.outcome == UNCHANGED:

@@ -14,9 +14,8 @@ from ransearch.cli.options import AUDIENCE, COUNTRY, JSON_OPTION, K_OPTION, LANG
 
 
 def open_engine(index: OptionalPath):  # type: ignore[no-untyped-def]
-    from ransearch.engine import Engine
-
     from ransearch.display import visible
+    from ransearch.engine import Engine
 
     engine = Engine.open(index)
     for warning in engine.warnings:  # e.g. a damaged current generation: an older one serves
