@@ -82,7 +82,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 
 
 COMMANDS = [["ask", "x"], ["show", "x"], ["practices"], ["match", "x"], ["similar", "x"], ["facets"],
-            ["status"], ["eval", "queries.jsonl"], ["serve"], ["mcp"]]
+            ["status"], ["eval", "queries.jsonl"], ["serve", "--port", "0"], ["mcp"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS + [["index"], ["index", "--rollback"]], ids=lambda c: " ".join(c))
