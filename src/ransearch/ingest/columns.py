@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import TemplateText
 from ransearch.ingest.facets import organisation_type_line
+from ransearch.ingest.labels import LabelReader, new_document, reader, similarity_allowed
 from ransearch.ingest.markup import normalise_bullets
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, fold, tokens
@@ -230,17 +231,18 @@ def _label_words(line: str, n_tokens: int) -> int:
     return len(line.split())
 
 
-def _merged_page(lines: list[str], cat: Catalogue, tt: TemplateText, current: int,
+def _merged_page(lines: list[str], r: LabelReader, tt: TemplateText, current: int,
                  fields: dict[str, list[str]]) -> int:
     """A page where label, instruction and value share lines: strip the template prefix of each."""
+    cat = r.cat
     for line in lines:
         if not line:
             continue
         words = line.split()
-        match = cat.label_at_start(tokens(line), current)
-        if match:
-            current = cat.index(match.key)
-            words = words[_label_words(line, match.n_tokens):]
+        found = r.label_prefix(line, current)
+        if found:
+            current = cat.index(found[0])
+            words = words[found[1]:]
         words = words[tt.prefix_words(words):]
         rest = " ".join(words)
         if rest and current >= 0 and tt.coverage(tokens(rest)) < 0.6:
@@ -248,13 +250,61 @@ def _merged_page(lines: list[str], cat: Catalogue, tt: TemplateText, current: in
     return current
 
 
-def _is_merged(lines: list[str], cat: Catalogue, tt: TemplateText, current: int) -> bool:
+def _is_merged(lines: list[str], r: LabelReader, tt: TemplateText, current: int) -> bool:
     first = next((line for line in lines if line), "")
-    match = cat.label_at_start(tokens(first), current)
-    if not match:
+    if not first or len(first.split()) < 2 or r.match(first, current) is not None:
+        return False  # a label alone on its line: an ordinary page
+    found = r.label_prefix(first, current)
+    if not found:
         return False
-    rest = first.split()[_label_words(first, match.n_tokens):]
+    rest = first.split()[found[1]:]
     return bool(rest) and tt.coverage(tokens(" ".join(rest))) < 0.6
+
+
+_INSTRUCTION = 0.5
+"""Similarity to the catalogue's instructions above which a paragraph of the label column is
+instruction text in a new wording."""
+
+
+_LABEL_WORDS = 10
+_NARROW = 0.75
+"""A paragraph whose lines are all narrower than this share of the page's widest lines is in
+the label column (labels and instructions wrap at about 34 characters, values at about 60)."""
+
+
+def _label_at(paras: list[_Paragraph], i: int, r: LabelReader, current: int) -> str | None:
+    """Field key when paragraph ``i`` is a label: catalogued, else a short paragraph whose text
+    with the next paragraph (its instructions) reads like a label cell, or like a label alone."""
+    para = paras[i]
+    match = r.cat.label_at_start(tokens(para.text), current)
+    if match:
+        return match.key
+    if len(para.lines) > 3 or len(para.text.split()) > _LABEL_WORDS:
+        return None
+    if i + 1 < len(paras):
+        match = r.match(f"{para.text} {paras[i + 1].text}", current, cell=True, exact=False)
+        if match:
+            return match.key
+    match = r.match(para.text, current)
+    return match.key if match else None
+
+
+def _is_instruction(paras: list[_Paragraph], i: int, r: LabelReader, tt: TemplateText,
+                    current: int, narrow: int) -> bool:
+    """Whether paragraph ``i`` of a page belongs to the label column as instruction text."""
+    toks = tokens(paras[i].text)
+    if r.cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
+        return True
+    if similarity_allowed() and len(paras[i].lines) >= 2 and max(map(len, paras[i].lines)) <= narrow:
+        return True
+    if current < 0 and r.is_title(paras[i].text):
+        return True
+    if r.instruction_score(paras[i].text, [current] if current >= 0 else None) >= _INSTRUCTION:
+        return True
+    # the end of an instruction carried over a page break: "the year it stopped."
+    text = paras[i].text.strip()
+    return (i == 0 and text[:1].islower() and any(
+        r.match(p.text, current) for p in paras[1:3]))
 
 
 def _render(key: str, paras: list[_Paragraph]) -> str:
@@ -284,25 +334,28 @@ def _render(key: str, paras: list[_Paragraph]) -> str:
 
 def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list[str]]:
     """Raw text per field key for an OCR'd two-column document."""
+    new_document(cat, text.splitlines())
     scorer = _Scorer(cat)
+    r = reader(cat)
+    widths = sorted(len(line) for line in text.splitlines() if line.strip())
+    narrow = int(_NARROW * widths[int(0.95 * (len(widths) - 1))]) if widths else 0
     fields: dict[str, list[str]] = {}
     current = -1          # index of the last field labelled so far
     carry: str | None = None  # field that received the last value paragraph
     for lines in _pages(text):
-        if _is_merged(lines, cat, tt, current):
-            current = _merged_page(lines, cat, tt, current, fields)
+        if _is_merged(lines, r, tt, current):
+            current = _merged_page(lines, r, tt, current, fields)
             carry = cat.keys[current] if current >= 0 else carry
             continue
         paras = _paragraphs(lines)
         page_fields: list[str] = []
         start = len(paras)
         for i, para in enumerate(paras):
-            toks = tokens(para.text)
-            match = cat.label_at_start(toks, current)
-            if match:
-                current = cat.index(match.key)
-                page_fields.append(match.key)
-            elif cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
+            key = _label_at(paras, i, r, current)
+            if key:
+                current = cat.index(key)
+                page_fields.append(key)
+            elif _is_instruction(paras, i, r, tt, current, narrow):
                 continue
             else:
                 start = i

@@ -23,7 +23,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -32,9 +32,11 @@ import numpy as np
 from ransearch.template import Catalogue, LabelMatch
 from ransearch.text import fold, tokens
 
-__all__ = ["LabelReader", "reader", "similar_label", "instruction_score", "new_document", "new_wording", "count_labels"]
+__all__ = ["LabelReader", "reader", "similar_label", "instruction_score", "new_document", "new_wording", "count_labels",
+           "similarity_allowed"]
 
 _PAREN = re.compile(r"\([^()]*\)")
+_MARKUP = re.compile(r"<[^<>]+>|^#+", re.M)
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\s+(?=\d\.\s)")
 _FUZZY = 86.0
 """rapidfuzz score (0-100) above which a wording counts as the catalogued label."""
@@ -42,11 +44,13 @@ _CELL_SIM = 0.42
 """Cosine above which a label cell (label and instructions) is taken for the best field."""
 _LABEL_SIM = 0.5
 """Cosine above which a label standing alone (a heading, a paragraph) is taken for a field."""
-_MARGIN = 0.04
-_NEXT_BONUS = 0.06
+_MARGIN = 0.03
+_NEXT_BONUS = 0.08
 _MAX_LABEL_WORDS = 14
 _MAX_CHARS = 400
 _MEMO = 20000
+_KNOWN_SLACK = 3
+"""A document whose exact catalogued labels name all fields but this many reads as catalogued."""
 
 
 @lru_cache(maxsize=1)
@@ -179,16 +183,15 @@ class LabelReader:
             slot = i if i >= 0 else n
             per_field[slot] = max(per_field[slot], float(s))
         scored = []
-        for i in range(n):
-            if i <= after:
-                continue
-            bonus = _NEXT_BONUS if i <= after + 2 else 0.0
-            scored.append((per_field[i] + bonus, per_field[i], i))
+        for i in range(after + 1, n):
+            # the template's order: the next field is the likeliest, the one after it next
+            bonus = _NEXT_BONUS if i == after + 1 else _NEXT_BONUS / 2 if i == after + 2 else 0.0
+            scored.append((per_field[i] + bonus, i))
         if not scored:
             return None
         scored.sort(reverse=True)
-        total, raw, i = scored[0]
-        if raw < threshold or per_field[n] >= raw:
+        total, i = scored[0]
+        if total < threshold or per_field[n] >= per_field[i]:
             return None
         if len(scored) > 1 and total - scored[1][0] < _MARGIN:
             return None
@@ -219,22 +222,63 @@ class LabelReader:
             return None
         return LabelMatch(self.cat.keys[i], "", len(tokens(text)))
 
-    def match(self, text: str, after: int, *, cell: bool = False, similar: bool = True) -> LabelMatch | None:
+    def match(self, text: str, after: int, *, cell: bool = False, similar: bool = True,
+              exact: bool = True) -> LabelMatch | None:
         """The field ``text`` is the label of (a label cell when ``cell``), after field ``after``.
 
         ``cell``: the text is a table's label cell (label and instructions; never content).
         Without ``cell`` the whole text must be the label (an optional parenthetical aside).
         """
         toks = tokens(_PAREN.sub(" ", text) if not cell else text)
-        found = self.cat.label_at_start(toks, after)
+        found = self.cat.label_at_start(toks, after) if exact else None
         if found and (cell or found.n_tokens == len(toks)):
             return found
         found = self.fuzzy(text if not cell else _first_part(text), after)
-        if found is None and similar:
+        if found is None and similar and similarity_allowed():
             found = self.similar(text, after, cell=cell)
         if found is not None:
             note_inexact()
         return found
+
+    def label_prefix(self, line: str, after: int, max_words: int = 6) -> tuple[str, int] | None:
+        """(field key, number of words) of a label that starts ``line``, followed by other text.
+
+        For lines where OCR merged a label with its value ("Most recent revision 2022"): the
+        catalogued label first, else the prefix of up to ``max_words`` words that comes
+        closest to a label of a field after ``after``.
+        """
+        words = line.split()
+        found = self.cat.label_at_start(tokens(line), after)
+        if found:
+            n = 0
+            for k, word in enumerate(words, 1):
+                n += len(tokens(word))
+                if n >= found.n_tokens:
+                    return found.key, k
+            return found.key, len(words)
+        prefixes = [" ".join(words[:k]) for k in range(1, min(max_words, len(words)) + 1)]
+        for k in range(len(prefixes), 0, -1):  # tolerant first, longest prefix first
+            fuzzy = self.fuzzy(prefixes[k - 1], after)
+            if fuzzy:
+                note_inexact()
+                return fuzzy.key, k
+        if not similarity_allowed():
+            return None
+        vecs = embed([_clean_label(p) or p for p in prefixes])
+        mat = self._matrix("labels", self._label_texts)
+        if vecs is None or mat is None:
+            return None
+        best: tuple[float, int, int] | None = None
+        for k, vec in enumerate(vecs, 1):
+            i = self._pick(mat @ vec, self._label_texts, after, _LABEL_SIM)
+            if i is not None:
+                score = float(max(s for (_, j), s in zip(self._label_texts, mat @ vec) if j == i))
+                if best is None or score > best[0]:
+                    best = (score, i, k)
+        if best is None:
+            return None
+        note_inexact()
+        return self.cat.keys[best[1]], best[2]
 
     def is_title(self, text: str) -> bool:
         """Whether ``text`` is the template's title (catalogued, or close to one)."""
@@ -243,6 +287,8 @@ class LabelReader:
             return False
         if self.cat.is_template_title(tokens(cand)):
             return True
+        if not similarity_allowed():
+            return False
         vec = embed([cand])
         mat = self._matrix("labels", self._label_texts)
         if vec is None or mat is None:
@@ -256,7 +302,7 @@ class LabelReader:
     def instruction_score(self, text: str, fields: Sequence[int] | None = None) -> float:
         """Highest similarity of ``text`` to a sentence of the instructions (of ``fields``)."""
         cand = " ".join(text.split())[:_MAX_CHARS]
-        if len(cand.split()) < 3:
+        if len(cand.split()) < 3 or not similarity_allowed():
             return 0.0
         vec = embed([cand])
         mat = self._matrix("instr", self._instr)
@@ -311,9 +357,26 @@ def instruction_score(cat: Catalogue, text: str, fields: Sequence[int] | None = 
 _state = threading.local()
 
 
-def new_document() -> None:
-    """Start reading a document (called by the layout readers before they match labels)."""
+def new_document(cat: Catalogue | None = None, lines: Iterable[str] = ()) -> None:
+    """Start reading a document (called by the layout readers before they match labels).
+
+    With ``cat`` and the document's label ``lines`` (label cells, or every line): when the
+    catalogue's exact labels already name nearly every field, the wording is the catalogue's
+    and similarity is not used (parsing stays fast on the usual documents).
+    """
     _state.inexact = 0
+    _state.similar = True
+    if cat is not None:
+        seen = set()
+        for line in lines:
+            match = cat.label_at_start(tokens(_MARKUP.sub(" ", line)))
+            if match:
+                seen.add(match.key)
+        _state.similar = len(seen) < len(cat.keys) - _KNOWN_SLACK
+
+
+def similarity_allowed() -> bool:
+    return getattr(_state, "similar", True)
 
 
 def note_inexact() -> None:
@@ -328,7 +391,6 @@ def new_wording() -> bool:
     return getattr(_state, "inexact", 0) > 0
 
 
-_MARKUP = re.compile(r"<[^<>]+>|^#+", re.M)
 _LABEL_PARA_WORDS = 12
 
 
@@ -347,6 +409,7 @@ def count_labels(text: str, cat: Catalogue, enough: int) -> int:
     if len(seen) >= enough:
         return len(seen)
     r = reader(cat)
+    new_document()
     seen = set()
     current = -1
     for block in re.split(r"\n\s*\n", text):

@@ -36,7 +36,7 @@ def label_only(cat: Catalogue, text: str, after: int) -> str | None:
 
 def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     """Raw text per field key (HTML already turned into plain text, template text still in)."""
-    new_document()
+    new_document(cat, (line.split("\t", 1)[0] for line in text.splitlines()))
     r = reader(cat)
     fields: dict[str, list[str]] = {}
     current = -1
