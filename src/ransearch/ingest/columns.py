@@ -290,7 +290,7 @@ def _label_at(paras: list[_Paragraph], i: int, r: LabelReader, current: int) -> 
 
 
 def _is_instruction(paras: list[_Paragraph], i: int, r: LabelReader, tt: TemplateText,
-                    current: int, narrow: int) -> bool:
+                    current: int, narrow: int, threshold: float) -> bool:
     """Whether paragraph ``i`` of a page belongs to the label column as instruction text."""
     toks = tokens(paras[i].text)
     if r.cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
@@ -299,7 +299,7 @@ def _is_instruction(paras: list[_Paragraph], i: int, r: LabelReader, tt: Templat
         return True
     if current < 0 and r.is_title(paras[i].text):
         return True
-    if r.instruction_score(paras[i].text, [current] if current >= 0 else None) >= _INSTRUCTION:
+    if r.instruction_score(paras[i].text, [current] if current >= 0 else None) >= threshold:
         return True
     # the end of an instruction carried over a page break: "the year it stopped."
     text = paras[i].text.strip()
@@ -338,6 +338,11 @@ def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list
     scorer = _Scorer(cat)
     r = reader(cat)
     widths = sorted(len(line) for line in text.splitlines() if line.strip())
+    threshold = _INSTRUCTION
+    if similarity_allowed():
+        paragraphs = [p.text for lines in _pages(text) for p in _paragraphs(lines)]
+        r.prefetch(paragraphs)
+        threshold = r.instruction_threshold(paragraphs, _INSTRUCTION)
     narrow = int(_NARROW * widths[int(0.95 * (len(widths) - 1))]) if widths else 0
     fields: dict[str, list[str]] = {}
     current = -1          # index of the last field labelled so far
@@ -355,7 +360,7 @@ def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list
             if key:
                 current = cat.index(key)
                 page_fields.append(key)
-            elif _is_instruction(paras, i, r, tt, current, narrow):
+            elif _is_instruction(paras, i, r, tt, current, narrow, threshold):
                 continue
             else:
                 start = i

@@ -50,6 +50,7 @@ _MAX_LABEL_WORDS = 14
 _MAX_CHARS = 400
 _MEMO = 20000
 _KNOWN_SLACK = 3
+_STAND_OUT = 0.15
 """A document whose exact catalogued labels name all fields but this many reads as catalogued."""
 
 
@@ -315,6 +316,18 @@ class LabelReader:
                 return 0.0
             sims = sims[keep]
         return float(sims.max()) if len(sims) else 0.0
+
+    def instruction_threshold(self, lines: Sequence[str], floor: float) -> float:
+        """The similarity a line of this document needs to be taken for instruction text.
+
+        ``floor``, or more in a language the encoder reads poorly: there every line comes out
+        close to the instructions (Swedish content scores 0.8 against them), so a line must
+        stand out from the document's typical line by a margin.
+        """
+        scores = [self.instruction_score(line) for line in lines if len(line.split()) >= 5]
+        if len(scores) < 5:
+            return floor
+        return max(floor, float(np.median(scores)) + _STAND_OUT)
 
     def prefetch(self, texts: Sequence[str]) -> None:
         """Embed ``texts`` in one batch now (they will be asked about one by one)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ransearch.ingest.labels import new_document, new_wording, reader
+from ransearch.ingest.labels import new_document, reader, similarity_allowed
 from ransearch.ingest.markup import html_to_text
 from ransearch.template import Catalogue
 
@@ -23,9 +23,10 @@ __all__ = ["split_rows", "label_only"]
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
 _MARKED = re.compile(r"^\s*(?:#{1,6}\s|<(?:h[1-6]|b|strong)\b)", re.I)
 _PAREN_ONLY = re.compile(r"^\s*\([^()]*\)\s*$")
-_INSTRUCTION_AFTER_LABEL = 0.55
-"""Similarity to the catalogue's instructions above which a paragraph right after a label is
-instruction text (in a new wording), not the field's value."""
+_INSTRUCTION_LINE = 0.55
+"""Similarity to the catalogue's instructions of the open field above which a line outside the
+value cells (after a label heading, or an instruction list that ran out of its label cell) is
+instruction text in a new wording, not the field's value."""
 
 
 def label_only(cat: Catalogue, text: str, after: int) -> str | None:
@@ -38,9 +39,18 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     """Raw text per field key (HTML already turned into plain text, template text still in)."""
     new_document(cat, (line.split("\t", 1)[0] for line in text.splitlines()))
     r = reader(cat)
+    threshold = _INSTRUCTION_LINE
+    if similarity_allowed():  # the lines that will be asked about, in one batch
+        plain_lines = [html_to_text(_HEADING.sub("", line)) for line in text.splitlines()
+                       if "\t" not in line and line.strip()]
+        values = [html_to_text(line.split("\t", 1)[1]) for line in text.splitlines() if "\t" in line]
+        r.prefetch(plain_lines + values)
+        # the typical line: value cells are content, lines outside them may be instructions
+        threshold = r.instruction_threshold(plain_lines + values, _INSTRUCTION_LINE)
     fields: dict[str, list[str]] = {}
     current = -1
     fresh = False  # right after a label heading: instruction paragraphs may follow
+    since_label = 0
 
     def put(value: str) -> None:
         if current >= 0:
@@ -64,12 +74,20 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
         if key:
             current = cat.index(key)
             fresh = True
+            since_label = len(fields.get(key, []))
+            continue
+        if fresh and _MARKED.match(line) and current >= 0:
+            # a label heading, paragraphs, then a heading that is not a label: that heading is
+            # the value (the practice's name) and the paragraphs were the label's instructions
+            del fields.setdefault(cat.keys[current], [])[since_label:]
+            fresh = False
+            put(plain)
             continue
         if current < 0 and r.is_title(plain):
             continue
-        if fresh and new_wording() and (_PAREN_ONLY.match(plain) or r.instruction_score(
-                plain, [current]) >= _INSTRUCTION_AFTER_LABEL):
+        if current >= 0 and similarity_allowed() and (
+                (fresh and _PAREN_ONLY.match(plain))
+                or r.instruction_score(plain, [current]) >= threshold):
             continue
-        fresh = False
         put(plain)
     return fields
