@@ -35,6 +35,47 @@ def label_only(cat: Catalogue, text: str, after: int) -> str | None:
     return match.key if match else None
 
 
+def _by_order(lines: list[str], cat: Catalogue) -> dict[int, int]:
+    """Field index of label cells that nothing recognised, from the template's order.
+
+    A run of unrecognised label cells between two recognised fields (or the start and the end)
+    that has exactly as many cells as the template has fields between them takes those fields
+    in order: the layout says they are labels, the order says which. A cell that opens with a
+    parenthesis or a small letter is instructions running on from the row above, not a label.
+    """
+    r = reader(cat)
+    found: list[tuple[int, int | None]] = []
+    current = -1
+    for n, line in enumerate(lines):
+        if "\t" not in line:
+            continue
+        left = html_to_text(line.split("\t", 1)[0]).strip()
+        if not left[:1].isupper():
+            continue
+        match = r.match(left, current - 1, cell=True)
+        if match:
+            current = cat.index(match.key)
+        found.append((n, current if match else None))
+    out: dict[int, int] = {}
+    run: list[int] = []
+    before = -1
+    for n, index in [*found, (-1, len(cat.keys))]:
+        if index is None:
+            run.append(n)
+            continue
+        if run and index - before - 1 == len(run):
+            out.update({line_no: before + 1 + k for k, line_no in enumerate(run)})
+        run, before = [], index
+    return out
+
+
+def _next_text(lines: list[str], n: int) -> str:
+    for line in lines[n + 1:n + 4]:
+        if line.strip():
+            return html_to_text(line)
+    return ""
+
+
 def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     """Raw text per field key (HTML already turned into plain text, template text still in)."""
     new_document(cat, (line.split("\t", 1)[0] for line in text.splitlines()))
@@ -47,6 +88,8 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
         r.prefetch(plain_lines + values)
         # the typical line: value cells are content, lines outside them may be instructions
         threshold = r.instruction_threshold(plain_lines + values, _INSTRUCTION_LINE)
+    lines = text.splitlines()
+    by_order = _by_order(lines, cat) if similarity_allowed() else None
     fields: dict[str, list[str]] = {}
     current = -1
     fresh = False  # right after a label heading: instruction paragraphs may follow
@@ -56,13 +99,15 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
         if current >= 0:
             fields.setdefault(cat.keys[current], []).append(value)
 
-    for line in text.splitlines():
+    for n, line in enumerate(lines):
         if "\t" in line:
             left, right = line.split("\t", 1)
             left_text = html_to_text(left)
             match = r.match(left_text, current - 1, cell=True) if left_text.strip() else None
             if match:
                 current = cat.index(match.key)
+            elif by_order and n in by_order and by_order[n] > current:
+                current = by_order[n]
             fresh = False
             put(html_to_text(right.replace("\t", " ")))
             continue
@@ -71,6 +116,10 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             put("")
             continue
         key = label_only(cat, plain, current) if _MARKED.match(line) else None
+        if key is None and _MARKED.match(line) and by_order is not None and current + 1 < len(cat.keys) \
+                and _PAREN_ONLY.match(_next_text(lines, n)):
+            # an unrecognised heading followed by a word limit, "(max. 300 words)": a label
+            key = cat.keys[current + 1]
         if key:
             current = cat.index(key)
             fresh = True
