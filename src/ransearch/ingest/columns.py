@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import TemplateText
 from ransearch.ingest.facets import organisation_type_line
-from ransearch.ingest.labels import LabelReader, new_document, reader, similarity_allowed
+from ransearch.ingest.labels import LabelReader, new_document, reader, similarity_allowed, vocab_items
 from ransearch.ingest.markup import normalise_bullets
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, fold, tokens
@@ -27,6 +27,7 @@ __all__ = ["split_columns"]
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d.,\u202f ]*\d(?!\w)|\b\d\b")
 _VOCAB_FIELDS = {"themes", "audience"}
+_VOCAB_LINES = 30
 _SKIP_PENALTY = 2.0
 _MAX_PAGE_PARAGRAPHS = 400
 """A PDF page holds a few dozen paragraphs. Beyond this (not a real page), neighbours are
@@ -95,10 +96,15 @@ class _Scorer:
         toks = sum((len(tokens(line)) for line in para.lines), 0)
         if not toks:
             return 0.0
-        matched = 0
+        matched = 0.0
         for line in para.lines:
-            found, leftover = self.vocab[name].segment(line)
-            matched += len(tokens(line)) - len(leftover) if found else 0
+            # tolerant lookups only for new wordings, on lists of list length
+            tolerant = similarity_allowed() and len(para.lines) <= _VOCAB_LINES
+            items = vocab_items(self.vocab[name], line) if tolerant else self.vocab[name].runs(line)
+            # a catalogued wording counts fully, one found tolerantly a little less: a line
+            # such as "Giovani/alunni/studenti" is close to a theme too, but is an audience
+            exact = {run for label, run in self.vocab[name].runs(line) if label}
+            matched += sum(len(run.split()) * (1.0 if run in exact else 0.8) for label, run in items if label)
         return matched / toks
 
     def is_org_type(self, para: _Paragraph) -> bool:
@@ -251,14 +257,21 @@ def _merged_page(lines: list[str], r: LabelReader, tt: TemplateText, current: in
 
 
 def _is_merged(lines: list[str], r: LabelReader, tt: TemplateText, current: int) -> bool:
-    first = next((line for line in lines if line), "")
-    if not first or len(first.split()) < 2 or r.match(first, current) is not None:
-        return False  # a label alone on its line: an ordinary page
-    found = r.label_prefix(first, current)
-    if not found:
-        return False
-    rest = first.split()[found[1]:]
-    return bool(rest) and tt.coverage(tokens(" ".join(rest))) < 0.6
+    """Whether OCR merged labels with values on this page: its first (or, for the last page's
+    "Last update 2024", its last) line is a label followed by text that is not template text."""
+    filled = [line for line in lines if line]
+    dated = [line for line in filled[-2:] if _YEAR.search(line)]
+    for k, line in enumerate(filled[:1] + dated[-1:]):
+        if k == 1 and not (len(line.split()) <= 8 and _YEAR.search(line)):
+            break  # only a short dated line ("Last update 2024 (year)") counts at the end
+        if k == 0 and (len(line.split()) < 2 or r.match(line, current) is not None):
+            return False  # a label alone on its first line: an ordinary page
+        found = r.label_prefix(line, current)
+        if found:
+            rest = line.split()[found[1]:]
+            if rest and tt.coverage(tokens(" ".join(rest))) < 0.6:
+                return True
+    return False
 
 
 _INSTRUCTION = 0.5
@@ -267,6 +280,7 @@ instruction text in a new wording."""
 
 
 _LABEL_WORDS = 10
+_PAREN = re.compile(r"\([^()]*\)")
 _NARROW = 0.75
 """A paragraph whose lines are all narrower than this share of the page's widest lines is in
 the label column (labels and instructions wrap at about 34 characters, values at about 60)."""
@@ -279,7 +293,9 @@ def _label_at(paras: list[_Paragraph], i: int, r: LabelReader, current: int) -> 
     match = r.cat.label_at_start(tokens(para.text), current)
     if match:
         return match.key
-    if len(para.lines) > 3 or len(para.text.split()) > _LABEL_WORDS:
+    bare = _PAREN.sub(" ", para.text).strip()
+    # a label is a few words without a full stop; an instruction is a sentence
+    if len(para.lines) > 3 or len(bare.split()) > _LABEL_WORDS or bare.endswith((".", "?", "!")):
         return None
     if i + 1 < len(paras):
         match = r.match(f"{para.text} {paras[i + 1].text}", current, cell=True, exact=False)
