@@ -150,6 +150,7 @@ class LabelReader:
             for t in titles:
                 self._label_texts.append((t, -1))
         self._vectors: dict[str, np.ndarray | None] = {}
+        self._fuzzy_choices = [label for label, _ in self._labels]
 
     def _matrix(self, name: str, items: list[tuple[str, int]]) -> np.ndarray | None:
         if name not in self._vectors:
@@ -160,18 +161,20 @@ class LabelReader:
 
     def fuzzy(self, text: str, after: int) -> LabelMatch | None:
         """A catalogued label written with small differences (typos, OCR, case, word order)."""
-        from rapidfuzz import fuzz
+        from rapidfuzz import fuzz, process
 
         cand = fold(_clean_label(text))
         if not cand or len(cand.split()) > _MAX_LABEL_WORDS:
             return None
+        choices = self._fuzzy_choices
         best: tuple[float, int] | None = None
-        for label, i in self._labels:
-            if i <= after or abs(len(label) - len(cand)) > max(4, len(label) // 3):
-                continue
-            score = max(fuzz.ratio(cand, label), fuzz.token_sort_ratio(cand, label))
-            if score >= _FUZZY and (best is None or score > best[0]):
-                best = (score, i)
+        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+            for _, score, k in process.extract(cand, choices, scorer=scorer, score_cutoff=_FUZZY, limit=None):
+                label, i = self._labels[k]
+                if i <= after or abs(len(label) - len(cand)) > max(4, len(label) // 3):
+                    continue
+                if best is None or score > best[0]:
+                    best = (score, i)
         if best is None:
             return None
         return LabelMatch(self.cat.keys[best[1]], "", len(tokens(text)))
