@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import TemplateText
 from ransearch.ingest.facets import organisation_type_line
-from ransearch.ingest.labels import LabelReader, new_document, reader, similarity_allowed, vocab_items
+from ransearch.ingest.labels import LabelReader, new_document, reader, similarity_allowed
 from ransearch.ingest.markup import normalise_bullets
+from ransearch.ingest.vocab import vocab_items
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, fold, tokens
 
