@@ -26,6 +26,7 @@ from ransearch.ingest.boilerplate import Template, default_template
 from ransearch.ingest.columns import split_columns
 from ransearch.ingest.facets import clean_sections, extract_facets
 from ransearch.ingest.formats import DOCUMENT_SUFFIXES, FORMATS, detect_format, extract, extract_file
+from ransearch.ingest.labels import count_labels
 from ransearch.ingest.language import detect_language
 from ransearch.ingest.learning import learn_template
 from ransearch.ingest.rows import split_rows
@@ -33,7 +34,6 @@ from ransearch.ingest.source import MAX_BYTES
 from ransearch.ingest.table import Extraction, split_table
 from ransearch.records import Practice
 from ransearch.template import SECTION_KEYS, Catalogue
-from ransearch.text import tokens
 
 __all__ = ["parse_text", "parse_bytes", "parse_file", "parse_files", "detect_layout", "detect_format", "practice_id",
            "learn_template", "learn_files", "Template", "default_template", "DOCUMENT_SUFFIXES", "FORMATS"]
@@ -42,7 +42,6 @@ _ROW = re.compile(r"^[^\t\n]*\t", re.M)
 _MD_HEADING = re.compile(r"^#{1,6} ", re.M)
 _MIN_LABELS = 4
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_MARKUP = re.compile(r"<[^<>]+>|^#+")  # [^<>]: linear on runs of unclosed "<"
 _NOT_PRACTICE = "not a RAN practice description (template labels not found)"
 
 
@@ -54,13 +53,7 @@ def practice_id(source: str) -> str:
 
 
 def _count_labels(text: str, cat: Catalogue) -> int:
-    seen = set()
-    for line in text.splitlines():
-        cell = line.split("\t", 1)[0]
-        match = cat.label_at_start(tokens(_MARKUP.sub(" ", cell))) if cell.strip() else None
-        if match:
-            seen.add(match.key)
-    return len(seen)
+    return count_labels(text, cat, _MIN_LABELS)
 
 
 def detect_layout(text: str, cat: Catalogue | None = None) -> str:
