@@ -72,13 +72,17 @@ def _count_labels(text: str, cat: Catalogue) -> int:
 
 
 def detect_layout(text: str, cat: Catalogue | None = None) -> str:
-    """Layout of a text document: ``md_rows``, ``html_rows`` or ``ocr_columns``.
+    """Layout of a text document in the template: ``md_rows``, ``html_rows`` or ``ocr_columns``.
 
     Raises:
-        ParseError: when the text is not a RAN practice description.
+        ParseError: when the text does not follow the template (too few of its labels).
     """
     if _count_labels(text, cat or default_template().catalogue) < _MIN_LABELS:
         raise ParseError("<text>", _NOT_PRACTICE)
+    return _text_layout(text)
+
+
+def _text_layout(text: str) -> str:
     if len(_ROW.findall(text)) >= 3:
         return "md_rows" if _MD_HEADING.search(text) else "html_rows"
     return "ocr_columns"
@@ -97,7 +101,7 @@ def _split(extraction: Extraction, template: Template, source: str, strict: bool
         return read_webpage(extraction, cat, source)  # a Collection page, whatever labels it holds
     if extraction.text is not None:
         if _count_labels(extraction.text, cat) >= _MIN_LABELS and not looks_like_webpage(extraction, cat):
-            layout = detect_layout(extraction.text, cat)
+            layout = _text_layout(extraction.text)
             if layout == "ocr_columns":
                 return Reading(layout, split_columns(extraction.text, cat, template.text))
             return Reading(layout, split_rows(extraction.text, cat))
@@ -126,8 +130,6 @@ def _parse(extraction: Extraction, source: str, content_hash: str, template: Tem
         warnings.append("empty fields: " + ", ".join(missing))
     sections = {k: sections.get(k, "") for k in SECTION_KEYS}
     language = reading.language or detect_language(" ".join([facets["title"], sections["description"]]))
-    if not any(sections.values()) and not facets["title"]:
-        raise ParseError(source, "no readable text")
     return Practice(
         id=practice_id(source),
         source=source,

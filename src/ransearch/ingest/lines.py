@@ -56,6 +56,8 @@ def site_data() -> dict[str, Any]:
 
 def _cells(line: str) -> list[str]:
     """A text line's cells (split at tabs), HTML fragments turned into text."""
+    if "\t" not in line and "<" not in line:
+        return [line.strip()] if line.strip() else []
     cells = line.split("\t") if "\t" in line else [line]
     out = []
     for cell in cells:
@@ -86,13 +88,17 @@ def _text_lines(text: str) -> list[Line]:
     return out
 
 
-def document_lines(extraction: Extraction) -> list[Line]:
-    """The extraction's text as lines; HTML blocks keep the kind their markup gives them."""
+def document_lines(extraction: Extraction, limit: int | None = None) -> list[Line]:
+    """The extraction's text as lines; HTML blocks keep the kind their markup gives them.
+
+    ``limit``: read only about that many characters (rows) from the start, to look at a head.
+    """
     if extraction.text is not None:
-        return _text_lines(extraction.text)
+        return _text_lines(extraction.text if limit is None else extraction.text[:limit])
     kinds = getattr(getattr(extraction, "page", None), "kinds", "")
     out: list[Line] = []
-    for i, row in enumerate(extraction.rows):
+    rows = extraction.rows if limit is None else extraction.rows[: max(1, limit // 100)]
+    for i, row in enumerate(rows):
         kind = kinds[i] if i < len(kinds) else ""
         if row.label:
             out.append(Line(row.label.replace("\n", " "), "h", True))
@@ -135,7 +141,8 @@ def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 
 
 @lru_cache(maxsize=8)
-def _label_stems(cat: Catalogue) -> tuple[tuple[tuple[str, ...], str], ...]:
+def _label_stems(cat: Catalogue) -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """Content-word stems of every label, by the first four letters of each of its stems."""
     seen: dict[tuple[str, ...], str] = {}
     for f in cat.fields:
         for labels in f.labels.values():
@@ -143,7 +150,11 @@ def _label_stems(cat: Catalogue) -> tuple[tuple[tuple[str, ...], str], ...]:
                 stems = _stems(tokens(_PAREN.sub(" ", label)))
                 if stems:
                     seen.setdefault(stems, f.key)
-    return tuple(seen.items())
+    by_prefix: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for stems, key in seen.items():
+        for prefix in {t[:4] for t in stems}:
+            by_prefix.setdefault(prefix, []).append((stems, key))
+    return {k: tuple(v) for k, v in by_prefix.items()}
 
 
 def heading_field(text: str, cat: Catalogue, keys: frozenset[str] | None = None) -> str | None:
@@ -156,12 +167,22 @@ def heading_field(text: str, cat: Catalogue, keys: frozenset[str] | None = None)
     toks = tokens(_PAREN.sub(" ", text.rstrip(": ")))
     if not toks or len(toks) > _MAX_HEADING_WORDS:
         return None
-    match = cat.label_at_start(toks)
+    return _heading_key(tuple(toks), cat, keys)
+
+
+@lru_cache(maxsize=8192)
+def _heading_key(toks: tuple[str, ...], cat: Catalogue, keys: frozenset[str] | None) -> str | None:
+    match = cat.label_at_start(list(toks))
     if match and match.n_tokens == len(toks) and (keys is None or match.key in keys):
         return match.key
     stems = _stems(toks)
+    if not stems:
+        return None
     best, best_key = 0.0, None
-    for label, key in _label_stems(cat):
+    index = _label_stems(cat)
+    # two stems can only match when their first four letters do
+    candidates = {c for prefix in {t[:4] for t in stems} for c in index.get(prefix, ())}
+    for label, key in sorted(candidates):
         if keys is not None and key not in keys:
             continue
         score = _similarity(stems, label)

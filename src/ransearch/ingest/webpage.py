@@ -41,6 +41,7 @@ _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
 _LIST_FIELDS = frozenset({"themes", "audience"})
+_HEAD_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def looks_like_webpage(extraction: Extraction, cat: Catalogue, lines: list[Line]
     page = getattr(extraction, "page", None)
     if page is not None and _url_is_collection(page.url):
         return True
-    lines = document_lines(extraction) if lines is None else lines
+    # the head of the document says it: a page's facets and organisation come before its text
+    lines = document_lines(extraction, _HEAD_CHARS) if lines is None else lines
     if _has_site_header(lines):
         return True
     site_facets = {_facet_labels()[fold(x.text)] for x in lines[:60] if fold(x.text) in _facet_labels()}
