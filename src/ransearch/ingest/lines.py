@@ -38,8 +38,9 @@ _MIN_SIMILARITY = 0.6
 class Line:
     """One line of a document: its text, kind and whether a gap (blank line, new block) precedes it.
 
-    ``kind``: ``h`` a heading (markup says so), ``l`` a list item (bullet removed from ``text``),
-    ``p`` a paragraph line of a structured format, ``""`` a line of plain text.
+    ``kind``: ``h`` a heading (markup says so), ``t`` a table's label cell, ``l`` a list item
+    (bullet removed from ``text``), ``p`` a paragraph line of a structured format, ``""`` a line
+    of plain text.
     """
 
     text: str
@@ -100,8 +101,8 @@ def document_lines(extraction: Extraction, limit: int | None = None) -> list[Lin
     rows = extraction.rows if limit is None else extraction.rows[: max(1, limit // 100)]
     for i, row in enumerate(rows):
         kind = kinds[i] if i < len(kinds) else ""
-        if row.label:
-            out.append(Line(row.label.replace("\n", " "), "h", True))
+        if row.label:  # a table's label cell: a heading for fields, never a title
+            out.append(Line(row.label.replace("\n", " "), "t", True))
         for n, para in enumerate(row.value.split("\n\n")):
             for j, line in enumerate(x.strip() for x in para.splitlines()):
                 if not line:
@@ -115,11 +116,11 @@ def document_lines(extraction: Extraction, limit: int | None = None) -> list[Lin
 
 def is_headingish(line: Line) -> bool:
     """Short enough and unpunctuated enough to be a heading (or marked as one)."""
-    if line.kind == "h":
+    if line.kind in {"h", "t"}:
         return True
     text = line.text.rstrip()
-    if text.endswith((".", "!", "?", ";", ",")):
-        return False
+    if text.endswith((".", "!", "?", ";", ",")) or text.split(":", 1)[-1].strip() and ":" in text:
+        return False  # "Contact person: Sam" is a value, not a heading
     return 0 < len(text.split()) <= _MAX_HEADING_WORDS
 
 
