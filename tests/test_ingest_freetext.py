@@ -157,3 +157,31 @@ def test_cli_strict_template(folder: Path) -> None:
     assert kept.exit_code == 0 and '"layout": "free_text"' in kept.stdout
     refused = runner.invoke(app, ["parse", "--strict-template", str(folder / "news-en.txt")])
     assert refused.exit_code == 1 and "not a RAN practice description" in refused.output
+
+
+def test_word_and_pdf_files_outside_the_template_fall_back_too(tmp_path: Path) -> None:
+    import docx
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    text = ("A youth centre invites former extremists to talk with groups of teenagers about how they were "
+            "recruited and how they left.")
+    document = docx.Document()
+    document.add_heading("Formers in the youth centre", level=1)
+    document.add_paragraph(text)
+    document.add_heading("Evaluation", level=2)
+    document.add_paragraph("Pupils filled in a questionnaire before and after each visit.")
+    document.save(str(tmp_path / "formers.docx"))
+    pdf = canvas.Canvas(str(tmp_path / "formers.pdf"), pagesize=A4)
+    pdf.drawString(56, 780, "Formers in the youth centre")
+    pdf.drawString(56, 740, text[:90])
+    pdf.drawString(56, 726, text[90:])
+    pdf.save()
+    for name in ("formers.docx", "formers.pdf"):
+        p = parse_file(tmp_path / name)
+        assert p.layout in {"free_text", "free_text_partial"}, name
+        assert p.title == "Formers in the youth centre", name
+        assert "former extremists" in p.sections["description"], name
+        with pytest.raises(ParseError, match="not a RAN practice description"):
+            parse_file(tmp_path / name, strict_template=True)
+    assert "questionnaire" in parse_file(tmp_path / "formers.docx").sections["evaluation"]
