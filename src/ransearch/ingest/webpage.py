@@ -42,6 +42,7 @@ _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "orga
 _MAX_FACET_VALUES = 30
 _LIST_FIELDS = frozenset({"themes", "audience"})
 _HEAD_CHARS = 20_000
+_TOP_CHARS = 4_000
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,13 @@ def looks_like_webpage(extraction: Extraction, cat: Catalogue, lines: list[Line]
     page = getattr(extraction, "page", None)
     if page is not None and _url_is_collection(page.url):
         return True
-    # the head of the document says it: a page's facets and organisation come before its text
-    lines = document_lines(extraction, _HEAD_CHARS) if lines is None else lines
-    if _has_site_header(lines):
+    # the head of the document says it: a page's header and facets come before its text
+    head = document_lines(extraction, _TOP_CHARS) if lines is None else lines
+    if _has_site_header(head):
         return True
+    if sum(1 for x in head if fold(x.text) in _facet_labels()) < 2:
+        return False
+    lines = document_lines(extraction, _HEAD_CHARS) if lines is None else lines
     site_facets = {_facet_labels()[fold(x.text)] for x in lines[:60] if fold(x.text) in _facet_labels()}
     if len(site_facets) < 2:
         return False
