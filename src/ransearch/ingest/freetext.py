@@ -18,7 +18,14 @@ from pathlib import PurePosixPath
 from ransearch.errors import ParseError
 from ransearch.ingest.lines import Line, document_lines, heading_field, is_headingish
 from ransearch.ingest.table import Extraction
-from ransearch.ingest.webpage import Reading, is_end, is_furniture, split_sections, page_title, practice_slug
+from ransearch.ingest.webpage import (
+    Reading,
+    is_end,
+    is_furniture,
+    page_title,
+    practice_slug,
+    split_sections,
+)
 from ransearch.template import SECTION_KEYS, Catalogue
 
 __all__ = ["read_free_text"]

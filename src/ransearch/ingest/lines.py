@@ -60,7 +60,7 @@ def _cells(line: str) -> list[str]:
     if "\t" not in line and "<" not in line:
         return [line.strip()] if line.strip() else []
     cells = line.split("\t") if "\t" in line else [line]
-    out = []
+    out: list[str] = []
     for cell in cells:
         if _TAG.search(cell):
             out.extend(x.strip() for x in html_to_text(cell).splitlines())
@@ -103,11 +103,11 @@ def document_lines(extraction: Extraction, limit: int | None = None) -> list[Lin
         kind = kinds[i] if i < len(kinds) else ""
         if row.label:  # a table's label cell: a heading for fields, never a title
             out.append(Line(row.label.replace("\n", " "), "t", True))
-        for n, para in enumerate(row.value.split("\n\n")):
+        for para in row.value.split("\n\n"):
             for j, line in enumerate(x.strip() for x in para.splitlines()):
                 if not line:
                     continue
-                k = kind if kind else ""
+                k = kind
                 if (m := _BULLET.match(line)) is not None:
                     k, line = "l", line[m.end():].strip()
                 out.append(Line(line, k if j == 0 else (k if k == "l" else "p"), j == 0))

@@ -23,7 +23,14 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from ransearch.ingest.facets import organisation_type_line
-from ransearch.ingest.lines import Line, contact_line, document_lines, heading_field, is_headingish, site_data
+from ransearch.ingest.lines import (
+    Line,
+    contact_line,
+    document_lines,
+    heading_field,
+    is_headingish,
+    site_data,
+)
 from ransearch.ingest.table import Extraction
 from ransearch.ingest.values import split_values
 from ransearch.template import Catalogue, countries, yes_no
@@ -36,11 +43,13 @@ __all__ = ["Reading", "practice_slug", "collection_url", "read_webpage", "looks_
 _LANG_SUFFIX = re.compile(r"_[a-z]{2,3}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+_[a-z]{2,3}$")
 _FILE_LINE = re.compile(r"^\(?\s*\d[\d.,]*\s*[kKmMgG]?[bB]\s*[-–]\s*[A-Za-z]{2,5}\s*\)?$")
-_DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}|\S+\s+\d{1,2},?\s+\d{4})$")
+_DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}"
+                   r"|\S+\s+\d{1,2},?\s+\d{4})$")
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
 _LIST_FIELDS = frozenset({"themes", "audience"})
+_TYPED = frozenset({"country", "last_update", "peer_reviewed"})
 _HEAD_CHARS = 20_000
 _TOP_CHARS = 4_000
 
@@ -166,6 +175,16 @@ def _slug_title(slug: str) -> str:
     return " ".join(words)[:1].upper() + " ".join(words)[1:] if words else ""
 
 
+def _typed_value(key: str, text: str) -> bool:
+    """A value of the facet ``key`` can be told by its form: a country, a year, a yes or no."""
+    if key == "country":
+        return bool(countries().code(text) or countries().find(text))
+    if key == "last_update":
+        return bool(_YEAR.search(text))
+    toks = tokens(text)
+    return bool(toks) and yes_no().get(toks[0]) is not None
+
+
 def _facet_values(lines: list[Line], i: int, key: str, cat: Catalogue) -> tuple[list[str], int]:
     """The values of the facet whose label is line ``i``, and the index after them."""
     values: list[str] = []
@@ -175,10 +194,8 @@ def _facet_values(lines: list[Line], i: int, key: str, cat: Catalogue) -> tuple[
         if _facet_key(line, cat) or is_end(line.text) or line.kind == "h":
             break
         text = line.text
-        typed = {"country": countries().find(text) or countries().code(text),
-                 "last_update": _YEAR.search(text), "peer_reviewed": tokens(text)[:1] and yes_no().get(tokens(text)[0]) is not None}
-        if key in typed:
-            if not typed[key] or values and key != "country":
+        if key in _TYPED:
+            if not _typed_value(key, text) or values and key != "country":
                 break
         elif key == "organisation":
             if values:
