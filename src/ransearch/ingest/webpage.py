@@ -124,8 +124,15 @@ def _facet_key(line: Line, cat: Catalogue) -> str | None:
     return key or heading_field(line.text, cat, _FACET_KEYS)
 
 
+def _is_site_line(text: str) -> bool:
+    """The site's name or the Commission's logo line (not a generic "Menu" or "Home")."""
+    f = fold(text)
+    return f in _folded("site_names") or (0 < len(f.split()) <= 8 and any(t.startswith("logo") for t in f.split()))
+
+
 def _has_site_header(lines: list[Line]) -> bool:
-    return sum(1 for line in lines[:8] if is_furniture(line.text)) >= 2
+    top = lines[:8]
+    return sum(1 for x in top if is_furniture(x.text)) >= 2 and any(_is_site_line(x.text) for x in top)
 
 
 def _url_is_collection(url: str | None) -> bool:
@@ -322,7 +329,10 @@ def read_webpage(extraction: Extraction, cat: Catalogue, source: str, lines: lis
     # the organisation: its name, its profile and its type, up to the description
     org_end = desc_at if desc_at is not None else (org_type_at + 1 if org_type_at is not None else i)
     if org_end > i:
-        raw.setdefault("organisation", []).append(lines_section(lines[i:org_end]))
+        block = lines[i:org_end]
+        if block and fold(block[0].text) in {fold(v) for v in raw.get("organisation", [])}:
+            block = block[1:]  # the name the Organisation facet gave already
+        raw.setdefault("organisation", []).append(lines_section(block))
         i = org_end
     split_sections(lines[i:], cat, "description", raw)
     language = None
