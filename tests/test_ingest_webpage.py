@@ -276,3 +276,39 @@ def test_dev2_collection_pages(name: str, title: str, code: str, org_type: str) 
         assert all(never not in text for text in p.sections.values()), never
     if name.endswith(".html"):
         assert p.url is not None and practice_slug(p.url) and p.url.startswith(BASE)
+
+
+CROATIAN_NO_TITLE = """Logotip Europske komisije
+Migration and Home Affairs
+3 ožujka 2023
+
+Country
+Croatia
+Target Audience
+Youth/pupils/studentsFamilies
+Organisation
+Udruga Most
+
+Udruga Most je nevladina organizacija iz Splita koja radi s mladima.
+
+Type of Organisation: NGO
+
+Project description
+
+Program mentorstva za mlade u riziku od radikalizacije. Mentori se sastaju s mladima svaki tjedan.
+
+Contact details
+Contact person: Ana
+"""
+
+
+def test_page_without_title_or_skip_link_in_croatian_takes_its_title_from_the_file_slug() -> None:
+    p = parse_text(CROATIAN_NO_TITLE, "udruga-most-mentoring_hr.txt")
+    assert p.layout == "web_page"
+    assert p.title == "Udruga most mentoring"
+    assert p.country_code == "HR" and p.audience == ("Youth/pupils/students", "Families")
+    assert p.url == f"{BASE}/ran-practices/udruga-most-mentoring_en"
+    assert p.sections["organisation"].startswith("Udruga Most")
+    assert "Splita" not in p.sections["description"] and "mentorstva" in p.sections["description"]
+    assert "ožujka" not in " ".join(p.sections.values())
+    assert "Ana" in p.contacts
