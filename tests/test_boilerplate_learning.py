@@ -68,7 +68,7 @@ def test_dropped_language_is_learned_from_the_corpus(references: dict[str, Pract
     unrecognised = []
     for path in paths:
         try:
-            parse_file(path, path.parent, template=base)
+            parse_file(path, path.parent, template=base, strict_template=True)
         except ParseError:
             unrecognised.append(references[path.name].language)
     assert not unrecognised
