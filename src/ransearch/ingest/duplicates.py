@@ -25,15 +25,18 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from ransearch.ingest.boilerplate import template_text
+from ransearch.errors import ParseError
+from ransearch.ingest.boilerplate import Template, template_text
+from ransearch.ingest.formats import extract_file
 from ransearch.ingest.markup import html_to_text
 from ransearch.ingest.table import Extraction
 from ransearch.text import tokens
 
-__all__ = ["Shingles", "shingles", "similarity", "duplicate_groups", "SHINGLE", "THRESHOLD"]
+__all__ = ["Shingles", "shingles", "similarity", "duplicate_groups", "study_files", "SHINGLE", "THRESHOLD"]
 
 SHINGLE = 5
 THRESHOLD = 0.45
@@ -146,3 +149,26 @@ def duplicate_groups(docs: Sequence[Shingles], threshold: float = THRESHOLD) -> 
     if not shared:
         return groups
     return _components([Shingles(d.hashes - shared, d.words) for d in docs], threshold)
+
+
+def study_files(paths: Sequence[Path]) -> tuple[Template, list[list[int]]]:
+    """What a corpus shares and repeats, reading each file once: the template learned from it
+    (:func:`~ransearch.ingest.learning.learn_template`) and its duplicate groups.
+
+    Groups hold indices into ``paths``; a file that cannot be read is a group of its own.
+    """
+    from ransearch.ingest.learning import learn_template  # learning imports this module
+
+    read: list[int] = []
+    extractions: list[Extraction] = []
+    for i, path in enumerate(paths):
+        try:
+            extractions.append(extract_file(Path(path))[0])
+        except ParseError:
+            continue
+        read.append(i)
+    groups = duplicate_groups([shingles(e) for e in extractions])
+    template = learn_template(extractions, groups=groups)
+    found = [[read[i] for i in group] for group in groups]
+    alone = sorted(set(range(len(paths))) - set(read))
+    return template, sorted(found + [[i] for i in alone])

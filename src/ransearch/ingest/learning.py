@@ -33,7 +33,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import Template, default_template
@@ -185,7 +185,8 @@ def _learn_labels(docs: list[_Doc], clusters: list[list[_Doc]], need: int,
 
 
 def learn_template(documents: Iterable[Extraction | str], base: Template | None = None, *,
-                   min_documents: int = MIN_DOCUMENTS, min_share: float = MIN_SHARE) -> Template:
+                   min_documents: int = MIN_DOCUMENTS, min_share: float = MIN_SHARE,
+                   groups: Sequence[Sequence[int]] | None = None) -> Template:
     """The template of ``base`` (default: the catalogue) plus what ``documents`` share.
 
     Args:
@@ -193,6 +194,8 @@ def learn_template(documents: Iterable[Extraction | str], base: Template | None 
         base: the template to extend.
         min_documents: fewest documents of a language a text must be found in.
         min_share: smallest share of a language's documents it must be found in.
+        groups: the documents' duplicate groups (indices), if already known
+            (default: :func:`~ransearch.ingest.duplicates.duplicate_groups`).
     """
     base = base or default_template()
     cat = base.catalogue
@@ -202,8 +205,9 @@ def learn_template(documents: Iterable[Extraction | str], base: Template | None 
     for doc in read:
         by_language[doc.language].append(doc)
     # copies of one practice (PDF, Word file, web page, an older version) count as one document
-    group_of = {id(read[i]): g for g, members in enumerate(duplicate_groups([shingles(e) for e in extractions]))
-                for i in members}
+    if groups is None:
+        groups = duplicate_groups([shingles(e) for e in extractions])
+    group_of = {id(read[i]): g for g, members in enumerate(groups) for i in members}
     extra: list[str] = []
     labels: dict[str, dict[str, list[str]]] = {}
     titles: dict[str, list[str]] = {}
