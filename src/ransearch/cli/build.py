@@ -101,6 +101,11 @@ def index(
     lock_timeout: float = typer.Option(3600.0, "--lock-timeout", min=0,
                                        help="Longest wait for another run, in seconds (0: as long as it takes)."),
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations kept on disk (default 3)."),
+    allow_shrink: bool = typer.Option(False, "--allow-shrink",
+                                      help="Accept an empty corpus folder, or a run removing more than half of the "
+                                      "indexed documents (refused by default: an unmounted share)."),
+    follow_links: bool = typer.Option(False, "--follow-links",
+                                      help="Follow symbolic links that leave the corpus folders (skipped by default)."),
 ) -> None:
     """Bring the index up to date with the corpus: only new and changed documents are parsed and
     embedded; a new generation is switched in atomically, and search keeps answering throughout.
@@ -117,8 +122,8 @@ def index(
     from ransearch.report import FAILED, BuildReport, now_iso
     from ransearch.store import current_generation
 
-    if rollback and (corpus or full or encoder):
-        fail("--rollback takes no corpus, --full or --encoder", 1)
+    if rollback and (corpus or full or encoder or allow_shrink or follow_links):
+        fail("--rollback takes no corpus, --full, --encoder, --allow-shrink or --follow-links", 1)
     missing = [str(p) for p in corpus or () if not p.exists()]
     if missing:
         fail(f"no such corpus folder or file: {', '.join(missing)}", 1)
@@ -132,7 +137,8 @@ def index(
         else:
             with progress_bar(enabled=not as_json) as progress:
                 report = Engine.index(corpus or None, target, encoder=encoder, settings=settings, progress=progress,
-                                      full=full, lock_timeout=timeout, keep=keep)
+                                      full=full, lock_timeout=timeout, keep=keep, follow_links=follow_links,
+                                      allow_shrink=allow_shrink)
     except RansearchError as exc:
         serving = current_generation(target)
         failure = BuildReport(FAILED, serving, encoder or settings.encoder, error=str(exc), started_at=started,
