@@ -18,15 +18,18 @@ Hidden files and folders are skipped.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ransearch.errors import RansearchError
 from ransearch.ingest import DOCUMENT_SUFFIXES
 
-__all__ = ["Document", "Unreadable", "Walk", "find_documents"]
+__all__ = ["Document", "Unreadable", "Walk", "Scanned", "find_documents", "scan_corpus", "check_shrink",
+           "SHRINK_LIMIT"]
 
 
 @dataclass(frozen=True)
@@ -191,3 +194,50 @@ def find_documents(paths: Iterable[Path], *, follow_links: bool = False) -> Walk
             walker.walk.missing.append(str(path))
     walker.walk.documents = walker.sources()
     return walker.walk
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A document found in the corpus: its source path, and the sha256 of its bytes (or why not)."""
+
+    doc: Document
+    source: str
+    hash: str | None
+    error: str = ""
+
+
+SHRINK_LIMIT = 0.5
+"""A run that would remove more than this share of the indexed documents (two or more) is refused
+unless ``allow_shrink``: an unmounted share or a half-copied folder must not empty the index."""
+
+
+def scan_corpus(corpus_dirs: Sequence[Path], progress: Callable[[str, int, int], None], follow_links: bool,
+          allow_shrink: bool) -> tuple[list[Scanned], Walk]:
+    """Every document of the corpus, hashed; and the walk (what could not be read, links skipped).
+
+    Raises:
+        RansearchError: a corpus folder is missing, or empty without ``allow_shrink``.
+    """
+    try:
+        walk = find_documents(corpus_dirs, follow_links=follow_links)
+    except OSError as exc:
+        raise RansearchError(f"cannot read the corpus: {exc}") from None
+    if walk.missing or (walk.empty and not allow_shrink):
+        hint = " (an unmounted share? --allow-shrink indexes it anyway)" if walk.empty and not walk.missing else ""
+        raise RansearchError("corpus: " + "; ".join(walk.problems) + hint)
+    documents = walk.documents
+    out: list[Scanned] = []
+    for i, doc in enumerate(documents):
+        try:
+            out.append(Scanned(doc, doc.source, hashlib.sha256(doc.path.read_bytes()).hexdigest()))
+        except OSError as exc:
+            out.append(Scanned(doc, doc.source, None, f"cannot read file ({exc.strerror or exc})"))
+        progress("scan", i + 1, len(documents))
+    return out, walk
+
+
+def check_shrink(indexed: int, removed: int) -> None:
+    if removed >= 2 and removed > SHRINK_LIMIT * indexed:
+        raise RansearchError(f"the corpus shrank: {removed} of the {indexed} indexed documents are gone "
+                             f"(more than {SHRINK_LIMIT:.0%}); an unmounted share or a half-copied folder? "
+                             "If they really are gone, run again with --allow-shrink")

@@ -20,22 +20,22 @@ rebuilds everything; the report says why.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
 from ransearch import __version__
 from ransearch.chunking import ChunkingConfig, chunk_practice
-from ransearch.corpus import Document, Walk, find_documents
+from ransearch.corpus import SHRINK_LIMIT, Scanned, Walk, check_shrink, scan_corpus
 from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder
+from ransearch.encoders.lazy import LazyEncoder
 from ransearch.baseline import Baseline, Entry, full_rebuild_reason, open_baseline
-from ransearch.errors import IndexCorrupt, IndexMismatch, IndexWriteError, ParseError, RansearchError
+from ransearch.errors import IndexCorrupt, IndexWriteError, ParseError, RansearchError
 from ransearch.ingest import parse_file, practice_id
 from ransearch.ingest.boilerplate import Template
 from ransearch.ingest.duplicates import study_files
@@ -70,80 +70,6 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-class _LazyEncoder:
-    """The named encoder, loaded on first use: a run with nothing to embed never loads it."""
-
-    def __init__(self, name: str, load: Callable[[], Encoder], dimension: int) -> None:
-        self.name = name
-        self.dimension = dimension
-        self._load = load
-        self._encoder: Encoder | None = None
-
-    def _get(self) -> Encoder:
-        if self._encoder is None:
-            encoder = self._load()
-            if encoder.dimension != self.dimension:
-                raise IndexMismatch("encoder dimension", self.dimension, encoder.dimension)
-            self._encoder = encoder
-        return self._encoder
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._get().encode_queries(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._get().encode_passages(texts)
-
-    def warm_up(self) -> None:
-        self._get().warm_up()
-
-
-@dataclass(frozen=True)
-class _Scanned:
-    """A document found in the corpus: its source path, and the sha256 of its bytes (or why not)."""
-
-    doc: Document
-    source: str
-    hash: str | None
-    error: str = ""
-
-
-SHRINK_LIMIT = 0.5
-"""A run that would remove more than this share of the indexed documents (two or more) is refused
-unless ``allow_shrink``: an unmounted share or a half-copied folder must not empty the index."""
-
-
-def _scan(corpus_dirs: Sequence[Path], progress: Progress, follow_links: bool,
-          allow_shrink: bool) -> tuple[list[_Scanned], Walk]:
-    """Every document of the corpus, hashed; and the walk (what could not be read, links skipped).
-
-    Raises:
-        RansearchError: a corpus folder is missing, or empty without ``allow_shrink``.
-    """
-    try:
-        walk = find_documents(corpus_dirs, follow_links=follow_links)
-    except OSError as exc:
-        raise RansearchError(f"cannot read the corpus: {exc}") from None
-    if walk.missing or (walk.empty and not allow_shrink):
-        hint = " (an unmounted share? --allow-shrink indexes it anyway)" if walk.empty and not walk.missing else ""
-        raise RansearchError("corpus: " + "; ".join(walk.problems) + hint)
-    documents = walk.documents
-    out: list[_Scanned] = []
-    for i, doc in enumerate(documents):
-        try:
-            out.append(_Scanned(doc, doc.source, hashlib.sha256(doc.path.read_bytes()).hexdigest()))
-        except OSError as exc:
-            out.append(_Scanned(doc, doc.source, None, f"cannot read file ({exc.strerror or exc})"))
-        progress("scan", i + 1, len(documents))
-    return out, walk
-
-
-def _check_shrink(indexed: int, removed: int) -> None:
-    if removed >= 2 and removed > SHRINK_LIMIT * indexed:
-        raise RansearchError(f"the corpus shrank: {removed} of the {indexed} indexed documents are gone "
-                             f"(more than {SHRINK_LIMIT:.0%}); an unmounted share or a half-copied folder? "
-                             "If they really are gone, run again with --allow-shrink")
-
-
 class _Run:
     """One indexing run, holding the lock; ``execute`` returns its report."""
 
@@ -174,7 +100,7 @@ class _Run:
         full_reason = ("requested" if self.full_requested else
                        no_prev_reason if prev is None else full_rebuild_reason(prev, self.encoder_name, self.chunking))
         full = full_reason is not None
-        scanned, walk = _scan(self.corpus_dirs, self.progress, self.follow_links, self.allow_shrink)
+        scanned, walk = scan_corpus(self.corpus_dirs, self.progress, self.follow_links, self.allow_shrink)
         self._lap("scan")
         old_docs = prev.manifest.documents if prev else {}
         present = {d.source for d in scanned}
@@ -182,7 +108,7 @@ class _Run:
         removed = tuple(sorted(s for s in old_docs
                                if s not in present and not any(u.covers(s) for u in walk.unreadable)))
         if not self.allow_shrink:
-            _check_shrink(len(old_docs), len(removed))
+            check_shrink(len(old_docs), len(removed))
         items, failed = self._plan(scanned, walk, prev, full)
         self._lap("parse")
         items, failed = claim_ids(items, failed)
@@ -229,10 +155,10 @@ class _Run:
             return self.encoder_arg
         name = self.encoder_arg
         if prev is not None and prev.manifest.encoder == name:
-            return _LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension)
+            return LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension)
         return self.load(name)
 
-    def _plan(self, scanned: list[_Scanned], walk: Walk, prev: Baseline | None,
+    def _plan(self, scanned: list[Scanned], walk: Walk, prev: Baseline | None,
               full: bool) -> tuple[list[Item], list[DocumentFailure]]:
         """Parse what is new or changed (everything if ``full``); the rest is reused as it is.
 
@@ -303,7 +229,7 @@ class _Run:
                                    for g in groups])
         return items, failed
 
-    def _parse(self, d: _Scanned) -> list[Practice]:
+    def _parse(self, d: Scanned) -> list[Practice]:
         """The practices of a document, named by its source (unique in the corpus)."""
         practice = parse_file(d.doc.path, d.doc.root, template=self.template)
         if practice.source != d.source:  # a followed link, or a name two corpus folders share
