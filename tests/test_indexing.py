@@ -66,7 +66,7 @@ def indexed(_first_build: Path, reindex_corpus: Path, tmp_path: Path) -> Path:
 
 def test_no_op_run_parses_embeds_writes_nothing(indexed: Path, reindex_corpus: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     before = list_generations(indexed)
-    monkeypatch.setattr(indexing, "parse_file", lambda *a, **k: pytest.fail("parsed an unchanged document"))
+    monkeypatch.setattr(indexing, "parse_document", lambda *a, **k: pytest.fail("parsed an unchanged document"))
     report = build_index([reindex_corpus], indexed, "fake", load=_never_load)
     assert report.outcome == "unchanged" and report.exit_status == 0
     assert report.unchanged == 6 and not (report.added or report.changed or report.removed or report.failed)
@@ -95,8 +95,8 @@ def test_a_new_learned_template_parses_everything_again_and_reuses_vectors(  # t
 
     monkeypatch.setattr(indexing, "study_files", study)
     parsed: list[Path] = []
-    real_parse = indexing.parse_file
-    monkeypatch.setattr(indexing, "parse_file", lambda path, *a, **k: parsed.append(path) or real_parse(path, *a, **k))
+    real_parse = indexing.parse_document
+    monkeypatch.setattr(indexing, "parse_document", lambda path, *a, **k: parsed.append(path) or real_parse(path, *a, **k))
     docs = _docs(reindex_corpus)
     reindex_mark(docs[0], "zebra")
     reindex_encoder.passages = 0

@@ -36,7 +36,8 @@ from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder
 from ransearch.encoders.lazy import LazyEncoder
 from ransearch.baseline import Baseline, Entry, full_rebuild_reason, open_baseline
 from ransearch.errors import IndexCorrupt, IndexWriteError, ParseError, RansearchError
-from ransearch.ingest import parse_file, practice_id
+from ransearch.ingest import practice_id
+from ransearch.ingest.collection import parse_document
 from ransearch.ingest.boilerplate import Template
 from ransearch.ingest.duplicates import study_files
 from ransearch.lexical import LexicalIndex
@@ -231,10 +232,12 @@ class _Run:
 
     def _parse(self, d: Scanned) -> list[Practice]:
         """The practices of a document, named by its source (unique in the corpus)."""
-        practice = parse_file(d.doc.path, d.doc.root, template=self.template)
-        if practice.source != d.source:  # a followed link, or a name two corpus folders share
-            practice = replace(practice, source=d.source, id=practice_id(d.source))
-        return [practice]
+        practices = parse_document(d.doc.path, d.doc.root, template=self.template)
+        if practices[0].source == d.source:
+            return practices
+        # a followed link, or a name two corpus folders share: the walk's source names it
+        old, new = practice_id(practices[0].source), practice_id(d.source)
+        return [replace(p, source=d.source, id=new + p.id[len(old):]) for p in practices]
 
     def _entries(self, items: list[Item], prev: Baseline | None, full: bool) -> list[Entry]:
         """The practices of the new generation, with chunks and vectors where they can be reused."""
