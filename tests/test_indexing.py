@@ -66,7 +66,7 @@ def indexed(_first_build: Path, reindex_corpus: Path, tmp_path: Path) -> Path:
 
 def test_no_op_run_parses_embeds_writes_nothing(indexed: Path, reindex_corpus: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     before = list_generations(indexed)
-    monkeypatch.setattr(indexing, "parse_file", lambda *a, **k: pytest.fail("parsed an unchanged document"))
+    monkeypatch.setattr(indexing, "parse_document", lambda *a, **k: pytest.fail("parsed an unchanged document"))
     report = build_index([reindex_corpus], indexed, "fake", load=_never_load)
     assert report.outcome == "unchanged" and report.exit_status == 0
     assert report.unchanged == 6 and not (report.added or report.changed or report.removed or report.failed)
@@ -87,11 +87,16 @@ def test_index_holds_the_records_parse_gives(indexed: Path, reindex_corpus: Path
 
 def test_a_new_learned_template_parses_everything_again_and_reuses_vectors(  # type: ignore[no-untyped-def]
         indexed: Path, reindex_corpus: Path, reindex_encoder, monkeypatch) -> None:
-    real_learn = indexing.learn_files
-    monkeypatch.setattr(indexing, "learn_files", lambda paths: replace(real_learn(paths), fingerprint="other"))
+    real_study = indexing.study_files
+
+    def study(paths):  # type: ignore[no-untyped-def]
+        template, groups = real_study(paths)
+        return replace(template, fingerprint="other"), groups
+
+    monkeypatch.setattr(indexing, "study_files", study)
     parsed: list[Path] = []
-    real_parse = indexing.parse_file
-    monkeypatch.setattr(indexing, "parse_file", lambda path, *a, **k: parsed.append(path) or real_parse(path, *a, **k))
+    real_parse = indexing.parse_document
+    monkeypatch.setattr(indexing, "parse_document", lambda path, *a, **k: parsed.append(path) or real_parse(path, *a, **k))
     docs = _docs(reindex_corpus)
     reindex_mark(docs[0], "zebra")
     reindex_encoder.passages = 0
@@ -164,7 +169,7 @@ def test_removed_document_disappears_from_results(indexed: Path, reindex_corpus:
 
 
 def test_added_document_is_found(indexed: Path, reindex_corpus: Path, reindex_encoder) -> None:  # type: ignore[no-untyped-def]
-    src = _docs(reindex_corpus)[0]
+    src = sorted(DEV_CORPUS.glob("*.txt"))[-1]  # a practice the corpus lacks (a copy would be a duplicate)
     new = reindex_corpus / "sub" / "added.txt"
     new.parent.mkdir()
     new.write_bytes(src.read_bytes())
@@ -173,7 +178,7 @@ def test_added_document_is_found(indexed: Path, reindex_corpus: Path, reindex_en
     assert report.added == ("sub/added.txt",) and report.unchanged == 6
     engine = Engine.open(indexed, encoder=reindex_encoder)
     assert engine.practice("sub--added").source == "sub/added.txt"
-    assert "sub--added" in {h.practice_id for h in engine.ask("okapi", k=2).results}  # beside its twin
+    assert "sub--added" in {h.practice_id for h in engine.ask("okapi", k=2).results}
 
 
 def test_broken_file_keeps_its_last_good_version(indexed: Path, reindex_corpus: Path, reindex_encoder) -> None:  # type: ignore[no-untyped-def]
@@ -219,8 +224,8 @@ def test_unreadable_file_keeps_its_last_good_version(indexed: Path, reindex_corp
 
 def test_duplicate_practice_id_keeps_the_indexed_document(indexed: Path, reindex_corpus: Path, reindex_encoder) -> None:  # type: ignore[no-untyped-def]
     first = _docs(reindex_corpus)[0]
-    twin = first.with_suffix(".md")  # same id, sorts before the .txt already indexed
-    twin.write_bytes(first.read_bytes())
+    twin = first.with_suffix(".md")  # same id, sorts before the .txt already indexed; another practice
+    twin.write_bytes(sorted(DEV_CORPUS.glob("*.txt"))[10].read_bytes())
     report = build_index([reindex_corpus], indexed, reindex_encoder)
     assert report.outcome == "unchanged" and report.failed[0].path == str(twin)
     assert "same practice id" in report.failed[0].reason

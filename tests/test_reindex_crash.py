@@ -84,7 +84,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     docs = sorted(corpus.glob("*.txt"))
     reindex_mark(docs[0], "zebra")
     docs[1].unlink()
-    (corpus / "added.txt").write_bytes(docs[2].read_bytes())
+    # another practice (a copy of a corpus document would be its duplicate)
+    (corpus / "added.txt").write_bytes(sorted(DEV_CORPUS.glob("*.txt"))[-1].read_bytes())
     reindex_mark(corpus / "added.txt", "okapi")
     ids_b = frozenset(practice_id(p.name) for p in corpus.glob("*.txt"))
     return {"corpus": corpus, "baseline": baseline, "a": ids_a, "b": ids_b,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FakeEncoder, reindex_mark
+from conftest import DEV_CORPUS, FakeEncoder, reindex_mark
 from ransearch.engine import Engine
 from ransearch.indexing import build_index
 from ransearch.ingest import practice_id
@@ -19,7 +19,7 @@ QUERIES = ("family support", "zebra", "prison", "okapi returning foreign fighter
 
 class Flip:
     """Switches a corpus folder between two states: A (as given) and B (one document edited,
-    one removed, one added)."""
+    one removed, one added: another practice)."""
 
     def __init__(self, corpus: Path) -> None:
         self.corpus = corpus
@@ -27,7 +27,8 @@ class Flip:
         self.edited, self.removed = docs[0], docs[1]
         self.originals = {p: p.read_bytes() for p in (self.edited, self.removed)}
         self.added = corpus / "added.txt"
-        self.added.write_bytes(docs[2].read_bytes())
+        # another practice (a copy of a corpus document would be its duplicate, not a new practice)
+        self.added.write_bytes(sorted(DEV_CORPUS.glob("*.txt"))[10].read_bytes())
         reindex_mark(self.edited, "zebra")
         reindex_mark(self.added, "okapi")
         self.b_bytes = {p: p.read_bytes() for p in (self.edited, self.added)}

@@ -91,7 +91,8 @@ def test_the_page_is_a_plain_get_form_with_labelled_controls(client: TestClient)
     labelled = set(re.findall(r'<label for="([^"]+)"', page))
     assert ids and ids <= labelled, ids - labelled  # every control has a label
     assert 'name="country" value="BE"' in page  # facet filters with counts, from Engine.facets
-    assert re.search(r'>\s*Belgium\s*<span class="count" aria-label="3 practices">3</span>', page)
+    # 2: the injected practice is a near-copy of 000, so the index keeps one of the two (a duplicate group)
+    assert re.search(r'>\s*Belgium\s*<span class="count" aria-label="2 practices">2</span>', page)
 
 
 def test_a_question_lists_the_practices_of_engine_ask(client: TestClient, web_live: LiveEngine) -> None:

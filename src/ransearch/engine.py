@@ -102,7 +102,8 @@ class Engine:
               encoder: Encoder | str | None = None, settings: Settings | None = None,
               chunking: ChunkingConfig = ChunkingConfig(), progress: Progress | None = None,
               full: bool = False, lock_timeout: float | None = None, keep: int | None = None,
-              strict_template: bool = False) -> BuildReport:
+              strict_template: bool = False, follow_links: bool = False,
+              allow_shrink: bool = False) -> BuildReport:
         """Bring the index up to date with the documents under ``corpus_dirs`` (see ``build_index``).
 
         Only new and changed documents are parsed and embedded; the encoder is loaded only if
@@ -125,7 +126,8 @@ class Engine:
         target = Path(index_dir) if index_dir is not None else settings.index_dir
         return build_index(dirs, target, encoder or settings.encoder, chunking, progress,
                            keep=keep or settings.keep_generations, full=full, lock_timeout=lock_timeout, load=load,
-                           strict_template=strict_template)
+                           strict_template=strict_template, follow_links=follow_links,
+                           allow_shrink=allow_shrink)
 
     @staticmethod
     def rollback(index_dir: Path | str | None = None, *, lock_timeout: float | None = None,

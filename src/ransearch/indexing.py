@@ -20,26 +20,29 @@ rebuilds everything; the report says why.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 
 from ransearch import __version__
 from ransearch.chunking import ChunkingConfig, chunk_practice
-from ransearch.corpus import Document, find_documents
+from ransearch.corpus import SHRINK_LIMIT, Scanned, Walk, check_shrink, scan_corpus
 from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder
+from ransearch.encoders.lazy import LazyEncoder
 from ransearch.baseline import Baseline, Entry, full_rebuild_reason, open_baseline
-from ransearch.errors import IndexCorrupt, IndexMismatch, IndexWriteError, ParseError, RansearchError
-from ransearch.ingest import learn_files, parse_file
+from ransearch.errors import IndexCorrupt, IndexWriteError, ParseError, RansearchError
+from ransearch.ingest import practice_id
+from ransearch.ingest.collection import parse_document
 from ransearch.ingest.boilerplate import Template
+from ransearch.ingest.duplicates import study_files
 from ransearch.lexical import LexicalIndex
 from ransearch.lock import index_lock
+from ransearch.plan import Item, claim_ids, duplicate_report, keep_one_per_group, manifest_entry, old_ids
 from ransearch.records import Chunk, Practice
 from ransearch.report import (FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildReport, DocumentFailure, ParsedDocument,
                               now_iso)
@@ -50,7 +53,7 @@ from ransearch.store import (SCHEMA_VERSION, Manifest, clean_stale, commit_gener
 from ransearch.tables import write_chunks, write_practices
 from ransearch.vectors import VectorIndex
 
-__all__ = ["BuildReport", "DocumentFailure", "build_index", "rollback_index", "Progress", "practice_text", "ENCODE_BATCH"]
+__all__ = ["BuildReport", "DocumentFailure", "SHRINK_LIMIT", "build_index", "rollback_index", "Progress", "practice_text", "ENCODE_BATCH"]
 
 Progress = Callable[[str, int, int], None]
 """Progress callback: (stage, done, total); stages scan, parse, embed, write, switch."""
@@ -69,90 +72,17 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-class _LazyEncoder:
-    """The named encoder, loaded on first use: a run with nothing to embed never loads it."""
-
-    def __init__(self, name: str, load: Callable[[], Encoder], dimension: int) -> None:
-        self.name = name
-        self.dimension = dimension
-        self._load = load
-        self._encoder: Encoder | None = None
-
-    def _get(self) -> Encoder:
-        if self._encoder is None:
-            encoder = self._load()
-            if encoder.dimension != self.dimension:
-                raise IndexMismatch("encoder dimension", self.dimension, encoder.dimension)
-            self._encoder = encoder
-        return self._encoder
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._get().encode_queries(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._get().encode_passages(texts)
-
-    def warm_up(self) -> None:
-        self._get().warm_up()
-
-
-@dataclass
-class _Item:
-    """A document's part in the new generation, decided before anything is loaded or embedded.
-
-    ``status`` is unchanged, added, changed or kept (failed now, last good version kept);
-    ``practice`` is None when the record comes from the previous generation.
-    """
-
-    path: str
-    source: str
-    hash: str
-    practice_id: str
-    status: str
-    practice: Practice | None = None
-
-
-@dataclass(frozen=True)
-class _Scanned:
-    """A document found in the corpus: its source path, and the sha256 of its bytes (or why not)."""
-
-    doc: Document
-    source: str
-    hash: str | None
-    error: str = ""
-
-
-def _scan(corpus_dirs: Sequence[Path], progress: Progress) -> list[_Scanned]:
-    """Every document of the corpus, hashed.
-
-    Raises:
-        RansearchError: a corpus folder is missing or empty (a missing mount must not empty the index).
-    """
-    try:
-        documents, problems = find_documents(corpus_dirs)
-    except OSError as exc:
-        raise RansearchError(f"cannot read the corpus: {exc}") from None
-    if problems:
-        raise RansearchError("corpus: " + "; ".join(problems))
-    out: list[_Scanned] = []
-    for i, doc in enumerate(documents):
-        source = doc.source  # resolves paths: once per document
-        try:
-            out.append(_Scanned(doc, source, hashlib.sha256(doc.path.read_bytes()).hexdigest()))
-        except OSError as exc:
-            out.append(_Scanned(doc, source, None, f"cannot read file ({exc.strerror or exc})"))
-        progress("scan", i + 1, len(documents))
-    return out
-
-
 class _Run:
     """One indexing run, holding the lock; ``execute`` returns its report."""
 
     def __init__(self, corpus_dirs: Sequence[Path], index_dir: Path, encoder: Encoder | str,
                  chunking: ChunkingConfig, progress: Progress, keep: int, full: bool,
-                 load: Callable[[str], Encoder], strict_template: bool = False) -> None:
+                 load: Callable[[str], Encoder], strict_template: bool = False, follow_links: bool = False,
+                 allow_shrink: bool = False) -> None:
         self.corpus_dirs, self.index_dir, self.chunking = corpus_dirs, index_dir, chunking
         self.strict_template = strict_template
+        self.follow_links, self.allow_shrink = follow_links, allow_shrink
+        self.items: list[Item] = []
         self.progress, self.keep, self.full_requested, self.load = progress, keep, full, load
         self.encoder_arg = encoder
         self.encoder_name = encoder if isinstance(encoder, str) else encoder.name
@@ -174,24 +104,30 @@ class _Run:
         full_reason = ("requested" if self.full_requested else
                        no_prev_reason if prev is None else full_rebuild_reason(prev, self.encoder_name, self.chunking))
         full = full_reason is not None
-        scanned = _scan(self.corpus_dirs, self.progress)
+        scanned, walk = scan_corpus(self.corpus_dirs, self.progress, self.follow_links, self.allow_shrink)
         self._lap("scan")
         old_docs = prev.manifest.documents if prev else {}
-        items, failed = self._plan(scanned, prev, full)
-        self._lap("parse")
-        items, failed = _claim_ids(items, failed)
         present = {d.source for d in scanned}
-        removed = tuple(sorted(s for s in old_docs if s not in present))
+        # what could not be read is not gone: it keeps its last good version
+        removed = tuple(sorted(s for s in old_docs
+                               if s not in present and not any(u.covers(s) for u in walk.unreadable)))
+        if not self.allow_shrink:
+            check_shrink(len(old_docs), len(removed))
+        items, failed = self._plan(scanned, walk, prev, full)
+        self._lap("parse")
+        items, failed = claim_ids(items, failed)
+        self.items = items
         added = tuple(i.source for i in items if i.status == "added")
         changed = tuple(i.source for i in items if i.status == "changed")
-        if not items:
+        if not any(i.practice_ids for i in items):
             raise RansearchError("no document could be indexed: " +
                                  "; ".join(f"{f.path}: {f.reason}" for f in failed[:5]))
         report = BuildReport(
             UNCHANGED, prev.gen.id if prev else None, self.encoder_name, previous=prev.gen.id if prev else None,
             added=added, changed=changed, removed=removed, unchanged=sum(i.status == "unchanged" for i in items),
             failed=tuple(failed), full_rebuild=full, full_reason=full_reason, started_at=self.started,
-            warnings=warnings + self._template_warnings(), durations=self.durations)
+            warnings=warnings + self._template_warnings() + tuple(walk.skipped), durations=self.durations,
+            duplicates=duplicate_report(items))
         if prev is not None and not (full or added or changed or removed or prev.gen.fallback):
             return replace(report, practices=prev.manifest.counts.get("practices", 0),
                            chunks=prev.manifest.counts.get("chunks", 0), finished_at=now_iso())
@@ -204,8 +140,8 @@ class _Run:
         embedded, reused = self._embed(entries, None if full else prev, encoder)
         self._lap("embed")
         gen_id, pruned = self._write(entries, None if full else prev, encoder)
-        parsed = tuple(ParsedDocument(i.source, i.practice.format, i.practice.layout)
-                       for i in items if i.practice is not None)
+        parsed = tuple(ParsedDocument(i.source, i.practices[0].format, i.practices[0].layout)
+                       for i in items if i.practices)
         formats = Counter(f"{e.practice.format}/{e.practice.layout}" for e in entries)
         return replace(report, outcome=UPDATED, generation=gen_id, practices=len(entries),
                        parsed=parsed, formats=dict(sorted(formats.items())),
@@ -223,72 +159,103 @@ class _Run:
             return self.encoder_arg
         name = self.encoder_arg
         if prev is not None and prev.manifest.encoder == name:
-            return _LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension)
+            return LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension)
         return self.load(name)
 
-    def _plan(self, scanned: list[_Scanned], prev: Baseline | None,
-              full: bool) -> tuple[list[_Item], list[DocumentFailure]]:
+    def _plan(self, scanned: list[Scanned], walk: Walk, prev: Baseline | None,
+              full: bool) -> tuple[list[Item], list[DocumentFailure]]:
         """Parse what is new or changed (everything if ``full``); the rest is reused as it is.
 
         When anything changed, the template text the corpus shares is learned again from every
-        document (:func:`ransearch.ingest.learn_files`), so that an index holds the records
-        ``ransearch parse`` gives. Should what was learned differ from what parsed the previous
-        generation, unchanged documents are parsed again too (their unchanged chunks keep their
-        vectors), and the report says so.
+        document, and its duplicate groups are found again (:func:`ransearch.ingest.duplicates.study_files`),
+        so that an index holds the records ``ransearch parse`` gives. Should what was learned
+        differ from what parsed the previous generation, unchanged documents are parsed again too
+        (their unchanged chunks keep their vectors), and the report says so. Documents in a
+        duplicate group, now or before, are parsed again: which of them the index keeps may change.
         """
         old_docs = prev.manifest.documents if prev else {}
         present = {d.source for d in scanned}
+        unreadable = [s for s in old_docs if s not in present and any(u.covers(s) for u in walk.unreadable)]
         stale = [d for d in scanned if d.hash is not None and (full or old_docs.get(d.source, {}).get("hash") != d.hash)]
         learned_before = prev.manifest.settings.get("template") if prev else None
-        if not stale and all(s in present for s in old_docs):
+        readable = [d for d in scanned if d.hash is not None]
+        groups: list[list[int]] = []
+        if not stale and all(s in present or s in unreadable for s in old_docs):
             self.template = None  # nothing changed: nothing to learn, nothing to parse
             self.template_fingerprint = learned_before or ""
         else:
-            self.template = learn_files([d.doc.path for d in scanned if d.hash is not None])
+            self.template, groups = study_files([d.doc.path for d in readable])
             self._lap("learn")
             self.template_fingerprint = self.template.fingerprint
             if not full and prev is not None and learned_before != self.template.fingerprint:
-                stale = [d for d in scanned if d.hash is not None]
+                stale = list(readable)
                 self.reparsed = len(stale)
+            grouped = {id(readable[i]) for g in groups if len(g) > 1 for i in g}
+            kept_before = {str(e["duplicate_of"]) for e in old_docs.values() if e.get("duplicate_of")}
+            again = {id(d) for d in stale}
+            stale += [d for d in readable if id(d) not in again and (
+                id(d) in grouped or d.source in kept_before or old_docs.get(d.source, {}).get("duplicate_of"))]
         reparse = {id(d) for d in stale}
-        items: list[_Item] = []
+        items: list[Item] = []
         failed: list[DocumentFailure] = []
+        position: dict[int, int] = {}  # id(scanned) → its item
         done = 0
         for d in scanned:
             path, error, old = str(d.doc.path), d.error, old_docs.get(d.source)
             if id(d) not in reparse and d.hash is not None and old is not None:
-                items.append(_Item(path, d.source, d.hash, old.get("practice_id", ""), "unchanged"))
+                items.append(Item(path, d.source, d.hash, old_ids(old), "unchanged", duplicate_of=old.get("duplicate_of")))
                 continue
             if d.hash is not None:
                 try:
-                    practice = parse_file(d.doc.path, d.doc.root, template=self.template,
-                                          strict_template=self.strict_template)
+                    practices = self._parse(d)
                 except ParseError as exc:
                     error = exc.reason
                 else:
                     status = "added" if old is None else "unchanged" if old.get("hash") == d.hash else "changed"
-                    items.append(_Item(path, d.source, d.hash, practice.id, status, practice))
+                    position[id(d)] = len(items)
+                    items.append(Item(path, d.source, d.hash, tuple(p.id for p in practices), status,
+                                      tuple(practices)))
                 done += 1
                 self.progress("parse", done, len(stale))
                 if not error:
                     continue
             if old is not None:  # keep the last good version of a broken or unreadable file
-                items.append(_Item(path, d.source, old["hash"], old.get("practice_id", ""), "kept"))
+                items.append(Item(path, d.source, old["hash"], old_ids(old), "kept", duplicate_of=old.get("duplicate_of")))
             failed.append(DocumentFailure(path, error, old is not None))
+        for u in walk.unreadable:
+            covered = [s for s in unreadable if u.covers(s)]
+            for s in covered:
+                old = old_docs[s]
+                items.append(Item(s, s, old["hash"], old_ids(old), "kept", duplicate_of=old.get("duplicate_of")))
+            failed.append(DocumentFailure(u.path, u.reason + (f" ({len(covered)} documents kept their last good "
+                                                              "version)" if len(covered) > 1 else ""), bool(covered)))
+        keep_one_per_group(items, [[position[id(readable[i])] for i in g if id(readable[i]) in position]
+                                   for g in groups])
         return items, failed
 
-    def _entries(self, items: list[_Item], prev: Baseline | None, full: bool) -> list[Entry]:
+    def _parse(self, d: Scanned) -> list[Practice]:
+        """The practices of a document, named by its source (unique in the corpus)."""
+        practices = parse_document(d.doc.path, d.doc.root, template=self.template,
+                                   strict_template=self.strict_template)
+        if practices[0].source == d.source:
+            return practices
+        # a followed link, or a name two corpus folders share: the walk's source names it
+        old, new = practice_id(practices[0].source), practice_id(d.source)
+        return [replace(p, source=d.source, id=new + p.id[len(old):]) for p in practices]
+
+    def _entries(self, items: list[Item], prev: Baseline | None, full: bool) -> list[Entry]:
         """The practices of the new generation, with chunks and vectors where they can be reused."""
         entries: list[Entry] = []
         for item in items:
-            if item.practice is not None:
-                entry: Entry | None = Entry(item.source, item.hash, item.practice)
-            else:
-                entry = prev.entry(item.source, item.hash, item.practice_id, not full) if prev else None
-            if entry is None:  # only a hand-edited manifest can say this
-                raise IndexCorrupt(str(prev.gen.path if prev else self.index_dir),
-                                   f"its manifest lists {item.source} but its tables lack {item.practice_id!r}")
-            entries.append(entry)
+            if item.practices is not None:
+                entries.extend(Entry(item.source, item.hash, p) for p in item.practices)
+                continue
+            for pid in item.practice_ids:
+                entry = prev.entry(item.source, item.hash, pid, not full) if prev else None
+                if entry is None:  # only a hand-edited manifest can say this
+                    raise IndexCorrupt(str(prev.gen.path if prev else self.index_dir),
+                                       f"its manifest lists {item.source} but its tables lack {pid!r}")
+                entries.append(entry)
         return entries
 
     def _embed(self, entries: list[Entry], prev: Baseline | None, encoder: Encoder) -> tuple[int, int]:
@@ -353,28 +320,21 @@ class _Run:
             raise
         return gen_id, tuple(sorted(before - set(list_generations(self.index_dir))))
 
+    def _documents(self) -> dict[str, dict[str, object]]:
+        ids = {i.source: i.practice_ids[0] for i in self.items if i.practice_ids}
+        return {i.source: manifest_entry(i, ids.get(i.duplicate_of or "", "")) for i in self.items}
+
     def _manifest(self, gen_id: str, entries: list[Entry], chunks: list[Chunk], encoder: Encoder,
                   files: dict[str, dict[str, object]]) -> Manifest:
         return Manifest(
             schema_version=SCHEMA_VERSION, encoder=encoder.name, dimension=encoder.dimension,
             package_version=__version__, built_at=now_iso(), generation=gen_id,
-            documents={e.source: {"hash": e.hash, "practice_id": e.practice.id} for e in entries},
+            documents=self._documents(),
             counts={"practices": len(entries), "chunks": len(chunks)},
             settings={"chunking": asdict(self.chunking),
                       "template": self.template_fingerprint},
             files=files,
         )
-
-
-def _claim_ids(items: list[_Item], failed: list[DocumentFailure]) -> tuple[list[_Item], list[DocumentFailure]]:
-    """Drop a document whose practice id is taken (a.txt beside a.md); the indexed one keeps it."""
-    owner: dict[str, str] = {}
-    for item in sorted(items, key=lambda i: i.status == "added"):  # stable: indexed documents first
-        owner.setdefault(item.practice_id, item.source)
-    kept = [i for i in items if owner[i.practice_id] == i.source]
-    failed = failed + [DocumentFailure(i.path, f"same practice id as {owner[i.practice_id]}; skipped")
-                       for i in items if owner[i.practice_id] != i.source]
-    return kept, failed
 
 
 def _title_vectors(practices: list[Practice], known: dict[str, np.ndarray], encoder: Encoder) -> np.ndarray:
@@ -422,6 +382,8 @@ def build_index(
     lock_timeout: float | None = None,
     load: Callable[[str], Encoder] = load_encoder,
     strict_template: bool = False,
+    follow_links: bool = False,
+    allow_shrink: bool = False,
 ) -> BuildReport:
     """Bring the index at ``index_dir`` up to date with the documents under ``corpus_dirs``.
 
@@ -438,18 +400,22 @@ def build_index(
         load: how to load an encoder by name.
         strict_template: refuse documents that do not follow the practice template (nor are
             Collection pages) instead of indexing them as free text.
+        follow_links: follow symbolic links that leave the corpus folders (by default they are
+            skipped, and the report says so).
+        allow_shrink: accept a corpus folder with no document, or a run that removes more than
+            ``SHRINK_LIMIT`` of the indexed documents (refused by default: an unmounted share).
 
     Returns:
         The report; its ``exit_status`` is 0, or 3 if some documents failed.
 
     Raises:
         IndexLocked: another run holds the lock.
-        RansearchError: a fatal error (missing corpus folder, no document indexable, encoder
+        RansearchError: a fatal error (missing or empty corpus folder, a corpus that shrank, no document indexable, encoder
             unavailable, disk full...); the generation serving before the run still serves.
     """
     index_dir = Path(index_dir)
     run = _Run([Path(d) for d in corpus_dirs], index_dir, encoder, chunking, progress or _no_progress,
-               keep, full, load, strict_template)
+               keep, full, load, strict_template, follow_links, allow_shrink)
     with index_lock(index_dir, lock_timeout):
         clean_stale(index_dir)
         try:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ransearch.store import list_generations, open_generation, read_last_run
 
-__all__ = ["BuildReport", "DocumentFailure", "ParsedDocument", "IndexStatus", "index_status", "now_iso",
+__all__ = ["BuildReport", "DocumentFailure", "DuplicateGroup", "ParsedDocument", "IndexStatus", "index_status", "now_iso",
            "UPDATED", "UNCHANGED", "FAILED", "ROLLED_BACK"]
 
 UPDATED = "updated"
@@ -59,6 +59,18 @@ class ParsedDocument:
 
 
 @dataclass(frozen=True)
+class DuplicateGroup:
+    """Documents that hold one practice: the one indexed (``kept``, as ``practice_id``) and the others."""
+
+    kept: str
+    practice_id: str
+    duplicates: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kept": self.kept, "practice_id": self.practice_id, "duplicates": list(self.duplicates)}
+
+
+@dataclass(frozen=True)
 class BuildReport:
     """What an indexing run did.
 
@@ -67,6 +79,7 @@ class BuildReport:
     ``generation`` is the generation serving after the run, ``previous`` the one before it.
     ``parsed`` names the documents parsed in this run with their format and layout;
     ``formats`` counts the indexed documents by ``format/layout`` (when a generation was written).
+    ``duplicates`` names the duplicate groups of the index: of each, one document is indexed.
     """
 
     outcome: str
@@ -94,6 +107,7 @@ class BuildReport:
     formats: dict[str, int] = field(default_factory=dict)
     record_error: str | None = None
     """Why the report could not be recorded in ``last_run.json`` (then ``exit_status`` is 2)."""
+    duplicates: tuple[DuplicateGroup, ...] = ()
 
     @property
     def exit_status(self) -> int:
@@ -120,6 +134,7 @@ class BuildReport:
             "failed": [f.to_dict() for f in self.failed],
             "parsed": [d.to_dict() for d in self.parsed],
             "formats": dict(self.formats),
+            "duplicates": [g.to_dict() for g in self.duplicates],
             "durations": {k: round(v, 4) for k, v in self.durations.items()},
             "started_at": self.started_at,
             "finished_at": self.finished_at,

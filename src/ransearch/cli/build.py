@@ -115,6 +115,11 @@ def index(
     strict_template: bool = typer.Option(False, "--strict-template",
                                          help="Refuse documents that do not follow the practice template "
                                               "(default: index them as free text)."),
+    allow_shrink: bool = typer.Option(False, "--allow-shrink",
+                                      help="Accept an empty corpus folder, or a run removing more than half of the "
+                                      "indexed documents (refused by default: an unmounted share)."),
+    follow_links: bool = typer.Option(False, "--follow-links",
+                                      help="Follow symbolic links that leave the corpus folders (skipped by default)."),
 ) -> None:
     """Bring the index up to date with the corpus: only new and changed documents are parsed and
     embedded; a new generation is switched in atomically, and search keeps answering throughout.
@@ -132,8 +137,8 @@ def index(
     from ransearch.report import FAILED, BuildReport, now_iso
     from ransearch.store import serving_generation
 
-    if rollback and (corpus or full or encoder):
-        fail("--rollback takes no corpus, --full or --encoder", 1)
+    if rollback and (corpus or full or encoder or allow_shrink or follow_links):
+        fail("--rollback takes no corpus, --full, --encoder, --allow-shrink or --follow-links", 1)
     missing = [str(p) for p in corpus or () if not p.exists()]
     if missing:
         fail(f"no such corpus folder or file: {', '.join(missing)}", 1)
@@ -152,7 +157,8 @@ def index(
             with progress_bar(enabled=not as_json) as progress:
                 report = Engine.index(corpus or None, target, encoder=encoder, settings=settings, progress=progress,
                                       full=full, lock_timeout=timeout, keep=keep,
-                                      strict_template=strict_template)
+                                      strict_template=strict_template, follow_links=follow_links,
+                                      allow_shrink=allow_shrink)
     except RansearchError as exc:
         serving = serving_generation(target)  # with a damaged CURRENT: the generation readers fall back to
         failure = BuildReport(FAILED, serving, encoder or settings.encoder, error=str(exc), started_at=started,

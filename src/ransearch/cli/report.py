@@ -51,6 +51,8 @@ def _report_lines(r: BuildReport) -> list[str]:
         lines.append(f"parsed: {shown}{more}")
     if r.formats:
         lines.append("formats: " + ", ".join(f"{k} {n}" for k, n in sorted(r.formats.items())))
+    for g in r.duplicates:
+        lines.append(f"duplicates: {g.kept} indexed as {g.practice_id}; same practice in " + ", ".join(g.duplicates))
     for f in r.failed:
         lines.append(f"failed: {f.path}: {f.reason} "
                      + ("(kept its last good version)" if f.kept else "(not in the index)"))

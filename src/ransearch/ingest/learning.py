@@ -9,7 +9,8 @@ editing ``fields.json``. Learned, per language (detected on each document's text
   found in at least ``max(min_documents, min_share × n)`` of the language's ``n`` documents,
   alone or after a few words (a label cell reads "Key themes Please select…"); and
   parentheticals such as "(max. 300 words)" found as often (they only ever remove a line that
-  is nothing else). Near-duplicates (the same practice saved as PDF and as DOCX) count once.
+  is nothing else). Duplicates (the same practice saved as PDF, DOCX and web page, two versions
+  of one file: :mod:`ransearch.ingest.duplicates`) count once.
 * **Label cells**: the whole left cell of a template row (label and instructions) when it
   starts with a catalogued or learned label: it is template text by its place in the table.
 * **Labels**, for a language most of whose documents show fewer than four catalogued labels:
@@ -32,10 +33,11 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import Template, default_template
+from ransearch.ingest.duplicates import duplicate_groups, shingles
 from ransearch.ingest.language import detect_language
 from ransearch.ingest.markup import html_to_text
 from ransearch.ingest.table import Extraction
@@ -49,8 +51,6 @@ MIN_SHARE = 0.25
 MIN_WORDS = 5
 _LABEL_WORDS = 10
 _SLOT_WORDS = 12
-_DUPLICATE = 0.8
-_DEDUPE_LIMIT = 300  # above, pairwise comparison costs too much; min_share protects large groups
 _KNOWN_LABELS = 4
 
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
@@ -136,21 +136,12 @@ def _read(extraction: Extraction, cat: Catalogue) -> _Doc:
                 frozenset(starts), slots, tuple(cells), len(known))
 
 
-def _clusters(docs: list[_Doc]) -> list[list[_Doc]]:
-    """Documents grouped with their near-duplicates (Jaccard similarity of their units)."""
-    if len(docs) > _DEDUPE_LIMIT:
-        return [[d] for d in docs]
-    clusters: list[list[_Doc]] = []
+def _clusters(docs: list[_Doc], groups: dict[int, int]) -> list[list[_Doc]]:
+    """Documents grouped with their duplicates (``groups``: id(doc) → its duplicate group)."""
+    clusters: dict[int, list[_Doc]] = {}
     for doc in docs:
-        for cluster in clusters:
-            head = cluster[0]
-            union = len(head.units | doc.units)
-            if union and len(head.units & doc.units) / union >= _DUPLICATE:
-                cluster.append(doc)
-                break
-        else:
-            clusters.append([doc])
-    return clusters
+        clusters.setdefault(groups[id(doc)], []).append(doc)
+    return list(clusters.values())
 
 
 def _label_text(text: str, n_tokens: int) -> str:
@@ -194,7 +185,8 @@ def _learn_labels(docs: list[_Doc], clusters: list[list[_Doc]], need: int,
 
 
 def learn_template(documents: Iterable[Extraction | str], base: Template | None = None, *,
-                   min_documents: int = MIN_DOCUMENTS, min_share: float = MIN_SHARE) -> Template:
+                   min_documents: int = MIN_DOCUMENTS, min_share: float = MIN_SHARE,
+                   groups: Sequence[Sequence[int]] | None = None) -> Template:
     """The template of ``base`` (default: the catalogue) plus what ``documents`` share.
 
     Args:
@@ -202,20 +194,27 @@ def learn_template(documents: Iterable[Extraction | str], base: Template | None 
         base: the template to extend.
         min_documents: fewest documents of a language a text must be found in.
         min_share: smallest share of a language's documents it must be found in.
+        groups: the documents' duplicate groups (indices), if already known
+            (default: :func:`~ransearch.ingest.duplicates.duplicate_groups`).
     """
     base = base or default_template()
     cat = base.catalogue
     by_language: dict[str, list[_Doc]] = defaultdict(list)
-    for item in documents:
-        doc = _read(item if isinstance(item, Extraction) else Extraction("txt", text=item), cat)
+    extractions = [item if isinstance(item, Extraction) else Extraction("txt", text=item) for item in documents]
+    read = [_read(extraction, cat) for extraction in extractions]
+    for doc in read:
         by_language[doc.language].append(doc)
+    # copies of one practice (PDF, Word file, web page, an older version) count as one document
+    if groups is None:
+        groups = duplicate_groups([shingles(e) for e in extractions])
+    group_of = {id(read[i]): g for g, members in enumerate(groups) for i in members}
     extra: list[str] = []
     labels: dict[str, dict[str, list[str]]] = {}
     titles: dict[str, list[str]] = {}
     notes: list[str] = []
     for language in sorted(by_language):
         docs = by_language[language]
-        clusters = _clusters(docs)
+        clusters = _clusters(docs, group_of)
         need = max(min_documents, math.ceil(min_share * len(clusters)))
         if len(clusters) < need:
             continue
