@@ -119,13 +119,16 @@ class ServerConfig:
         if not (self.queue_wait >= 0 and self.header_timeout > 0 and self.body_timeout > 0):
             raise ValueError("queue_wait must be at least 0, header_timeout and body_timeout above 0")
         for name in self.allowed_hosts:
-            if name != "*" and host_name(name) != normalise_host(name):
+            if name != "*" and host_name(normalise_host(name)) != normalise_host(name):
                 raise ValueError(f"--allowed-host {name!r} is not a host name (a name such as search.example.org, "
                                  "an IPv4 address or an IPv6 address, without port)")
 
     def _check_token(self) -> None:
         loopback = is_loopback(self.host)
-        if self.token is not None and self.token.strip() == "" and loopback:
+        if self.token is not None and self.token.strip() == "":
+            if not loopback:
+                raise ValueError(f"{TOKEN_ENV} is blank: to listen on {self.host}, set it to a random string of "
+                                 f"at least {MIN_TOKEN_CHARS} characters (e.g. the output of 'openssl rand -hex 16')")
             object.__setattr__(self, "token", None)  # a blank token on loopback: no token, as if unset
         if self.token is None:
             if not loopback:
