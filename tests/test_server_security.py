@@ -228,7 +228,7 @@ def test_docs_come_from_the_installed_package_never_a_cdn(live: LiveEngine, serv
 def test_without_the_docs_extra_docs_say_which_to_install(live: LiveEngine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from starlette.testclient import TestClient
 
-    import ransearch.server.docs as docs
+    from ransearch.server import docs
 
     monkeypatch.setattr(docs, "docs_files", lambda: None)
     with TestClient(create_app(ServerConfig(), live), base_url="http://localhost") as c:
@@ -278,6 +278,7 @@ def test_a_body_that_is_not_declared_json_gets_415(client, headers) -> None:  # 
     assert response.json()["error"] == "UnsupportedMediaType" and "send JSON" in response.json()["detail"]
     ok = client.post("/ask", content=b'{"query": "x"}', headers={"content-type": "application/json; charset=utf-8"})
     assert ok.status_code == 200
+    assert client.post("/health", content=b"x", headers=headers).status_code == 405  # not a JSON route: no 415
 
 
 @pytest.mark.parametrize("method, path, kwargs", [

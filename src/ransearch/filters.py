@@ -13,7 +13,6 @@ the same ``QueryError`` (exit 2, status 422, a tool error).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 

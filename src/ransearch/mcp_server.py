@@ -66,7 +66,8 @@ Situation = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
 K = Annotated[int, Field(ge=1, le=MAX_K, strict=True, description=f"How many practices to return (1–{MAX_K}).")]
 PracticeId = Annotated[str, Field(min_length=1, max_length=200,
                                   description="A practice id as returned by the other tools.")]
-Lang = Annotated[str, Field(pattern="^[a-z]{2}$", description="Language of the labels (ISO 639-1 code).")]
+# checked by the library (ransearch.filters.label_language), as the CLI and HTTP check it
+Lang = Annotated[str, Field(max_length=20, description="Language of the labels (ISO 639-1 code).")]
 Filters = Annotated[FilterSet | None, Field(description="Optional filters: country, theme, audience, "
                                                         "language (values in any language).")]
 
@@ -307,10 +308,14 @@ async def _serve_stdio(server: "MCPServer") -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print can never break the protocol
     lock = anyio.Lock()
 
+    def put(text: str) -> None:
+        out.write(text)
+        out.flush()
+
     class Output:
         async def write(self, text: str) -> None:
             async with lock:  # one line at a time: ours and the SDK's never interleave
-                await anyio.to_thread.run_sync(lambda: (out.write(text), out.flush()))
+                await anyio.to_thread.run_sync(put, text)
 
         async def flush(self) -> None:
             pass

@@ -161,13 +161,15 @@ class BearerAuth:
 
 
 class JsonOnly:
-    """Answer 415 to a POST whose body is not declared as JSON (every POST of the API takes JSON)."""
+    """Answer 415 to a POST to one of ``paths`` whose body is not declared as JSON (a POST
+    elsewhere goes on to its 404 or 405)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, paths: Iterable[str]) -> None:
         self.app = app
+        self.paths = frozenset(paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("method") == "POST":
+        if scope["type"] == "http" and scope.get("method") == "POST" and scope.get("path") in self.paths:
             declared = (_header(scope, b"content-type") or b"").decode("latin-1")
             media = declared.split(";", 1)[0].strip().lower()
             if media != "application/json" and not media.endswith("+json"):

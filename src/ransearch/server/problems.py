@@ -95,7 +95,7 @@ def plain_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
 
     out = []
     for field, items in groups.items():
-        deeper = any(other.startswith(field + "[") or other.startswith(field + ".") for other in groups
+        deeper = any(other.startswith((field + "[", field + ".")) for other in groups
                      if other != field and field)
         if type_only(items) and deeper:
             continue  # the list branch went further: its element's problem says it better
