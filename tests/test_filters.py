@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ransearch.errors import QueryError
-from ransearch.filters import FacetTable, Filters, resolve_filters
+from ransearch.filters import FacetTable, Filters, facet_counts, known_languages, label_language, resolve_filters
 from ransearch.records import Practice
 
 THEMES = ("Family support", "Youth engagement", "Prison and probation", "Multi-agency cooperation")
@@ -87,6 +87,28 @@ def test_resolve_filters_maps_any_language_to_canonical_values() -> None:
         resolve_filters(country="Atlantis")
     with pytest.raises(QueryError):
         resolve_filters(language="french")
+
+
+@pytest.mark.parametrize("value", ["xx", "zz", "xx1", "french", "e", "fr-BE"])
+def test_unknown_languages_are_refused_as_unknown_countries_are(value: str) -> None:
+    # the probe: language "xx" returned nothing with success while an unknown country was refused
+    with pytest.raises(QueryError, match="ISO 639-1"):
+        resolve_filters(language=value)
+    with pytest.raises(QueryError, match="ISO 639-1"):
+        resolve_filters(language=["fr", value])
+    with pytest.raises(QueryError, match="label language"):
+        label_language(value)
+    with pytest.raises(QueryError):
+        facet_counts([practice(0, "BE", "fr", ("Family support",), ("Families",))], value)
+
+
+def test_every_language_the_detector_knows_is_a_filter_and_a_label_language() -> None:
+    from ransearch.ingest.language import LANGUAGES
+
+    assert set(known_languages()) == set(LANGUAGES)
+    for code in LANGUAGES:
+        assert resolve_filters(language=code.upper()).language == (code,)
+        assert label_language(f" {code.upper()} ") == code
 
 
 def test_mask_is_fast_on_many_practices() -> None:

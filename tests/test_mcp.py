@@ -180,6 +180,44 @@ def test_tool_arguments_are_validated(in_process) -> None:
         assert result.is_error and result.content[0].text
 
 
+@pytest.mark.parametrize("arguments, words", [
+    ({"query": "x", "bogus": 1}, "'bogus' is not an argument of search_practices"),
+    ({"query": "x", "k": "3"}, "k must be a whole number"),
+    ({"query": "x", "k": True}, "k must be a whole number"),
+    ({"query": "x", "filters": {"country": "x" * 300}}, "filters.country is longer than 200 characters"),
+    ({"query": "x", "filters": {"language": "xx"}}, "unknown language 'xx'"),
+])
+def test_arguments_are_refused_as_http_refuses_them_in_plain_words(in_process, arguments, words: str) -> None:
+    _live, server = in_process
+
+    async def call(c: Client) -> Any:
+        return await c.call_tool("search_practices", arguments)
+
+    result = run(Client(server), call)
+    assert result.is_error and words in result.content[0].text
+    for internal in ("function-after", "validation error for", "Input should", "[type="):
+        assert internal not in result.content[0].text
+
+
+def test_stdio_answers_lines_that_are_not_json_rpc(serve_real_index: Path, tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                  "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                             "clientInfo": {"name": "probe", "version": "1"}}}
+    lines = ["this is not json", '{"broken": ', '{"id": 7, "hello": "world"}', "[1, 2]", json.dumps(initialize)]
+    env = {k: v for k, v in os.environ.items() if k != "RANSEARCH_TOKEN"}
+    done = subprocess.run([sys.executable, "-m", "ransearch", "mcp", "--index", str(serve_real_index)],
+                          input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120, env=env,
+                          check=False)
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [a.get("error", {}).get("code") for a in answers[:4]] == [-32700, -32700, -32600, -32600]
+    assert answers[2]["id"] == 7 and answers[0]["id"] is None
+    assert answers[4]["id"] == 1 and "result" in answers[4]  # the server goes on after bad lines
+    assert "Traceback" not in done.stderr
+
+
 def test_filters_and_the_new_generation_reach_the_tools(in_process, serve_fake_index: Path,
                                                         serve_fake_encoder) -> None:
     live, server = in_process

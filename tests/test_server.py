@@ -206,13 +206,13 @@ def test_listening_beyond_loopback_needs_a_token(host: str, loopback: bool) -> N
     else:
         with pytest.raises(ValueError, match="RANSEARCH_TOKEN"):
             ServerConfig(host=host)
-        ServerConfig(host=host, token="t")
+        ServerConfig(host=host, token="t" * 16)
 
 
 def test_token_and_threads_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RANSEARCH_TOKEN", "from-env")
-    assert ServerConfig.from_env(host="0.0.0.0").token == "from-env"
-    assert ServerConfig.from_env(host="0.0.0.0", token="flag").token == "flag"
+    monkeypatch.setenv("RANSEARCH_TOKEN", "from-env-0123456789")
+    assert ServerConfig.from_env(host="0.0.0.0").token == "from-env-0123456789"
+    assert ServerConfig.from_env(host="0.0.0.0", token="flag-0123456789ab").token == "flag-0123456789ab"
     monkeypatch.delenv("RANSEARCH_TOKEN")
     with pytest.raises(ValueError):
         ServerConfig.from_env(host="0.0.0.0")

@@ -33,6 +33,7 @@ SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=1">'
 INJECTED_ID = "xss_practice"
 QUERY = "soutien aux familles de combattants étrangers"
+LOCAL = "http://localhost"  # the Host check (docs/security.md) refuses TestClient's default "testserver"
 SITUATION = ("Des jeunes reviennent de Syrie. Leurs familles sont isolées et ont besoin de soutien. "
              "Les écoles ne savent pas comment réagir. Nous avons besoin d'un programme en ligne pour les jeux vidéo.")
 _TITLE = ("Favoriser la coopération entre les autorités locales et les établissements scolaires "
@@ -69,7 +70,7 @@ def web_live(tmp_path_factory: pytest.TempPathFactory, serve_fake_encoder) -> Li
 
 @pytest.fixture(scope="module")
 def client(web_live: LiveEngine) -> TestClient:
-    return TestClient(create_app(ServerConfig(), web_live))
+    return TestClient(create_app(ServerConfig(), web_live), base_url=LOCAL)
 
 
 def titles(page: str) -> list[str]:
@@ -159,7 +160,7 @@ def test_the_practice_page_shows_sections_facets_contacts_and_similar(client: Te
 
 
 def test_contacts_are_left_out_when_the_server_hides_them(web_live: LiveEngine) -> None:
-    hidden = TestClient(create_app(ServerConfig(contacts=False), web_live))
+    hidden = TestClient(create_app(ServerConfig(contacts=False), web_live), base_url=LOCAL)
     page = hidden.get("/practice/004_c92d1ef0c5228cd4").text
     assert "sarpsborg.com" not in page and "0047" not in page
 
@@ -232,7 +233,7 @@ def test_the_json_api_is_unchanged_and_pages_stay_out_of_the_schema(client: Test
 
 
 def test_the_token_guards_the_page_too(web_live: LiveEngine) -> None:
-    guarded = TestClient(create_app(ServerConfig(token="t0ken"), web_live))
+    guarded = TestClient(create_app(ServerConfig(token="t0ken"), web_live), base_url=LOCAL)
     assert guarded.get("/").status_code == 401
     assert guarded.get("/static/style.css").status_code == 401
     assert guarded.get("/", headers={"Authorization": "Bearer t0ken"}).status_code == 200

@@ -5,23 +5,27 @@ boolean membership matrix per facet (practice row × facet value). Applying ``Fi
 then a few numpy operations over practice rows, and chunk rows get their mask through the
 chunk table's ``practice_row`` (``mask[practice_row]``): no Python loop per practice or per
 chunk at query time, whatever the size of the index.
+
+:func:`resolve_filters` and :func:`label_language` are the one validation of user filter
+values: the CLI, the HTTP API, the page and the MCP tools all refuse an unknown value with
+the same ``QueryError`` (exit 2, status 422, a tool error).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ransearch.errors import QueryError
+from ransearch.languages import LANGUAGES
 from ransearch.records import Practice
 from ransearch.template import countries, vocabulary
 
-__all__ = ["Filters", "FacetColumn", "FacetTable", "FACETS", "resolve_filters", "facet_counts"]
+__all__ = ["Filters", "FacetColumn", "FacetTable", "FACETS", "resolve_filters", "facet_counts", "label_language",
+           "known_languages"]
 
-_LANG = re.compile(r"^[a-z]{2}$")
 FACETS = ("country", "theme", "audience", "language")
 """Facets a search can be filtered on (the fields of :class:`Filters`)."""
 
@@ -145,6 +149,28 @@ def _vocab_values(name: str, raw: str | Iterable[str] | None) -> tuple[str, ...]
     return tuple(out)
 
 
+def known_languages() -> tuple[str, ...]:
+    """The languages a practice can be in: those the language detector tells apart (ISO 639-1)."""
+    return tuple(sorted(LANGUAGES))
+
+
+def _language(value: str, what: str) -> str:
+    code = value.strip().lower()
+    if code not in LANGUAGES:
+        raise QueryError(f"unknown {what} {value!r}: give an ISO 639-1 code of a European language ("
+                         + ", ".join(known_languages()) + ")")
+    return code
+
+
+def label_language(value: str) -> str:
+    """The canonical code of a label language (``facets --lang``, ``GET /facets?lang=``).
+
+    Raises:
+        QueryError: not the code of a language the index can hold.
+    """
+    return _language(value, "label language")
+
+
 def resolve_filters(country: str | Iterable[str] | None = None, theme: str | Iterable[str] | None = None,
                     audience: str | Iterable[str] | None = None,
                     language: str | Iterable[str] | None = None) -> Filters:
@@ -160,11 +186,7 @@ def resolve_filters(country: str | Iterable[str] | None = None, theme: str | Ite
         if code is None:
             raise QueryError(f"unknown country {value!r}: give an ISO code (BE) or a name (Belgium, Belgique)")
         codes.append(code)
-    langs = []
-    for value in _values(language):
-        if not _LANG.match(value.lower()):
-            raise QueryError(f"unknown language {value!r}: give an ISO 639-1 code such as fr, en, de, nl")
-        langs.append(value.lower())
+    langs = [_language(value, "language") for value in _values(language)]
     return Filters(tuple(codes), _vocab_values("themes", theme), _vocab_values("audience", audience), tuple(langs))
 
 
@@ -173,7 +195,11 @@ def facet_counts(practices: FacetTable | Sequence[Practice], language: str = "en
 
     ``value`` is the canonical value filters accept (ISO code, canonical English label);
     ``label`` is its name in ``language`` when the vocabulary has one.
+
+    Raises:
+        QueryError: ``language`` is not a known language code (see :func:`label_language`).
     """
+    language = label_language(language)
     table = practices if isinstance(practices, FacetTable) else FacetTable.from_practices(practices)
     voc = vocabulary()
     counters = {facet: {v: n for v, n in table.columns[facet].counts().items() if n} for facet in FACETS}

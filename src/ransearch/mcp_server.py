@@ -9,7 +9,11 @@
 Each tool answers twice: a readable text that cites every result (practice id, title, source
 document, section label and snippet) for the model to quote, and the same data as structured
 content in the JSON shape of the HTTP API (``ransearch.server.schemas``). Library errors
-become tool errors (``is_error``) with the library's one-line message, in ``_tool_errors``.
+become tool errors (``is_error``) with the library's one-line message, in ``_tool_errors``;
+arguments are checked as the HTTP API checks a body (unknown arguments refused, ``k`` a
+JSON number), each problem one plain sentence (``ransearch.server.problems``). On stdio, a
+line that is not JSON gets the JSON-RPC error -32700, one that is not a JSON-RPC message
+-32600 (the SDK's transport drops both without a word).
 The engine comes from a :class:`~ransearch.live.LiveEngine`, so a new index generation is
 picked up without restarting the assistant.
 """
@@ -17,7 +21,10 @@ picked up without restarting the assistant.
 # no ``from __future__ import annotations``: the SDK reads the tools' annotations, some of which
 # name types imported inside build_server
 import functools
-from collections.abc import Callable
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -56,10 +63,11 @@ Query = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
                              description="What you are looking for, in any EU language.")]
 Situation = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
                                  description="The situation in a few sentences, each stating a need.")]
-K = Annotated[int, Field(ge=1, le=MAX_K, description=f"How many practices to return (1–{MAX_K}).")]
+K = Annotated[int, Field(ge=1, le=MAX_K, strict=True, description=f"How many practices to return (1–{MAX_K}).")]
 PracticeId = Annotated[str, Field(min_length=1, max_length=200,
                                   description="A practice id as returned by the other tools.")]
-Lang = Annotated[str, Field(pattern="^[a-z]{2}$", description="Language of the labels (ISO 639-1 code).")]
+# checked by the library (ransearch.filters.label_language), as the CLI and HTTP check it
+Lang = Annotated[str, Field(max_length=20, description="Language of the labels (ISO 639-1 code).")]
 Filters = Annotated[FilterSet | None, Field(description="Optional filters: country, theme, audience, "
                                                         "language (values in any language).")]
 
@@ -146,6 +154,33 @@ def cite_facets(data: dict[str, Any]) -> str:
 
 # ---- the server ---------------------------------------------------------------------------------
 
+def _strict_server_class() -> type:
+    """``MCPServer`` checking a tool's arguments first: unknown ones refused, every problem in words."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+    from pydantic import ValidationError
+
+    from ransearch.server.problems import plain_errors
+
+    class StrictMCPServer(MCPServer):
+        async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+            tool = self._tool_manager.get_tool(name)  # the SDK has no public lookup
+            if tool is not None:
+                known = set(tool.fn_metadata.arg_model.model_fields)
+                problems = [f"{key!r} is not an argument of {name} (its arguments: {', '.join(sorted(known))})"
+                            for key in arguments if key not in known]
+                if not problems:
+                    try:
+                        tool.fn_metadata.validate_arguments(arguments)
+                    except ValidationError as exc:
+                        problems = [e["msg"] for e in plain_errors(exc.errors())]
+                if problems:
+                    raise ToolError(f"invalid arguments for {name}: " + "; ".join(problems))
+            return await super().call_tool(name, arguments, context)
+
+    return StrictMCPServer
+
+
 def build_server(live: LiveEngine, *, contacts: bool = True) -> "MCPServer":
     """The MCP server over ``live``; ``match_situation``, ``similar_practices`` and ``list_facets``
     only when the engine has those operations.
@@ -154,12 +189,11 @@ def build_server(live: LiveEngine, *, contacts: bool = True) -> "MCPServer":
         RansearchError: the ``mcp`` extra is missing.
     """
     require_extra("mcp", "mcp")
-    from mcp.server.mcpserver import MCPServer
     from mcp_types import CallToolResult, TextContent, ToolAnnotations
 
     from ransearch import __version__
 
-    server = MCPServer("ransearch", version=__version__, instructions=_INSTRUCTIONS)
+    server = _strict_server_class()("ransearch", version=__version__, instructions=_INSTRUCTIONS)
     read_only = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                 open_world_hint=False)
     offered = capabilities(live.engine)
@@ -231,4 +265,71 @@ def run(index_dir: Path | str | None = None, *, contacts: bool = True) -> None:
 
     live = LiveEngine.open(index_dir, threads=load_settings().threads or 1)
     live.warm_up()
-    build_server(live, contacts=contacts).run("stdio")
+    server = build_server(live, contacts=contacts)
+    import anyio
+
+    anyio.run(_serve_stdio, server)
+
+
+def rpc_error(line: str) -> dict[str, Any] | None:
+    """The JSON-RPC error answering ``line``, or None when it is a JSON-RPC message (or blank).
+
+    -32700 (parse error) for a line that is not JSON, -32600 (invalid request) for JSON that
+    is not a JSON-RPC 2.0 message; the request's id is kept when it can be read.
+    """
+    from mcp_types import jsonrpc_message_adapter
+
+    if not line.strip():
+        return None
+    try:
+        jsonrpc_message_adapter.validate_json(line, by_name=False)
+        return None
+    except ValueError:
+        pass
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        return {"jsonrpc": "2.0", "id": None,
+                "error": {"code": -32700, "message": "Parse error: the line is not JSON (one JSON-RPC message "
+                                                     "per line, UTF-8)"}}
+    rid = data.get("id") if isinstance(data, dict) else None
+    return {"jsonrpc": "2.0", "id": rid if isinstance(rid, (str, int)) and not isinstance(rid, bool) else None,
+            "error": {"code": -32600, "message": "Invalid Request: not a JSON-RPC 2.0 message (it needs "
+                                                 "\"jsonrpc\": \"2.0\" and a method, or a result or an error)"}}
+
+
+async def _serve_stdio(server: "MCPServer") -> None:
+    """Serve ``server`` on stdin/stdout through the SDK's stdio transport, answering lines
+    that are not JSON-RPC messages instead of dropping them."""
+    import anyio
+    from mcp.server.stdio import stdio_server
+
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", newline="\n")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print can never break the protocol
+    lock = anyio.Lock()
+
+    def put(text: str) -> None:
+        out.write(text)
+        out.flush()
+
+    class Output:
+        async def write(self, text: str) -> None:
+            async with lock:  # one line at a time: ours and the SDK's never interleave
+                await anyio.to_thread.run_sync(put, text)
+
+        async def flush(self) -> None:
+            pass
+
+    async def lines() -> AsyncIterator[str]:
+        source = anyio.wrap_file(open(sys.stdin.fileno(), encoding="utf-8", errors="replace", closefd=False))
+        async for line in source:
+            error = rpc_error(line)
+            if error is None:
+                if line.strip():
+                    yield line
+            else:
+                await Output().write(json.dumps(error) + "\n")
+
+    async with stdio_server(stdin=lines(), stdout=Output()) as (read_stream, write_stream):  # type: ignore[arg-type]
+        lowlevel = server._lowlevel_server  # as MCPServer.run_stdio_async does
+        await lowlevel.run(read_stream, write_stream, lowlevel.create_initialization_options())

@@ -5,7 +5,7 @@ Both import their web or protocol library only when run, so other commands never
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -19,26 +19,36 @@ NO_CONTACTS = typer.Option(False, "--no-contacts", help="Leave contact details o
 def serve(
     index: OptionalPath = IndexOption,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Any address but loopback "
-                             "requires a bearer token in $RANSEARCH_TOKEN."),
+                             "requires a bearer token of at least 16 characters in $RANSEARCH_TOKEN."),
+    allowed_host: Optional[List[str]] = typer.Option(None, "--allowed-host", help="A Host name clients may use "
+                                                     "besides 127.0.0.1, localhost, [::1] and --host (repeatable; "
+                                                     "'*': any). Other names get 400."),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
     no_contacts: bool = NO_CONTACTS,
     max_body: int = typer.Option(64 * 1024, "--max-body", min=1024, help="Largest request body, in bytes (413 above)."),
     access_log: bool = typer.Option(False, "--access-log", help="Log one line per request."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="BLAS threads of a query "
                                           "(default: $RANSEARCH_THREADS, else 1: steadiest latency)."),
+    max_active: int = typer.Option(8, "--max-active", min=1, help="Requests handled at once; up to 64 more "
+                                   "wait (see --queue-wait), the rest get 503 with Retry-After."),
+    queue_wait: float = typer.Option(0.5, "--queue-wait", min=0.0, help="Seconds a request may wait for its "
+                                     "turn before it gets 503."),
 ) -> None:
     """Serve the index as an HTTP API (FastAPI on uvicorn; needs the "server" extra).
 
     POST /ask and /match; GET /practices, /practices/{id}, /practices/{id}/similar, /facets, /health.
-    Schema at /openapi.json, docs at /docs. New index generations are served without a restart.
-    See docs/http.md.
+    Schema at /openapi.json, docs at /docs (with the "docs" extra). New index generations are
+    served without a restart. A port in use is said at once (exit 1). See docs/http.md and
+    docs/security.md.
     """
     from ransearch.server import ServerConfig
     from ransearch.server import serve as run
 
     try:
         config = ServerConfig.from_env(index_dir=index, host=host, port=port, contacts=not no_contacts,
-                                       max_body_bytes=max_body, access_log=access_log, threads=threads)
+                                       max_body_bytes=max_body, access_log=access_log, threads=threads,
+                                       allowed_hosts=tuple(allowed_host or ()), max_active=max_active,
+                                       queue_wait=queue_wait)
     except ValueError as exc:
         fail(str(exc), 2)
         return

@@ -5,10 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["detect_language", "LANGUAGES"]
+from ransearch.languages import LANGUAGES  # the list lives there: filters validate against it
 
-LANGUAGES = ("bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it",
-             "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv", "no", "is", "tr", "uk")
+__all__ = ["detect_language", "LANGUAGES"]
 
 
 @lru_cache(maxsize=1)

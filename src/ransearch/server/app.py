@@ -6,8 +6,12 @@
     GET  /practices/{id}          Engine.practice
     GET  /practices/{id}/similar  Engine.similar    (when the engine has it)
     GET  /facets                  Engine.facets     (when the engine has it)
-    GET  /health                  the generation served, its encoder and sizes
+    GET  /health                  the generation served, its encoder and sizes (HEAD too)
     GET  /, /practice/{id}        the search page, HTML for people (ransearch.server.web)
+    GET  /docs, /redoc            the API's docs pages, from the ``docs`` extra (ransearch.server.docs)
+
+In front of the routes, outermost first: the Host check, the token, "send JSON", the body
+limit, the load shedding (ransearch.server.guard and .limits; docs/security.md).
 
 Every handler takes the engine from the LiveEngine once and uses only that object, so a
 request that began on one index generation ends on it while later ones use the next.
@@ -42,7 +46,9 @@ from ransearch.errors import (
 from ransearch.filters import resolve_filters
 from ransearch.live import LiveEngine, capabilities
 from ransearch.server import ServerConfig, require_extra
-from ransearch.server.guard import BearerAuth, BodyLimit
+from ransearch.server.guard import BearerAuth, BodyLimit, HostGuard, JsonOnly
+from ransearch.server.limits import LoadShed
+from ransearch.server.problems import plain_errors
 from ransearch.server.schemas import (
     MAX_FILTER_CHARS,
     MAX_FILTER_VALUES,
@@ -92,19 +98,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [{"loc": [_clean(part) for part in e.get("loc", ())], "msg": _clean(e.get("msg", "")),
-                   "type": _clean(e.get("type", ""))} for e in exc.errors()]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request", "type": ""}
-        if first["type"] == "json_invalid":
-            detail = f"the request body is not valid JSON ({first['msg']})"
-        else:
-            where = ".".join(str(p) for p in first["loc"][1:]) or str(first["loc"][0] if first["loc"] else "request")
-            detail = f"{where}: {first['msg']}"
+        errors = [{k: _clean(v) for k, v in e.items()} for e in plain_errors(exc.errors())]
+        detail = "; ".join(e["msg"] for e in errors) or "invalid request"
         return _error(422, "ValidationError", detail, errors=errors)
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        names = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed"}
+        names = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 415: "UnsupportedMediaType"}
         response = _error(exc.status_code, names.get(exc.status_code, "HTTPError"), _clean(exc.detail))
         if exc.headers:
             response.headers.update(exc.headers)
@@ -116,9 +116,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    text = {400: "Unreadable request body or headers.", 401: "Missing or wrong bearer token.", 404: "No practice with that id.",
-            413: "Request body too large.", 422: "Invalid request: empty or too long text, k out of range, "
-            "unknown filter value or field.", 503: "The index cannot be used."}
+    text = {400: "Unreadable request body or headers, or a Host header that is not a name of this server.",
+            401: "Missing or wrong bearer token.", 404: "No practice with that id.",
+            408: "The request body did not arrive in time.", 413: "Request body too large.",
+            415: "The body is not JSON: send 'Content-Type: application/json'.",
+            422: "Invalid request: empty or too long text, k out of range or not a number, "
+            "unknown filter value or field.", 503: "The index cannot be used, or the server is busy "
+            "(then with Retry-After)."}
     return {code: {"model": ErrorOut, "description": text[code]} for code in codes}
 
 
@@ -145,15 +149,20 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
                     "label and snippet. See docs/http.md.",
         dependencies=guard,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     _install_error_handlers(app)
+    from ransearch.server.docs import add_docs
+
+    add_docs(app)  # /docs and /redoc from the installed "docs" extra, never from a CDN
 
     require_extra("jinja2", "server")
     from ransearch.server.web import add_pages
 
     add_pages(app, live, config)  # GET / and /practice/{id}: the search page for people (see docs/web.md)
 
-    @app.post("/ask", response_model=AskOut, responses=_responses(*common, 400, 413), tags=["search"],
+    @app.post("/ask", response_model=AskOut, responses=_responses(*common, 400, 408, 413, 415), tags=["search"],
               summary="Rank the practices that fit a query")
     def ask(request: AskRequest) -> Any:
         """The `k` practices that best fit `query`, each with the sections that matched
@@ -163,8 +172,8 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
         return result.to_dict()
 
     if "match" in offered:
-        @app.post("/match", response_model=MatchOut, responses=_responses(*common, 400, 413), tags=["search"],
-                  summary="Find practices that cover the needs of a situation")
+        @app.post("/match", response_model=MatchOut, responses=_responses(*common, 400, 408, 413, 415),
+                  tags=["search"], summary="Find practices that cover the needs of a situation")
         def match(request: MatchRequest) -> Any:
             """Splits `situation` into needs and returns the practices that cover them, which
             section covers which need, and the needs no practice covers."""
@@ -199,7 +208,7 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
     if "facets" in offered:
         @app.get("/facets", response_model=FacetsOut, responses=_responses(*common), tags=["practices"],
                  summary="Filter values and how many practices have each")
-        def facets(lang: Annotated[str, Query(pattern="^[a-z]{2}$", description="Language of the labels "
+        def facets(lang: Annotated[str, Query(max_length=MAX_FILTER_CHARS, description="Language of the labels "
                                               "(ISO 639-1; English where no label is known).")] = "en") -> Any:
             """Every value of every filter (country, theme, audience, language) present in the
             index, with its label and practice count."""
@@ -217,7 +226,15 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
                 "chunks": int(m.counts.get("chunks", 0)), "built_at": m.built_at,
                 "package_version": m.package_version, "capabilities": offered}
 
-    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
+    # HEAD /health: the probe of load balancers and uptime checks (out of the schema: one operation id)
+    app.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)
+
+    # the last added runs first: Host, token, JSON, body, then a slot (a slow body holds no slot)
+    app.add_middleware(LoadShed, max_active=config.max_active, max_queued=config.max_queued,
+                       queue_wait=config.queue_wait)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, timeout=config.body_timeout)
+    app.add_middleware(JsonOnly, paths=[r.path for r in app.routes if "POST" in getattr(r, "methods", ())])
     if config.token:
-        app.add_middleware(BearerAuth, token=config.token)  # added last: runs first
+        app.add_middleware(BearerAuth, token=config.token)
+    app.add_middleware(HostGuard, allowed=config.host_names(), any_ip=config.listens_everywhere())
     return app

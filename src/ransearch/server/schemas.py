@@ -40,7 +40,8 @@ def _valid_unicode(text: str) -> str:
 Text = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS), AfterValidator(_valid_unicode)]
 FilterText = Annotated[str, Field(max_length=MAX_FILTER_CHARS), AfterValidator(_valid_unicode)]
 FilterValue = FilterText | Annotated[list[FilterText], Field(max_length=MAX_FILTER_VALUES)] | None
-K = Annotated[int, Field(ge=1, le=MAX_K, description=f"Number of practices to return (1–{MAX_K}).")]
+# strict: "3" and true are refused, not read as 3 and 1 (a JSON number is what the contract says)
+K = Annotated[int, Field(ge=1, le=MAX_K, strict=True, description=f"Number of practices to return (1–{MAX_K}).")]
 Mode = Literal[MODES]  # type: ignore[valid-type]
 
 _FILTER_HELP = {

@@ -30,8 +30,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
 from ransearch import __version__
-from ransearch.errors import PracticeNotFound, RansearchError
-from ransearch.filters import FACETS, Filters, resolve_filters
+from ransearch.errors import PracticeNotFound, QueryError, RansearchError
+from ransearch.filters import FACETS, Filters, label_language, resolve_filters
 from ransearch.live import LiveEngine, capabilities
 from ransearch.records import AskResult, MatchResult, Practice, RankedPractice
 from ransearch.server import ServerConfig
@@ -46,7 +46,6 @@ DEFAULT_K = 10
 BROWSE_LIMIT = 100
 """Most practices listed when browsing by filters alone."""
 SIMILAR_K = 5
-_LANG = re.compile(r"^[a-z]{2}$")
 # defence in depth: even a markup bug could not run an inline script or load anything foreign
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -97,9 +96,10 @@ class SearchForm:
         raw_k = params.get("k") or str(DEFAULT_K)
         if not raw_k.isdigit() or not 1 <= int(raw_k) <= MAX_K:
             raise FormError(f"k must be a number from 1 to {MAX_K}")
-        lang = (params.get("lang") or "en").lower()
-        if not _LANG.match(lang):
-            raise FormError(f"unknown label language {lang!r}: give an ISO 639-1 code such as en, fr, de, nl")
+        try:
+            lang = label_language(params.get("lang") or "en")
+        except QueryError as exc:
+            raise FormError(str(exc)) from None
         filters = {}
         for facet in FACETS:
             values = tuple(v.strip() for v in params.getlist(facet) if v.strip())
