@@ -3,7 +3,8 @@
 Config file: ``ransearch.toml`` in the working directory, or the file named by
 ``RANSEARCH_CONFIG`` (keys as below, top level). Environment: ``RANSEARCH_INDEX``,
 ``RANSEARCH_ENCODER``, ``RANSEARCH_THREADS``, ``RANSEARCH_CORPUS`` (paths separated by ``:``),
-``RANSEARCH_CACHE`` (the cache folder, :func:`cache_dir`).
+``RANSEARCH_CACHE`` (the cache folder, :func:`cache_dir`), ``RANSEARCH_FETCH_URL`` (where
+``ransearch fetch`` starts), ``RANSEARCH_FETCH_DELAY`` (seconds between its requests).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ class Settings:
     batch_size: int | None = None
     device: str | None = None
     keep_generations: int = 3
+    fetch_url: str = ("https://home-affairs.ec.europa.eu/networks/radicalisation-awareness-network-ran/"
+                      "collection-inspiring-practices/ran-practices_en")
+    """The Collection's listing page: where ``ransearch fetch`` starts without an address."""
+    fetch_delay: float = 1.0
+    """Least seconds between two requests of ``ransearch fetch`` (0 lifts the limit)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -60,6 +66,8 @@ def load_settings(**overrides: Any) -> Settings:
         "encoder": file.get("encoder"),
         "threads": file.get("threads"),
         "keep_generations": file.get("keep_generations"),
+        "fetch_url": file.get("fetch_url"),
+        "fetch_delay": float(file["fetch_delay"]) if "fetch_delay" in file else None,
     }
     s = s.with_overrides(**values)
     s = s.with_overrides(
@@ -67,8 +75,17 @@ def load_settings(**overrides: Any) -> Settings:
         corpus_dirs=tuple(Path(p) for p in env["RANSEARCH_CORPUS"].split(":") if p) if env.get("RANSEARCH_CORPUS") else None,
         encoder=env.get("RANSEARCH_ENCODER") or None,
         threads=int(env["RANSEARCH_THREADS"]) if env.get("RANSEARCH_THREADS", "").isdigit() else None,
+        fetch_url=env.get("RANSEARCH_FETCH_URL") or None,
+        fetch_delay=_float(env.get("RANSEARCH_FETCH_DELAY")),
     )
     return s.with_overrides(**overrides)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def cache_dir() -> Path:

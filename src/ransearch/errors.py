@@ -9,7 +9,8 @@
     ├── IndexWriteError(path, reason)     a new generation could not be written (disk full, permissions)
     ├── EncoderUnavailable(name, reason)  an encoder cannot be loaded (missing extra, bad model path)
     ├── QueryError(reason)                an unusable query or filter value
-    └── PracticeNotFound(practice_id)     no practice with that id in the index
+    ├── PracticeNotFound(practice_id)     no practice with that id in the index
+    └── FetchError(url, reason)           a fetch cannot start (bad start address or follow pattern)
 
 Front ends (CLI, HTTP, MCP) map these to exit or status codes in one place each.
 """
@@ -27,6 +28,7 @@ __all__ = [
     "EncoderUnavailable",
     "QueryError",
     "PracticeNotFound",
+    "FetchError",
 ]
 
 
@@ -102,3 +104,13 @@ class PracticeNotFound(RansearchError):
     def __init__(self, practice_id: str) -> None:
         super().__init__(f"no practice with id {practice_id!r}")
         self.practice_id = practice_id
+
+
+class FetchError(RansearchError):
+    """A fetch cannot start: an unusable start address or follow pattern (the pages a fetch could
+    not get are reported in its :class:`~ransearch.fetch.FetchReport`, never raised)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
