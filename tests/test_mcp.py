@@ -46,7 +46,7 @@ def run(client: Client, body: Callable[[Client], Awaitable[Any]]) -> Any:
 def run_stdio(index: Path, tmp_path: Path, body: Callable[[Client], Awaitable[Any]], *extra: str,
               mode: str = "auto") -> Any:
     """Start ``python -m ransearch mcp --index INDEX *extra`` and run ``body`` with a client on it."""
-    env = {k: v for k, v in os.environ.items() if k.startswith(("RANSEARCH_", "HOME", "PATH", "XDG_"))}
+    env = {k: v for k, v in os.environ.items() if k.startswith(("RANSEARCH_", "HOME", "PATH", "XDG_", "PYTHONPATH"))}
     params = StdioServerParameters(command=sys.executable, args=["-m", "ransearch", "mcp", "--index", str(index),
                                                                  *extra], env=env)
     with open(tmp_path / "mcp-stderr.log", "w") as errlog:
