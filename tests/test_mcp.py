@@ -191,7 +191,7 @@ def test_filters_and_the_new_generation_reach_the_tools(in_process, serve_fake_i
     result = run(Client(server), search)
     assert result.structured_content["results"]
     assert {h["country_code"] for h in result.structured_content["results"]} == {"NO"}
-    report = Engine.index([Path(__file__).resolve().parents[1] / "corpus"], serve_fake_index,
+    report = Engine.index([Path(__file__).resolve().parent / "data" / "seeds"], serve_fake_index,
                           encoder=serve_fake_encoder, full=True)
     assert live.refresh() and live.engine.manifest.generation == report.generation
     assert not run(Client(server), search).is_error

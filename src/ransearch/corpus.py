@@ -29,7 +29,8 @@ class Document:
 def find_documents(paths: Iterable[Path]) -> tuple[list[Document], list[str]]:
     """Every document under ``paths`` (files or folders), and one problem line per unusable path.
 
-    Hidden files and folders are skipped; a folder with no documents is a problem.
+    Hidden files and folders are skipped, and so are a folder's ``README`` files (they describe
+    the folder; they are no practice); a folder with no documents is a problem.
     """
     documents: list[Document] = []
     problems: list[str] = []
@@ -39,6 +40,7 @@ def find_documents(paths: Iterable[Path]) -> tuple[list[Document], list[str]]:
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and p.stem.upper() != "README"
             )
             if not found:
                 problems.append(f"{path}: no documents in this folder")
