@@ -217,3 +217,36 @@ def test_retry_after_values() -> None:
     assert retry_after("3") == 3.0
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == pytest.approx(10.0)
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_ranked_practices_link_back_to_their_page() -> None:
+    from ransearch.mcp_server import cite_hits
+    from ransearch.records import PracticeHit
+
+    web = PracticeHit(1, "p1", "Title", "p1.html", 0.5, "BE", "en", (), url="https://example.eu/ran-practices/p1_en")
+    file = PracticeHit(2, "p2", "Other", "p2.txt", 0.4, "FR", "fr", ())
+    assert web.to_dict()["url"] == "https://example.eu/ran-practices/p1_en" and file.to_dict()["url"] is None
+    text = cite_hits({"results": [web.to_dict(), file.to_dict()]}, "Results")
+    assert "url: https://example.eu/ran-practices/p1_en" in text and "source: p2.txt" in text
+
+
+def test_search_results_carry_the_url_of_the_practice_head(tmp_path: Path) -> None:
+    from conftest import FakeEncoder
+
+    from ransearch.engine import Engine
+    from ransearch.search import Searcher
+
+    seeds = Path(__file__).resolve().parent / "data" / "seeds"
+    Engine.index([seeds], tmp_path / "index", encoder=FakeEncoder())
+    engine = Engine.open(tmp_path / "index", encoder=FakeEncoder())
+    original = Searcher.head
+
+    def head_with_url(self, row):  # type: ignore[no-untyped-def]
+        return original(self, row)._replace(url=f"https://example.eu/p/{row}")
+
+    Searcher.head = head_with_url  # type: ignore[method-assign]
+    try:
+        hits = engine.ask("soutien familial", k=2).to_dict()["results"]
+    finally:
+        Searcher.head = original  # type: ignore[method-assign]
+    assert hits and all(h["url"].startswith("https://example.eu/p/") for h in hits)

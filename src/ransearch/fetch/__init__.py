@@ -309,7 +309,7 @@ def fetch_pages(urls: Sequence[str] | None, corpus_dir: Path | str, *, config: F
             crawl.run(list(dict.fromkeys(starts)))
         finally:
             crawl.state.save()
-    return FetchReport(str(folder), *(tuple(crawl.lists[k]) for k in
-                                      ("downloaded", "unchanged", "failed", "not_practices", "gone", "skipped")),
-                       requests=client.requests, bytes_received=client.bytes_received,
+    lists = {k: tuple(v) for k, v in crawl.lists.items()}
+    return FetchReport(str(folder), lists["downloaded"], lists["unchanged"], lists["failed"], lists["not_practices"],
+                       lists["gone"], lists["skipped"], requests=client.requests, bytes_received=client.bytes_received,
                        seconds=time.monotonic() - began, warnings=tuple(crawl.warnings))

@@ -149,11 +149,11 @@ class PoliteClient:
         if r.status == 200 and r.body is not None:
             rules.parse(r.body.decode("utf-8", "replace").splitlines())
         elif r.status in (401, 403):
-            rules.disallow_all = True
+            rules.disallow_all = True  # type: ignore[attr-defined]  # RobotFileParser's own flag
         elif r.status is not None and 400 <= r.status < 500:
             return None  # no robots.txt: everything is allowed
         else:  # the site is unreachable or failing: RFC 9309 says assume nothing is allowed
-            rules.disallow_all = True
+            rules.disallow_all = True  # type: ignore[attr-defined]  # RobotFileParser's own flag
         delay = rules.crawl_delay(self.config.user_agent)
         if delay is not None and self.config.delay > 0:
             # the site asks for more patience than configured; never wait more than a minute
