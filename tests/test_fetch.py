@@ -250,3 +250,22 @@ def test_search_results_carry_the_url_of_the_practice_head(tmp_path: Path) -> No
     finally:
         Searcher.head = original  # type: ignore[method-assign]
     assert hits and all(h["url"].startswith("https://example.eu/p/") for h in hits)
+
+
+def test_a_redirect_on_the_host_is_followed(tmp_path: Path) -> None:
+    from fetch_site import Route
+
+    site = Site()
+    site.body(p("renamed-2024"), practice_page("renamed-2024", 2, None))
+
+    def moved(n: int, h) -> None:  # type: ignore[no-untyped-def]
+        h.send_response(301)
+        h.send_header("Location", p("renamed-2024"))  # relative, same host
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    site.routes[p("renamed")] = Route(moved)
+    with serve(site) as base:
+        report = fetch_pages([base + p("renamed")], tmp_path, config=CONFIG)
+    assert [o.file for o in report.downloaded] == ["renamed.html"]
+    assert f'href="{base}{p("renamed-2024")}"'.encode() in (tmp_path / "renamed.html").read_bytes()
