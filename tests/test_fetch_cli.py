@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fetch_site import LISTING_PATH, Site, listing_page, practice_page, serve
+from fetch_site import LISTING_PATH, Route, Site, conditional, listing_page, practice_page, serve
 from test_fetch import GOOD, build_site, p
 from typer.testing import CliRunner
 
@@ -99,8 +99,6 @@ def _slow_site() -> Site:
             h.wfile.flush()
             time.sleep(0.2)
 
-    from fetch_site import Route
-
     site.routes[p("trickle")] = Route(trickle)
     return site
 
@@ -135,6 +133,9 @@ def test_update_then_ask_finds_a_fetched_practice_with_its_url(tmp_path: Path) -
     site.body(LISTING_PATH, listing_page([p(s) for s in GOOD], []))
     for n, slug in enumerate(GOOD):
         site.body(p(slug), practice_page(slug, n, None))
+    # an ETag page and a Last-Modified page: the second run gets 304s and index sees no change
+    site.routes[p("alpha")] = Route(conditional(practice_page("alpha", 0, None), etag='"a1"'))
+    site.routes[p("bravo")] = Route(conditional(practice_page("bravo", 1, None), modified=1_700_000_000))
     env = os.environ | {"PYTHONPATH": str(ROOT / "src")}
     for var in ("RANSEARCH_INDEX", "RANSEARCH_CORPUS", "RANSEARCH_ENCODER", "RANSEARCH_CONFIG"):
         env.pop(var, None)
@@ -143,7 +144,14 @@ def test_update_then_ask_finds_a_fetched_practice_with_its_url(tmp_path: Path) -
         update = subprocess.run([sys.executable, "-m", "ransearch", "update", base + LISTING_PATH, "--corpus",
                                  str(corpus), "--index", str(index), "--delay", "0"], env=env,
                                 capture_output=True, text=True, timeout=600)
+        again = subprocess.run([sys.executable, "-m", "ransearch", "update", base + LISTING_PATH, "--corpus",
+                                str(corpus), "--index", str(index), "--delay", "0", "--json"], env=env,
+                               capture_output=True, text=True, timeout=600)
     assert update.returncode == 0, update.stdout + update.stderr
+    second = json.loads(again.stdout)
+    assert again.returncode == 0 and not second["fetch"]["downloaded"] and len(second["fetch"]["unchanged"]) == 4
+    assert second["index"]["outcome"] == "unchanged", second["index"]
+    assert sum(u["reason"] == "not modified (304)" for u in second["fetch"]["unchanged"]) == 2
     ask = subprocess.run([sys.executable, "-m", "ransearch", "ask", "football coaches mentoring teenagers",
                           "--index", str(index), "--json", "-k", "1"], env=env, capture_output=True, text=True,
                          timeout=600)
