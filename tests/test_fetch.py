@@ -168,6 +168,17 @@ def test_nothing_fetched_exits_one(tmp_path: Path) -> None:
     assert len(site.hits(LISTING_PATH)) == 2
 
 
+def test_a_site_down_is_a_failure_not_a_refusal(tmp_path: Path) -> None:
+    site = Site()
+    site.body("/robots.txt", b"down", status=503)
+    with serve(site) as base:
+        report = fetch_pages([base + LISTING_PATH], tmp_path / "c",
+                             config=FetchConfig(client=ClientConfig(delay=0, retries=1, backoff=0.01)))
+    assert report.exit_status == 1 and not report.skipped
+    assert "robots.txt unreachable (HTTP 503)" in report.failed[0].reason
+    assert [path for _, path, _ in site.log] == ["/robots.txt"]
+
+
 def test_pacing_waits_between_requests(tmp_path: Path) -> None:
     site = Site()
     site.body(p("alpha"), practice_page("alpha", 0, None))

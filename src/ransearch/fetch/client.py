@@ -115,6 +115,7 @@ class PoliteClient:
         self._http = httpx.Client(headers={"User-Agent": config.user_agent}, follow_redirects=False,
                                   timeout=httpx.Timeout(config.timeout), transport=transport)
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots_down: dict[str, str] = {}  # host root -> why its robots.txt could not be read
         self._last_request = 0.0
         self._delay = config.delay
         #: requests sent and body bytes received, for the report
@@ -154,6 +155,7 @@ class PoliteClient:
             return None  # no robots.txt: everything is allowed
         else:  # the site is unreachable or failing: RFC 9309 says assume nothing is allowed
             rules.disallow_all = True  # type: ignore[attr-defined]  # RobotFileParser's own flag
+            self._robots_down[root] = r.error or f"HTTP {r.status}"
         delay = rules.crawl_delay(self.config.user_agent)
         if delay is not None and self.config.delay > 0:
             # the site asks for more patience than configured; never wait more than a minute
@@ -176,6 +178,9 @@ class PoliteClient:
             if urlsplit(url).scheme not in ("http", "https"):
                 return Response(url, error=f"not an http(s) address: {url}")
             if not self.allowed(url):
+                down = self._robots_down.get(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}")
+                if down:  # a failing site, not a refusal: report it as a failure
+                    return Response(url, error=f"robots.txt unreachable ({down}): nothing is fetched from this site")
                 return Response(url, error="disallowed by robots.txt", disallowed=True)
             r = self._with_retries(url, headers)
             if r.status not in REDIRECT_STATUSES:
