@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+_CORPUS = Path(__file__).resolve().parent / "data" / "seeds"  # the 3 seed practices (corpus/ is the demo)
 
 
 @pytest.fixture(scope="session")

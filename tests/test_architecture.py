@@ -55,7 +55,7 @@ def test_opening_an_index_and_asking_stay_off_slow_imports(tmp_path) -> None:  #
     from conftest import FakeEncoder
     from ransearch.indexing import build_index
 
-    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    corpus = Path(__file__).resolve().parent / "data" / "seeds"
     build_index([corpus], tmp_path / "index", FakeEncoder())
     loaded = _modules_after(
         "sys.path.insert(0, %r); from conftest import FakeEncoder; from ransearch.engine import Engine; "

@@ -25,7 +25,7 @@ from ransearch.template import FIELD_KEYS, catalogue, vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = Path(os.environ.get("RANSEARCH_DEV_SET", ROOT.parent / "shared/eval/dev")) / "corpus"
-SEEDS = ROOT / "corpus"
+SEEDS = ROOT / "tests" / "data" / "seeds"
 FORMATS = ("pdf", "docx", "html")
 
 

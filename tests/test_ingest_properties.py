@@ -26,7 +26,7 @@ from ransearch.template import SECTION_KEYS, catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = Path(os.environ.get("RANSEARCH_DEV_SET", ROOT.parent / "shared/eval/dev")) / "corpus"
-DOCUMENTS = {p.name: p.read_text("utf-8") for folder in (ROOT / "corpus", DEV) if folder.is_dir()
+DOCUMENTS = {p.name: p.read_text("utf-8") for folder in (ROOT / "tests" / "data" / "seeds", DEV) if folder.is_dir()
              for p in sorted(folder.glob("*.txt"))}
 MD_SEED = DOCUMENTS["000_e99056891810f22c.txt"]
 OCR_SEED = DOCUMENTS["003_54bd44b4e51d05d2.txt"]

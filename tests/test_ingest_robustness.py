@@ -18,7 +18,7 @@ from ransearch.errors import ParseError
 from ransearch.ingest import parse_file
 from ransearch.ingest.source import MAX_BYTES, read_text
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "seeds"
 MD_SEED = CORPUS / "000_e99056891810f22c.txt"
 OCR_SEED = CORPUS / "003_54bd44b4e51d05d2.txt"
 HTML_SEED = CORPUS / "004_c92d1ef0c5228cd4.txt"

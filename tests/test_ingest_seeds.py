@@ -17,7 +17,7 @@ from ransearch.records import Practice
 from ransearch.template import SECTION_KEYS, catalogue
 from ransearch.text import fold
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "seeds"
 
 SEEDS = {
     "000_e99056891810f22c.txt": dict(

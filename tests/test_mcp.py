@@ -46,7 +46,7 @@ def run(client: Client, body: Callable[[Client], Awaitable[Any]]) -> Any:
 def run_stdio(index: Path, tmp_path: Path, body: Callable[[Client], Awaitable[Any]], *extra: str,
               mode: str = "auto") -> Any:
     """Start ``python -m ransearch mcp --index INDEX *extra`` and run ``body`` with a client on it."""
-    env = {k: v for k, v in os.environ.items() if k.startswith(("RANSEARCH_", "HOME", "PATH", "XDG_"))}
+    env = {k: v for k, v in os.environ.items() if k.startswith(("RANSEARCH_", "HOME", "PATH", "XDG_", "PYTHONPATH"))}
     params = StdioServerParameters(command=sys.executable, args=["-m", "ransearch", "mcp", "--index", str(index),
                                                                  *extra], env=env)
     with open(tmp_path / "mcp-stderr.log", "w") as errlog:
@@ -229,7 +229,7 @@ def test_filters_and_the_new_generation_reach_the_tools(in_process, serve_fake_i
     result = run(Client(server), search)
     assert result.structured_content["results"]
     assert {h["country_code"] for h in result.structured_content["results"]} == {"NO"}
-    report = Engine.index([Path(__file__).resolve().parents[1] / "corpus"], serve_fake_index,
+    report = Engine.index([Path(__file__).resolve().parent / "data" / "seeds"], serve_fake_index,
                           encoder=serve_fake_encoder, full=True)
     assert live.refresh() and live.engine.manifest.generation == report.generation
     assert not run(Client(server), search).is_error

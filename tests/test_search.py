@@ -26,7 +26,7 @@ def test_json_contract(engine: Engine) -> None:
     d = engine.ask("réseau local", k=2).to_dict()
     assert set(d) == {"query", "results"}
     assert set(d["results"][0]) == {"rank", "practice_id", "title", "source", "score", "country_code",
-                                    "language", "themes", "sections"}
+                                    "language", "themes", "url", "sections"}
     assert set(d["results"][0]["sections"][0]) == {"section", "label", "snippet", "score"}
 
 

@@ -21,7 +21,7 @@ from ransearch.live import LiveEngine  # noqa: E402
 from ransearch.server import ServerConfig, create_app, is_loopback  # noqa: E402
 from ransearch.server.schemas import MAX_K, MAX_QUERY_CHARS  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "seeds"  # the 3 seeds (corpus/ is the demo)
 QUERY = "soutien aux familles et réseau local"
 
 

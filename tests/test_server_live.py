@@ -10,7 +10,7 @@ from ransearch.engine import Engine
 from ransearch.errors import IndexCorrupt
 from ransearch.live import LiveEngine, capabilities
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "seeds"  # the 3 seeds (corpus/ is the demo)
 QUERY = "soutien aux familles"
 
 

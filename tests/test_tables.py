@@ -22,7 +22,7 @@ from ransearch.tables import (
 )
 from ransearch.template import SECTION_KEYS
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "seeds"  # the 3 seeds (corpus/ is the demo)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from ransearch.server import ServerConfig, create_app  # noqa: E402
 from ransearch.server.highlight import highlight, linkify  # noqa: E402
 from ransearch.server.web import SearchForm  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "seeds"  # the 3 seeds (corpus/ is the demo)
 SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=1">'
 INJECTED_ID = "xss_practice"

@@ -3,7 +3,8 @@
 Config file: ``ransearch.toml`` in the working directory, or the file named by
 ``RANSEARCH_CONFIG`` (keys as below, top level). Environment: ``RANSEARCH_INDEX``,
 ``RANSEARCH_ENCODER``, ``RANSEARCH_THREADS``, ``RANSEARCH_CORPUS`` (paths separated by ``:``),
-``RANSEARCH_CACHE`` (the cache folder, :func:`cache_dir`).
+``RANSEARCH_CACHE`` (the cache folder, :func:`cache_dir`), ``RANSEARCH_FETCH_URL`` (where
+``ransearch fetch`` starts), ``RANSEARCH_FETCH_DELAY`` (seconds between its requests).
 
 Every value is checked as the command line checks its options (``threads`` and
 ``keep_generations`` at least 1, paths non-empty...): a malformed file or variable raises
@@ -44,6 +45,11 @@ class Settings:
     keep_generations: int = 3
     allowed_encoders: tuple[str, ...] = ()
     """Encoders besides ``encoder`` and ``use`` that an index may ask for (see the module docstring)."""
+    fetch_url: str = ("https://home-affairs.ec.europa.eu/networks/radicalisation-awareness-network-ran/"
+                      "collection-inspiring-practices/ran-practices_en")
+    """The Collection's listing page: where ``ransearch fetch`` starts without an address."""
+    fetch_delay: float = 1.0
+    """Least seconds between two requests of ``ransearch fetch`` (0 lifts the limit)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -90,6 +96,16 @@ def _at_least_one(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
+def _url(value: object) -> str | None:
+    ok = isinstance(value, str) and re.match(r"https?://[^\s/]+", value.strip()) is not None
+    return value.strip() if ok else None  # type: ignore[union-attr]
+
+
+def _seconds(value: object) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    return float(value) if ok else None  # type: ignore[arg-type]
+
+
 _Check = Callable[[object], Any]
 KEYS: dict[str, tuple[str, str, _Check]] = {
     # key: (Settings field, what is expected, check returning the value or None)
@@ -100,6 +116,8 @@ KEYS: dict[str, tuple[str, str, _Check]] = {
                          _encoders),
     "threads": ("threads", "a whole number of at least 1", _at_least_one),
     "keep_generations": ("keep_generations", "a whole number of at least 1", _at_least_one),
+    "fetch_url": ("fetch_url", "an http(s) address", _url),
+    "fetch_delay": ("fetch_delay", "a number of seconds, at least 0", _seconds),
 }
 """The keys of ``ransearch.toml``; other keys are kept in ``Settings.extra`` for front ends."""
 
@@ -194,6 +212,20 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
         if threads is None:
             raise ConfigError("$RANSEARCH_THREADS", f"must be {KEYS['threads'][1]}, not {_found(raw)}")
         values["threads"] = threads
+    if env.get("RANSEARCH_FETCH_URL", "").strip():
+        url = _url(env["RANSEARCH_FETCH_URL"])
+        if url is None:
+            raise ConfigError("$RANSEARCH_FETCH_URL", f"must be {KEYS['fetch_url'][1]}, not {_found(env['RANSEARCH_FETCH_URL'])}")
+        values["fetch_url"] = url
+    if env.get("RANSEARCH_FETCH_DELAY", "").strip():
+        raw = env["RANSEARCH_FETCH_DELAY"].strip()
+        try:
+            delay = _seconds(float(raw))
+        except ValueError:
+            delay = None
+        if delay is None:
+            raise ConfigError("$RANSEARCH_FETCH_DELAY", f"must be {KEYS['fetch_delay'][1]}, not {_found(raw)}")
+        values["fetch_delay"] = delay
     return values
 
 

@@ -115,7 +115,8 @@ class _Walker:
                                                    f"cannot read folder ({exc.strerror or exc})"))
             return False
         for entry in entries:
-            if entry.name.startswith("."):
+            # hidden entries, and a folder's README (it describes the folder; it is no practice)
+            if entry.name.startswith(".") or Path(entry.name).stem.upper() == "README":
                 continue
             self.entry(Path(entry.path), entry, root)
         return True

@@ -11,7 +11,8 @@
     ├── EncoderUnavailable(name, reason)  an encoder cannot be loaded (missing extra, bad model path)
     ├── ConfigError(source, reason)       a malformed setting in ransearch.toml or the environment
     ├── QueryError(reason)                an unusable query or filter value
-    └── PracticeNotFound(practice_id)     no practice with that id in the index
+    ├── PracticeNotFound(practice_id)     no practice with that id in the index
+    └── FetchError(url, reason)           a fetch cannot start (bad start address or follow pattern)
 
 Front ends (CLI, HTTP, MCP) map these to exit or status codes in one place each.
 """
@@ -31,6 +32,7 @@ __all__ = [
     "ConfigError",
     "QueryError",
     "PracticeNotFound",
+    "FetchError",
 ]
 
 
@@ -131,3 +133,13 @@ class PracticeNotFound(RansearchError):
     def __init__(self, practice_id: str) -> None:
         super().__init__(f"no practice with id {practice_id!r}")
         self.practice_id = practice_id
+
+
+class FetchError(RansearchError):
+    """A fetch cannot start: an unusable start address or follow pattern (the pages a fetch could
+    not get are reported in its :class:`~ransearch.fetch.FetchReport`, never raised)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason

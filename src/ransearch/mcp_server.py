@@ -94,12 +94,17 @@ def _quote(text: str) -> str:
     return "“" + " ".join(text.split()) + "”"
 
 
+def _where(data: dict[str, Any]) -> str:
+    # the official page when the practice came from the web, else the file it was read from
+    return f"url: {data['url']}" if data.get("url") else f"source: {data['source']}"
+
+
 def _heading(hit: dict[str, Any]) -> str:
     where = ", ".join(x for x in (hit.get("country_code"), hit.get("language")) if x)
     themes = "; ".join(hit.get("themes") or [])
     extra = f" ({where}{'; ' if where and themes else ''}{themes})" if where or themes else ""
     return (f"[{hit['rank']}] {hit['title']}{extra}\n"
-            f"    practice_id: {hit['practice_id']} · source: {hit['source']} · score {hit['score']:.3f}")
+            f"    practice_id: {hit['practice_id']} · {_where(hit)} · score {hit['score']:.3f}")
 
 
 def cite_hits(data: dict[str, Any], intro: str) -> str:
@@ -138,7 +143,7 @@ def cite_practice(data: dict[str, Any]) -> str:
         except (KeyError, ValueError, LookupError):
             return key
 
-    lines = [data["title"], (f"practice_id: {data['id']} · source: {data['source']} · "
+    lines = [data["title"], (f"practice_id: {data['id']} · {_where(data)} · "
                              f"country: {data.get('country') or '?'} · language: {data['language']}")]
     for key, text in (data.get("sections") or {}).items():
         lines.append(f"\n## {label(key)}\n{text}")

@@ -168,7 +168,7 @@ def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Fil
                                 make_snippet(searcher.chunks.text[cid], terms, p.language,
                                              searcher.config.snippet_chars), cos))
         results.append(Recommendation(rank, p.id, p.title, p.source, float(fused[row]), p.country_code,
-                                      p.language, p.themes, covers=tuple(covers)))
+                                      p.language, p.themes, url=p.url, covers=tuple(covers)))
     return MatchResult(situation, tuple(needs), tuple(results), tuple(uncovered))
 
 
@@ -221,5 +221,5 @@ def similar(searcher: Searcher, row: int, k: int = 5, filters: Filters = Filters
             if len(sections) >= 2:
                 break
         hits.append(PracticeHit(rank, p.id, p.title, p.source, float(sims[other]), p.country_code, p.language,
-                                p.themes, sections=tuple(sections)))
+                                p.themes, url=p.url, sections=tuple(sections)))
     return tuple(hits)

@@ -110,6 +110,8 @@ class RankedPractice:
     country_code: str | None
     language: str
     themes: tuple[str, ...]
+    url: str | None = None
+    """The official page of the practice (None for practices read from files: see ``source``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +123,7 @@ class RankedPractice:
             "country_code": self.country_code,
             "language": self.language,
             "themes": list(self.themes),
+            "url": self.url,
         }
 
 

@@ -343,7 +343,7 @@ class Searcher:
             p = self.head(row)
             hits.append(PracticeHit(
                 rank=rank, practice_id=p.id, title=p.title, source=p.source, score=float(total[row]),
-                country_code=p.country_code, language=p.language, themes=p.themes,
+                country_code=p.country_code, language=p.language, themes=p.themes, url=p.url,
                 sections=self.sections_for(row, query, ids, scores),
             ))
         return AskResult(query=query, results=tuple(hits))

@@ -63,6 +63,7 @@ _MODULES = {  # command -> the module that defines it (imported for its @app.com
     "ask": "search", "show": "search", "practices": "search",
     "match": "recommend", "similar": "recommend", "facets": "recommend",
     "eval": "evaluate", "serve": "serve",
+    "fetch": "fetch", "update": "fetch",
 }
 
 

@@ -48,6 +48,9 @@ def print_practice(p: Practice, contacts: bool = True) -> None:
     cat = catalogue()
     console.rule(f"[bold]{escape(p.title or p.id)}[/bold]")
     console.print(f"[dim]{escape(p.id)} · {escape(p.source)}[/dim]")
+    if p.url:  # the official page: terminals that know OSC 8 make it clickable
+        # never wrapped: a copied or clicked address must be whole
+        console.print(f"[link={escape(p.url)}]{escape(p.url)}[/link]", soft_wrap=True)
     console.print(escape(_facet_line(p)))
     if p.themes:
         console.print(f"[bold]Themes:[/bold] {escape(', '.join(p.themes))}")
@@ -76,6 +79,7 @@ def print_hits(result: AskResult) -> None:
         console.print(f"[bold]{hit.rank}. {escape(hit.title)}[/bold]  [dim]{hit.score:.3f}[/dim]")
         facets = [hit.country_code or "?", hit.language] + list(hit.themes)
         console.print(f"   [dim]{escape(' · '.join(facets))} · {escape(hit.practice_id)}[/dim]")
+        console.print(f"   [dim]{escape(hit.url or hit.source)}[/dim]", soft_wrap=True)
         for s in hit.sections:
             console.print(f"   [cyan]{escape(s.label)}[/cyan]: {escape(s.snippet)}")
         console.print()

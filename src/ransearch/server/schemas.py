@@ -107,6 +107,7 @@ class PracticeHitOut(_Out):
     practice_id: str
     title: str
     source: str = Field(description="The document the practice was read from.")
+    url: str | None = Field(None, description="The practice's official web page (null for practices read from files).")
     score: float
     country_code: str | None
     language: str
@@ -137,6 +138,7 @@ class MatchHitOut(_Out):
     practice_id: str
     title: str
     source: str
+    url: str | None = Field(None, description="The practice's official web page (null for practices read from files).")
     score: float
     country_code: str | None
     language: str | None = None
