@@ -77,12 +77,12 @@ def print_practice_table(practices: list[Practice]) -> None:
     console.print(f"{len(practices)} practices")
 
 
-def print_eval(reports: list[EvalReport]) -> None:
+def print_eval(reports: list[EvalReport], title: str | None = None) -> None:
     """One table: a row per query group, nDCG@10 / MRR@10 / R@5 per configuration."""
     from rich.table import Table
 
-    table = Table()
-    table.add_column("group")
+    table = Table(title=escape(title) if title else None)
+    table.add_column("group", no_wrap=True)
     table.add_column("n", justify="right")
     for r in reports:
         for metric in ("nDCG@10", "MRR@10", "R@5"):
@@ -93,6 +93,27 @@ def print_eval(reports: list[EvalReport]) -> None:
         for avg in averages:
             g = avg[group]
             row += [f"{g['ndcg@10']:.3f}", f"{g['mrr@10']:.3f}", f"{g['recall@5']:.3f}"]
+        table.add_row(*row)
+    console.print(table)
+
+
+def print_eval_mean(mean: dict[str, dict[str, dict[str, float]]], sets: list[str]) -> None:
+    """The mean over sets: a row per query group, nDCG@10 / MRR@10 / R@5 and the largest gap
+    in nDCG@10 between two sets, per configuration."""
+    from rich.table import Table
+
+    table = Table(title=escape(f"mean of {len(sets)} sets ({', '.join(sets)}); gap = largest difference between sets"))
+    table.add_column("group", no_wrap=True)
+    table.add_column("sets", justify="right")
+    for name in mean:
+        for metric in ("nDCG@10", "MRR@10", "R@5", "gap nDCG"):
+            table.add_column(f"{escape(name)}\n{metric}", justify="right")
+    first = next(iter(mean.values()))
+    for group, g0 in first.items():
+        row = [group, str(int(g0["sets"]))]
+        for avg in mean.values():
+            g = avg[group]
+            row += [f"{g['ndcg@10']:.3f}", f"{g['mrr@10']:.3f}", f"{g['recall@5']:.3f}", f"{g['gap@ndcg@10']:.3f}"]
         table.add_row(*row)
     console.print(table)
 
