@@ -9,6 +9,11 @@ One pipeline for every format. A reader turns the file into raw text per templat
   (layouts ``pdf_table``, ``pdf_columns``, ``docx_table``, ``html_table``, or ``…_blocks``
   when the fields are headings and paragraphs rather than table rows);
 
+* pages of the RAN Collection website, saved as HTML or copied as text (layout ``web_page``,
+  :mod:`ransearch.ingest.webpage`);
+* anything else, read as free text (``free_text``, or ``free_text_partial`` when some template
+  fields were found; :mod:`ransearch.ingest.freetext`), unless ``strict_template`` asks to refuse it;
+
 then one shared step removes template text and extracts typed facets, and the language is
 detected. :func:`parse_files` also learns template text shared by the documents it is given
 (:mod:`ransearch.ingest.learning`).
@@ -25,18 +30,21 @@ from ransearch.errors import ParseError
 from ransearch.ingest.boilerplate import Template, default_template
 from ransearch.ingest.columns import split_columns
 from ransearch.ingest.facets import clean_sections, extract_facets
+from ransearch.ingest.freetext import read_free_text
 from ransearch.ingest.formats import DOCUMENT_SUFFIXES, FORMATS, detect_format, extract, extract_file
 from ransearch.ingest.language import detect_language
 from ransearch.ingest.learning import learn_template
 from ransearch.ingest.rows import split_rows
 from ransearch.ingest.source import MAX_BYTES
 from ransearch.ingest.table import Extraction, split_table
+from ransearch.ingest.webpage import Reading, looks_like_webpage, practice_slug, read_webpage
 from ransearch.records import Practice
 from ransearch.template import SECTION_KEYS, Catalogue
 from ransearch.text import tokens
 
 __all__ = ["parse_text", "parse_bytes", "parse_file", "parse_files", "detect_layout", "detect_format", "practice_id",
-           "learn_template", "learn_files", "Template", "default_template", "DOCUMENT_SUFFIXES", "FORMATS"]
+           "learn_template", "learn_files", "Template", "default_template", "DOCUMENT_SUFFIXES", "FORMATS",
+           "practice_slug"]
 
 _ROW = re.compile(r"^[^\t\n]*\t", re.M)
 _MD_HEADING = re.compile(r"^#{1,6} ", re.M)
@@ -76,35 +84,45 @@ def detect_layout(text: str, cat: Catalogue | None = None) -> str:
     return "ocr_columns"
 
 
-def _split(extraction: Extraction, template: Template, source: str) -> tuple[str, dict[str, list[str]]]:
-    """(layout, raw text per field key) of an extraction."""
+def _split(extraction: Extraction, template: Template, source: str, strict: bool = False) -> Reading:
+    """Raw text per field of an extraction, by the layout it is in (see the module docstring)."""
     cat = template.catalogue
+    page = getattr(extraction, "page", None)
+    if page is not None and page.url and looks_like_webpage(extraction, cat):
+        return read_webpage(extraction, cat, source)  # a Collection page, whatever labels it holds
     if extraction.text is not None:
-        try:
+        if _count_labels(extraction.text, cat) >= _MIN_LABELS and not looks_like_webpage(extraction, cat):
             layout = detect_layout(extraction.text, cat)
-        except ParseError as exc:
-            raise ParseError(source, exc.reason) from None
-        if layout == "ocr_columns":
-            return layout, split_columns(extraction.text, cat, template.text)
-        return layout, split_rows(extraction.text, cat)
-    raw, by_cell, total = split_table(extraction.rows, cat)
-    if total < _MIN_LABELS:
+            if layout == "ocr_columns":
+                return Reading(layout, split_columns(extraction.text, cat, template.text))
+            return Reading(layout, split_rows(extraction.text, cat))
+    else:
+        raw, by_cell, total = split_table(extraction.rows, cat)
+        if total >= _MIN_LABELS and not looks_like_webpage(extraction, cat):
+            kind = extraction.table_kind if 2 * by_cell >= total else "blocks"
+            return Reading(f"{extraction.format}_{kind}", raw)
+    if looks_like_webpage(extraction, cat):
+        return read_webpage(extraction, cat, source)
+    if strict:
         raise ParseError(source, _NOT_PRACTICE)
-    kind = extraction.table_kind if 2 * by_cell >= total else "blocks"
-    return f"{extraction.format}_{kind}", raw
+    return read_free_text(extraction, cat, source)
 
 
-def _parse(extraction: Extraction, source: str, content_hash: str, template: Template | None) -> Practice:
+def _parse(extraction: Extraction, source: str, content_hash: str, template: Template | None,
+           strict: bool = False) -> Practice:
     template = template or default_template()
-    layout, raw = _split(extraction, template, source)
+    reading = _split(extraction, template, source, strict)
+    layout, raw = reading.layout, reading.raw
     cat = template.catalogue
     sections, facets, warnings = extract_facets(clean_sections(raw, cat, template.text), cat)
-    warnings = [*extraction.warnings, *warnings]
+    warnings = [*extraction.warnings, *reading.warnings, *warnings]
     missing = [k for k in SECTION_KEYS if not sections.get(k)]
     if missing:
         warnings.append("empty fields: " + ", ".join(missing))
     sections = {k: sections.get(k, "") for k in SECTION_KEYS}
-    language = detect_language(" ".join([facets["title"], sections["description"]]))
+    language = reading.language or detect_language(" ".join([facets["title"], sections["description"]]))
+    if not any(sections.values()) and not facets["title"]:
+        raise ParseError(source, "no readable text")
     return Practice(
         id=practice_id(source),
         source=source,
@@ -114,6 +132,7 @@ def _parse(extraction: Extraction, source: str, content_hash: str, template: Tem
         sections=sections,
         warnings=tuple(warnings),
         content_hash=content_hash,
+        url=reading.url,
         **facets,
     )
 
@@ -128,7 +147,7 @@ def _storable(text: str) -> str:
 
 
 def parse_text(text: str, source: str, content_hash: str | None = None, *,
-               template: Template | None = None) -> Practice:
+               template: Template | None = None, strict_template: bool = False) -> Practice:
     """Parse the text of one practice document (a text or Markdown file's content).
 
     Args:
@@ -137,14 +156,17 @@ def parse_text(text: str, source: str, content_hash: str | None = None, *,
             ``.md``/``.markdown`` suffix makes the format ``md``).
         content_hash: hash of the file's bytes, if known (else computed from the text).
         template: the template to recognise (default: the catalogue).
+        strict_template: refuse a text that does not follow the template (nor is a Collection
+            page) instead of reading it as free text.
 
     Raises:
-        ParseError: when the text is not a RAN practice description.
+        ParseError: when the text has no readable text, or (``strict_template``) does not
+            follow the template.
     """
     text = _storable(text)
     fmt = "md" if source.lower().endswith((".md", ".markdown")) else "txt"
     digest = content_hash or hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return _parse(Extraction(fmt, text=text), source, digest, template)
+    return _parse(Extraction(fmt, text=text), source, digest, template, strict_template)
 
 
 def _source(path: Path, root: Path | None) -> str:
@@ -163,32 +185,36 @@ def _digest(extraction: Extraction, data: bytes) -> str:
 
 
 def _parse_extracted(path: Path, root: Path | None, extraction: Extraction, data: bytes,
-                     template: Template | None) -> Practice:
+                     template: Template | None, strict: bool = False) -> Practice:
     if extraction.text is not None:
         extraction = Extraction(extraction.format, text=_storable(extraction.text))
     try:
-        return _parse(extraction, _source(path, root), _digest(extraction, data), template)
+        return _parse(extraction, _source(path, root), _digest(extraction, data), template, strict)
     except ParseError as exc:
         raise ParseError(str(path), exc.reason) from None
 
 
-def parse_file(path: Path, root: Path | None = None, *, template: Template | None = None) -> Practice:
+def parse_file(path: Path, root: Path | None = None, *, template: Template | None = None,
+               strict_template: bool = False) -> Practice:
     """Parse one document file (text, Markdown, PDF, DOCX or HTML).
 
     Args:
         path: the file.
         root: the corpus folder ``source`` is relative to (default: the file's folder).
         template: the template to recognise (default: the catalogue; see :func:`learn_files`).
+        strict_template: refuse documents that do not follow the template (see :func:`parse_text`).
 
     Raises:
-        ParseError: unreadable, empty, binary, oversized, damaged or non-practice files.
+        ParseError: unreadable, empty, binary, oversized or damaged files; with
+            ``strict_template``, documents that do not follow the template.
     """
     path = Path(path)
     extraction, data = extract_file(path)
-    return _parse_extracted(path, root, extraction, data, template)
+    return _parse_extracted(path, root, extraction, data, template, strict_template)
 
 
-def parse_bytes(data: bytes, source: str, *, template: Template | None = None) -> Practice:
+def parse_bytes(data: bytes, source: str, *, template: Template | None = None,
+                strict_template: bool = False) -> Practice:
     """Parse a document's bytes (an upload, say); ``source``'s suffix helps tell the format.
 
     Raises:
@@ -201,7 +227,7 @@ def parse_bytes(data: bytes, source: str, *, template: Template | None = None) -
     extraction = extract(data, source, PurePosixPath(source).suffix)
     if extraction.text is not None:
         extraction = Extraction(extraction.format, text=_storable(extraction.text))
-    return _parse(extraction, source, _digest(extraction, data), template)
+    return _parse(extraction, source, _digest(extraction, data), template, strict_template)
 
 
 def learn_files(paths: Iterable[Path], base: Template | None = None) -> Template:
@@ -219,7 +245,7 @@ def learn_files(paths: Iterable[Path], base: Template | None = None) -> Template
 
 
 def parse_files(documents: Sequence[Path | tuple[Path, Path]], *, learn: bool = True,
-                template: Template | None = None) -> list[Practice | ParseError]:
+                template: Template | None = None, strict_template: bool = False) -> list[Practice | ParseError]:
     """Parse several documents, learning the template text they share first.
 
     Args:
@@ -227,6 +253,7 @@ def parse_files(documents: Sequence[Path | tuple[Path, Path]], *, learn: bool = 
             (default: the file's folder).
         learn: learn template text from these documents (:func:`learn_template`) before parsing.
         template: the template to start from (default: the catalogue).
+        strict_template: refuse documents that do not follow the template (see :func:`parse_text`).
 
     Returns:
         One result per document, in order: its practice, or the ``ParseError`` it raised.
@@ -246,7 +273,7 @@ def parse_files(documents: Sequence[Path | tuple[Path, Path]], *, learn: bool = 
             out.append(item)
             continue
         try:
-            out.append(_parse_extracted(path, root, item[0], item[1], template))
+            out.append(_parse_extracted(path, root, item[0], item[1], template, strict_template))
         except ParseError as exc:
             out.append(exc)
     return out

@@ -7,18 +7,24 @@ headers and footers (outside ``<main>``/``<article>``), forms and hidden element
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
+
+The page's own facts are kept beside the rows (:class:`Page`): its ``<title>``, ``<h1>``,
+canonical address (``<link rel="canonical">``, else ``og:url``), ``lang`` attribute, and which
+blocks were headings or list items, for the readers of web pages
+(:mod:`ransearch.ingest.webpage`, :mod:`ransearch.ingest.freetext`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from ransearch.errors import ParseError
 from ransearch.ingest.markup import tidy
 from ransearch.ingest.table import Extraction, Row
 
-__all__ = ["read_html", "decode_html"]
+__all__ = ["read_html", "decode_html", "Page", "PageExtraction"]
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "nav", "form", "button",
                    "select", "option", "textarea", "iframe", "object", "embed", "svg", "math", "canvas",
@@ -30,7 +36,30 @@ _BLOCK = frozenset({"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "
                     "summary", "caption", "body", "html", "center", "li"})
 _CELL = frozenset({"td", "th"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What an HTML page says about itself, beside its text.
+
+    ``kinds`` has one letter per row of the extraction: ``h`` a heading (``<h1>``…``<h6>``),
+    ``l`` a list item, ``p`` any other block or table row.
+    """
+
+    title: str = ""
+    h1: str = ""
+    url: str | None = None
+    lang: str = ""
+    kinds: str = ""
+
+
+@dataclass(frozen=True)
+class PageExtraction(Extraction):
+    """The rows of an HTML page and its :class:`Page` facts."""
+
+    page: Page = field(default_factory=Page)
 
 
 class _Table:
@@ -50,6 +79,10 @@ class _Reader:
         self.tables: list[_Table] = []
         self.skip_depth = 0  # > 0 while inside a skipped element (counts nested elements)
         self.main_depth = 0
+        self.kinds: list[str] = []  # one letter per row: heading, list item, other
+        self.block_kind = "p"  # kind of the block being read ("h1", "h", "l" or "p")
+        self.title: list[str] | None = None  # the <title> text while it is read
+        self.meta: dict[str, str] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def _buffer(self) -> list[str]:
@@ -62,6 +95,10 @@ class _Reader:
         self.block = []
         if text:
             self.rows.append(Row(None, text))
+            if self.block_kind == "h1":
+                self.meta.setdefault("h1", text.replace("\n", " "))
+            self.kinds.append(self.block_kind[0])
+            self.block_kind = "p"
 
     def _close_cell(self, table: _Table) -> None:
         if table.cell is not None:
@@ -82,9 +119,25 @@ class _Reader:
             else:
                 value = "\n\n".join(c for c in cells[1:] if c)
                 self.rows.append(Row(cells[0], value))
+            self.kinds.append("p")
 
     # -- parser target interface ------------------------------------------------------------
+    def _page_fact(self, name: str, attrib: Any) -> None:
+        """Facts of the page from ``<html lang>``, ``<title>``, canonical link and ``og:url``."""
+        get = attrib.get if attrib else (lambda _k, _d=None: None)
+        if name == "html" and get("lang"):
+            self.meta.setdefault("lang", str(get("lang")))
+        elif name == "title" and "title" not in self.meta:
+            self.title = []
+        elif name == "link" and "canonical" in str(get("rel") or "").lower().split() and get("href"):
+            self.meta.setdefault("canonical", str(get("href")).strip())
+        elif name == "meta" and str(get("property") or get("name") or "").lower() == "og:url" and get("content"):
+            self.meta.setdefault("og:url", str(get("content")).strip())
+
     def start(self, tag: Any, attrib: Any) -> None:
+        name = tag.lower() if isinstance(tag, str) else ""
+        if name in {"html", "title", "link", "meta"}:
+            self._page_fact(name, attrib)
         if self.skip_depth:
             self.skip_depth += 1
             return
@@ -111,11 +164,16 @@ class _Reader:
             buf = self._buffer()
             if buf is self.block:
                 self._flush_block()
+                self.block_kind = "l"
             buf.append("\n- ")
         elif name == "br":
             self._buffer().append("\n")
         elif name in _BLOCK:
             self._break_block()
+            if name in _HEADINGS:
+                self.block_kind = "h1" if name == "h1" else "h"
+            elif self.block_kind.startswith("h"):  # an empty heading: this block is not one
+                self.block_kind = "p"
 
     def _break_block(self) -> None:
         """A block element starts or ends: end the paragraph (a blank line inside a table cell)."""
@@ -126,6 +184,9 @@ class _Reader:
             buf.append("\n\n")
 
     def end(self, tag: Any) -> None:
+        if self.title is not None and isinstance(tag, str) and tag.lower() == "title":
+            self.meta["title"] = tidy("".join(self.title)).replace("\n", " ")
+            self.title = None
         if self.skip_depth:
             self.skip_depth -= 1
             return
@@ -142,6 +203,8 @@ class _Reader:
             self._break_block()
 
     def data(self, text: str) -> None:
+        if self.title is not None:
+            self.title.append(text)
         if not self.skip_depth:
             self._buffer().append(text)
 
@@ -200,4 +263,7 @@ def read_html(data: bytes, name: str) -> Extraction:
         raise ParseError(name, f"cannot read this HTML page ({exc})") from None
     if not rows:
         raise ParseError(name, "empty file (no text in this HTML page)")
-    return Extraction("html", tuple(rows))
+    meta = reader.meta
+    page = Page(title=meta.get("title", ""), h1=meta.get("h1", ""), url=meta.get("canonical") or meta.get("og:url"),
+                lang=meta.get("lang", ""), kinds="".join(reader.kinds))
+    return PageExtraction("html", tuple(rows), page=page)

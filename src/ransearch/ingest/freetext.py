@@ -1,0 +1,79 @@
+"""Practices that do not follow the template: kept with what can be found, as ``free_text``.
+
+A practice page from an NGO's or a city's site, a catalogue entry or a news item has no
+template table. It is read as a titled text: the title from its first heading, its page title,
+its first line or its file name; its text as the description, with its own headings kept as
+paragraphs of their own (the chunker keeps a heading with what it introduces). Headings that are
+template labels, or close to one in any language ("Contact", "Evaluation", "Organisation"),
+open that field, so what the page does say lands where a template document's would. Contact
+lines go to ``contacts`` wherever they are. The layout is ``free_text``, or ``free_text_partial``
+when some template fields were found, and a warning names the fields that were not.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from ransearch.ingest.lines import Line, document_lines, is_headingish
+from ransearch.ingest.table import Extraction
+from ransearch.ingest.webpage import Reading, is_end, is_furniture, split_sections, page_title, practice_slug
+from ransearch.template import SECTION_KEYS, Catalogue
+
+__all__ = ["read_free_text"]
+
+_MAX_TITLE_WORDS = 20
+_FIRST_LINES = 6
+_LABELLED = ("peer_reviewed", "themes", "audience", "geography", "start", "deliverables", "evaluation",
+             "sustainability", "ran_meeting", "eu_links", "organisation", "country", "last_update")
+
+
+def _title(lines: list[Line], page_h1: str, page_name: str) -> tuple[str, int | None, str]:
+    """(title, index of its line or None, where it came from)."""
+    head = [i for i, x in enumerate(lines[:_FIRST_LINES * 3]) if not is_furniture(x.text)][:_FIRST_LINES]
+    for i in head:
+        if lines[i].kind == "h" and len(lines[i].text.split()) <= _MAX_TITLE_WORDS:
+            if not page_h1 or lines[i].text == page_h1:
+                return lines[i].text, i, "heading"
+    if page_h1:
+        return page_h1, None, "heading"
+    if page_name:
+        return page_name, None, "page title"
+    if head and is_headingish(lines[head[0]]) and len(lines[head[0]].text.split()) <= _MAX_TITLE_WORDS:
+        return lines[head[0]].text, head[0], "first line"
+    return "", None, ""
+
+
+def _name_from_file(source: str) -> str:
+    stem = practice_slug(PurePosixPath(source).name) or PurePosixPath(source).stem
+    words = stem.replace("_", " ").replace("-", " ").split()
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def read_free_text(extraction: Extraction, cat: Catalogue, source: str) -> Reading:
+    """Raw text per field of a document that does not follow the template."""
+    page = getattr(extraction, "page", None)
+    lines = [x for x in document_lines(extraction) if x.text.strip()]
+    title, at, origin = _title(lines, page.h1 if page else "", page_title(page.title) if page else "")
+    warnings: list[str] = []
+    if not title:
+        title = _name_from_file(source)
+        origin = "file name"
+    if origin in {"file name", "first line", "page title"}:
+        warnings.append(f"title taken from the {origin}")
+    body = [x for i, x in enumerate(lines) if i != at]
+    # leading site lines (skip links, logos, site names) are never content
+    while body and is_furniture(body[0].text) and not is_end(body[0].text):
+        body = body[1:]
+    raw: dict[str, list[str]] = {"name": [title] if title else []}
+    split_sections(body, cat, "description", raw)
+    found = [k for k in _LABELLED if raw.get(k)]
+    layout = "free_text_partial" if found else "free_text"
+    missing = [k for k in SECTION_KEYS if k not in {"name", "description"} and not raw.get(k)]
+    warnings.append("not laid out as the RAN practice template: read as free text"
+                    + (f"; fields not found: {', '.join(missing)}" if missing else ""))
+    language = None
+    if page is not None and page.lang:
+        language = page.lang.split("-")[0].split("_")[0].lower() or None
+    url = page.url if page is not None else None
+    return Reading(layout, raw, url=url, language=language, warnings=tuple(warnings))

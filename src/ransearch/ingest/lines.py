@@ -1,0 +1,168 @@
+"""A document as lines with a kind (heading, list item, text), and headings matched to template fields.
+
+The readers of documents that do not follow the template table (:mod:`ransearch.ingest.webpage`,
+:mod:`ransearch.ingest.freetext`) work on :class:`Line` objects, whatever the format: an HTML
+page's blocks (their kind from the markup), a PDF or Word file's rows, or a text file's lines
+(bullets and Markdown headings recognised, blank lines kept as ``gap``).
+
+:func:`heading_field` says which template field a heading introduces, tolerantly: a catalogue
+label in any language, or a heading sharing most of its content words with one ("Project
+description" → description, "Linkages to other EU initiatives or EU funding" → eu_links).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from ransearch.ingest.table import Extraction
+from ransearch.template import Catalogue
+from ransearch.text import fold, tokens
+
+__all__ = ["Line", "document_lines", "heading_field", "is_headingish", "contact_line", "site_data"]
+
+_BULLET = re.compile(r"^\s*(?:[-*•▪●◦·–—]|\d{1,2}[.)])\s+(?=\S)")
+_MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_PAREN = re.compile(r"\([^()]*\)")
+_MAX_HEADING_WORDS = 12
+_MIN_SIMILARITY = 0.6
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a document: its text, kind and whether a gap (blank line, new block) precedes it.
+
+    ``kind``: ``h`` a heading (markup says so), ``l`` a list item (bullet removed from ``text``),
+    ``p`` a paragraph line of a structured format, ``""`` a line of plain text.
+    """
+
+    text: str
+    kind: str = ""
+    gap: bool = True
+
+
+@lru_cache(maxsize=1)
+def site_data() -> dict[str, Any]:
+    """The facts about the Collection's web pages (``webpage.json``)."""
+    data: dict[str, Any] = json.loads(files(__package__).joinpath("webpage.json").read_text(encoding="utf-8"))
+    return data
+
+
+def _text_lines(text: str) -> list[Line]:
+    out: list[Line] = []
+    gap = True
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            gap = True
+            continue
+        kind = ""
+        if _MD_HEADING.match(line):
+            kind, line = "h", _MD_HEADING.sub("", line).strip("#* ")
+        elif (m := _BULLET.match(line)) is not None:
+            kind, line = "l", line[m.end():].strip()
+        if line:
+            out.append(Line(line, kind, gap))
+        gap = False
+    return out
+
+
+def document_lines(extraction: Extraction) -> list[Line]:
+    """The extraction's text as lines; HTML blocks keep the kind their markup gives them."""
+    if extraction.text is not None:
+        return _text_lines(extraction.text)
+    kinds = getattr(getattr(extraction, "page", None), "kinds", "")
+    out: list[Line] = []
+    for i, row in enumerate(extraction.rows):
+        kind = kinds[i] if i < len(kinds) else ""
+        if row.label:
+            out.append(Line(row.label.replace("\n", " "), "h", True))
+        for n, para in enumerate(row.value.split("\n\n")):
+            for j, line in enumerate(x.strip() for x in para.splitlines()):
+                if not line:
+                    continue
+                k = kind if kind else ""
+                if (m := _BULLET.match(line)) is not None:
+                    k, line = "l", line[m.end():].strip()
+                out.append(Line(line, k if j == 0 else (k if k == "l" else "p"), j == 0))
+    return out
+
+
+def is_headingish(line: Line) -> bool:
+    """Short enough and unpunctuated enough to be a heading (or marked as one)."""
+    if line.kind == "h":
+        return True
+    text = line.text.rstrip()
+    if text.endswith((".", "!", "?", ";", ",")):
+        return False
+    return 0 < len(text.split()) <= _MAX_HEADING_WORDS
+
+
+def _stems(toks: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    # content words only: short words (the, of, de, la, van, eu) say little about a heading
+    return tuple(t for t in toks if len(t) >= 4)
+
+
+def _same(a: str, b: str) -> bool:
+    return a[:5] == b[:5] or a.startswith(b) or b.startswith(a)
+
+
+def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    if not a or not b:
+        return 0.0
+    matched = sum(1 for x in a if any(_same(x, y) for y in b))
+    matched_b = sum(1 for y in b if any(_same(x, y) for x in a))
+    return (matched + matched_b) / (len(a) + len(b))
+
+
+@lru_cache(maxsize=8)
+def _label_stems(cat: Catalogue) -> tuple[tuple[tuple[str, ...], str], ...]:
+    seen: dict[tuple[str, ...], str] = {}
+    for f in cat.fields:
+        for labels in f.labels.values():
+            for label in labels:
+                stems = _stems(tokens(_PAREN.sub(" ", label)))
+                if stems:
+                    seen.setdefault(stems, f.key)
+    return tuple(seen.items())
+
+
+def heading_field(text: str, cat: Catalogue, keys: frozenset[str] | None = None) -> str | None:
+    """The template field a heading introduces, or None.
+
+    A catalogue label (in any language, a trailing colon or bracketed note allowed), else the
+    field whose label shares most content words with the heading (similarity at least 0.6).
+    ``keys`` limits the answer to those fields.
+    """
+    toks = tokens(_PAREN.sub(" ", text.rstrip(": ")))
+    if not toks or len(toks) > _MAX_HEADING_WORDS:
+        return None
+    match = cat.label_at_start(toks)
+    if match and match.n_tokens == len(toks) and (keys is None or match.key in keys):
+        return match.key
+    stems = _stems(toks)
+    best, best_key = 0.0, None
+    for label, key in _label_stems(cat):
+        if keys is not None and key not in keys:
+            continue
+        score = _similarity(stems, label)
+        if score > best:
+            best, best_key = score, key
+    return best_key if best >= _MIN_SIMILARITY else None
+
+
+@lru_cache(maxsize=1)
+def _contact_prefixes() -> frozenset[str]:
+    return frozenset(fold(p) for p in site_data()["contact_prefixes"])
+
+
+def contact_line(text: str) -> bool:
+    """A line of contact details ("Contact person: …", "Telephone: …", "E-mail: …")."""
+    head, sep, _ = text.partition(":")
+    if not sep or len(head.split()) > 3:
+        return False
+    return fold(head) in _contact_prefixes()
