@@ -92,11 +92,13 @@ class Engine:
     def index(corpus_dirs: Sequence[Path | str] | None = None, index_dir: Path | str | None = None, *,
               encoder: Encoder | str | None = None, settings: Settings | None = None,
               chunking: ChunkingConfig = ChunkingConfig(), progress: Progress | None = None,
-              full: bool = False, lock_timeout: float | None = None, keep: int | None = None) -> BuildReport:
+              full: bool = False, lock_timeout: float | None = None, keep: int | None = None,
+              strict_template: bool = False) -> BuildReport:
         """Bring the index up to date with the documents under ``corpus_dirs`` (see ``build_index``).
 
         Only new and changed documents are parsed and embedded; the encoder is loaded only if
-        something has to be embedded. ``full`` rebuilds everything.
+        something has to be embedded. ``full`` rebuilds everything. ``strict_template`` refuses
+        documents that do not follow the practice template instead of indexing them as free text.
 
         Raises:
             IndexLocked: another run holds the index (after ``lock_timeout`` seconds).
@@ -113,7 +115,8 @@ class Engine:
         dirs = [Path(d) for d in corpus_dirs] if corpus_dirs else list(settings.corpus_dirs)
         target = Path(index_dir) if index_dir is not None else settings.index_dir
         return build_index(dirs, target, encoder or settings.encoder, chunking, progress,
-                           keep=keep or settings.keep_generations, full=full, lock_timeout=lock_timeout, load=load)
+                           keep=keep or settings.keep_generations, full=full, lock_timeout=lock_timeout, load=load,
+                           strict_template=strict_template)
 
     @staticmethod
     def rollback(index_dir: Path | str | None = None, *, lock_timeout: float | None = None,

@@ -149,8 +149,9 @@ class _Run:
 
     def __init__(self, corpus_dirs: Sequence[Path], index_dir: Path, encoder: Encoder | str,
                  chunking: ChunkingConfig, progress: Progress, keep: int, full: bool,
-                 load: Callable[[str], Encoder]) -> None:
+                 load: Callable[[str], Encoder], strict_template: bool = False) -> None:
         self.corpus_dirs, self.index_dir, self.chunking = corpus_dirs, index_dir, chunking
+        self.strict_template = strict_template
         self.progress, self.keep, self.full_requested, self.load = progress, keep, full, load
         self.encoder_arg = encoder
         self.encoder_name = encoder if isinstance(encoder, str) else encoder.name
@@ -259,7 +260,8 @@ class _Run:
                 continue
             if d.hash is not None:
                 try:
-                    practice = parse_file(d.doc.path, d.doc.root, template=self.template)
+                    practice = parse_file(d.doc.path, d.doc.root, template=self.template,
+                                          strict_template=self.strict_template)
                 except ParseError as exc:
                     error = exc.reason
                 else:
@@ -404,6 +406,7 @@ def build_index(
     full: bool = False,
     lock_timeout: float | None = None,
     load: Callable[[str], Encoder] = load_encoder,
+    strict_template: bool = False,
 ) -> BuildReport:
     """Bring the index at ``index_dir`` up to date with the documents under ``corpus_dirs``.
 
@@ -418,6 +421,8 @@ def build_index(
         full: rebuild everything, reusing nothing.
         lock_timeout: seconds to wait for another run (None: as long as it takes; 0: not at all).
         load: how to load an encoder by name.
+        strict_template: refuse documents that do not follow the practice template (nor are
+            Collection pages) instead of indexing them as free text.
 
     Returns:
         The report; its ``exit_status`` is 0, or 3 if some documents failed.
@@ -429,7 +434,7 @@ def build_index(
     """
     index_dir = Path(index_dir)
     run = _Run([Path(d) for d in corpus_dirs], index_dir, encoder, chunking, progress or _no_progress,
-               keep, full, load)
+               keep, full, load, strict_template)
     with index_lock(index_dir, lock_timeout):
         clean_stale(index_dir)
         try:

@@ -38,6 +38,9 @@ def expand_documents(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[s
 def parse(
     files: list[Path] = typer.Argument(..., help="Practice documents, or folders of them."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a readable rendering."),
+    strict_template: bool = typer.Option(False, "--strict-template",
+                                         help="Refuse documents that do not follow the practice template "
+                                              "(default: read them as free text)."),
 ) -> None:
     """Parse practice documents (text, Markdown, PDF, DOCX, HTML) and print each practice record,
     with the format and layout recognised. Template text the documents share is learned first.
@@ -49,7 +52,7 @@ def parse(
     failed = len(problems)
     for line in problems:
         print(f"ransearch: {line}", file=sys.stderr)
-    for result in parse_files(documents):
+    for result in parse_files(documents, strict_template=strict_template):
         if isinstance(result, ParseError):
             failed += 1
             print(f"ransearch: {result}", file=sys.stderr)
@@ -101,6 +104,9 @@ def index(
     lock_timeout: float = typer.Option(3600.0, "--lock-timeout", min=0,
                                        help="Longest wait for another run, in seconds (0: as long as it takes)."),
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations kept on disk (default 3)."),
+    strict_template: bool = typer.Option(False, "--strict-template",
+                                         help="Refuse documents that do not follow the practice template "
+                                              "(default: index them as free text)."),
 ) -> None:
     """Bring the index up to date with the corpus: only new and changed documents are parsed and
     embedded; a new generation is switched in atomically, and search keeps answering throughout.
@@ -132,7 +138,8 @@ def index(
         else:
             with progress_bar(enabled=not as_json) as progress:
                 report = Engine.index(corpus or None, target, encoder=encoder, settings=settings, progress=progress,
-                                      full=full, lock_timeout=timeout, keep=keep)
+                                      full=full, lock_timeout=timeout, keep=keep,
+                                      strict_template=strict_template)
     except RansearchError as exc:
         serving = current_generation(target)
         failure = BuildReport(FAILED, serving, encoder or settings.encoder, error=str(exc), started_at=started,

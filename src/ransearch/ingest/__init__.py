@@ -84,6 +84,11 @@ def detect_layout(text: str, cat: Catalogue | None = None) -> str:
     return "ocr_columns"
 
 
+def _is_boilerplate(line: str, template: Template) -> bool:
+    toks = tokens(line)
+    return bool(toks) and (template.catalogue.is_template_title(toks) or template.text.coverage(toks) >= 0.85)
+
+
 def _split(extraction: Extraction, template: Template, source: str, strict: bool = False) -> Reading:
     """Raw text per field of an extraction, by the layout it is in (see the module docstring)."""
     cat = template.catalogue
@@ -105,7 +110,7 @@ def _split(extraction: Extraction, template: Template, source: str, strict: bool
         return read_webpage(extraction, cat, source)
     if strict:
         raise ParseError(source, _NOT_PRACTICE)
-    return read_free_text(extraction, cat, source)
+    return read_free_text(extraction, cat, source, lambda line: _is_boilerplate(line, template))
 
 
 def _parse(extraction: Extraction, source: str, content_hash: str, template: Template | None,

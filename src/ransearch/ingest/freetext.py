@@ -12,9 +12,10 @@ when some template fields were found, and a warning names the fields that were n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from ransearch.ingest.lines import Line, document_lines, is_headingish
+from ransearch.ingest.lines import Line, document_lines, heading_field, is_headingish
 from ransearch.ingest.table import Extraction
 from ransearch.ingest.webpage import Reading, is_end, is_furniture, split_sections, page_title, practice_slug
 from ransearch.template import SECTION_KEYS, Catalogue
@@ -27,9 +28,26 @@ _LABELLED = ("peer_reviewed", "themes", "audience", "geography", "start", "deliv
              "sustainability", "ran_meeting", "eu_links", "organisation", "country", "last_update")
 
 
-def _title(lines: list[Line], page_h1: str, page_name: str) -> tuple[str, int | None, str]:
+def _named(lines: list[Line], cat: Catalogue, boilerplate: Callable[[str], bool]) -> tuple[str, set[int]]:
+    """The title under a "name of the practice" label, and the lines it took (label, instructions, name)."""
+    for i, line in enumerate(lines[:_FIRST_LINES * 4]):
+        if not is_headingish(line) or heading_field(line.text, cat, frozenset({"name"})) != "name":
+            continue
+        for j in range(i + 1, min(i + 4, len(lines))):
+            text = lines[j].text
+            if boilerplate(text):
+                continue
+            if is_headingish(lines[j]) and len(text.split()) <= _MAX_TITLE_WORDS:
+                return text, {i, *range(i + 1, j + 1)}
+            break
+    return "", set()
+
+
+def _title(lines: list[Line], page_h1: str, page_name: str,
+           boilerplate: Callable[[str], bool]) -> tuple[str, int | None, str]:
     """(title, index of its line or None, where it came from)."""
-    head = [i for i, x in enumerate(lines[:_FIRST_LINES * 3]) if not is_furniture(x.text)][:_FIRST_LINES]
+    head = [i for i, x in enumerate(lines[:_FIRST_LINES * 3])
+            if not is_furniture(x.text) and not boilerplate(x.text)][:_FIRST_LINES]
     for i in head:
         if lines[i].kind == "h" and len(lines[i].text.split()) <= _MAX_TITLE_WORDS:
             if not page_h1 or lines[i].text == page_h1:
@@ -50,18 +68,27 @@ def _name_from_file(source: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def read_free_text(extraction: Extraction, cat: Catalogue, source: str) -> Reading:
-    """Raw text per field of a document that does not follow the template."""
+def read_free_text(extraction: Extraction, cat: Catalogue, source: str,
+                   boilerplate: Callable[[str], bool] = lambda _text: False) -> Reading:
+    """Raw text per field of a document that does not follow the template.
+
+    ``boilerplate`` tells template text (a template's title, instructions) that is never a title.
+    """
     page = getattr(extraction, "page", None)
     lines = [x for x in document_lines(extraction) if x.text.strip()]
-    title, at, origin = _title(lines, page.h1 if page else "", page_title(page.title) if page else "")
+    title, taken = _named(lines, cat, boilerplate)
+    at: int | None = None
+    origin = "name label"
+    if not title:
+        title, at, origin = _title(lines, page.h1 if page else "", page_title(page.title) if page else "",
+                                   boilerplate)
     warnings: list[str] = []
     if not title:
         title = _name_from_file(source)
         origin = "file name"
     if origin in {"file name", "first line", "page title"}:
         warnings.append(f"title taken from the {origin}")
-    body = [x for i, x in enumerate(lines) if i != at]
+    body = [x for i, x in enumerate(lines) if i != at and i not in taken]
     # leading site lines (skip links, logos, site names) are never content
     while body and is_furniture(body[0].text) and not is_end(body[0].text):
         body = body[1:]

@@ -19,6 +19,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+from ransearch.ingest.markup import html_to_text
 from ransearch.ingest.table import Extraction
 from ransearch.template import Catalogue
 from ransearch.text import fold, tokens
@@ -28,6 +29,7 @@ __all__ = ["Line", "document_lines", "heading_field", "is_headingish", "contact_
 _BULLET = re.compile(r"^\s*(?:[-*•▪●◦·–—]|\d{1,2}[.)])\s+(?=\S)")
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _PAREN = re.compile(r"\([^()]*\)")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _MAX_HEADING_WORDS = 12
 _MIN_SIMILARITY = 0.6
 
@@ -52,22 +54,35 @@ def site_data() -> dict[str, Any]:
     return data
 
 
+def _cells(line: str) -> list[str]:
+    """A text line's cells (split at tabs), HTML fragments turned into text."""
+    cells = line.split("\t") if "\t" in line else [line]
+    out = []
+    for cell in cells:
+        if _TAG.search(cell):
+            out.extend(x.strip() for x in html_to_text(cell).splitlines())
+        else:
+            out.append(cell.strip())
+    return [c for c in out if c]
+
+
 def _text_lines(text: str) -> list[Line]:
     out: list[Line] = []
     gap = True
     for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
+        cells = _cells(raw)
+        if not cells:
             gap = True
             continue
-        kind = ""
-        if _MD_HEADING.match(line):
-            kind, line = "h", _MD_HEADING.sub("", line).strip("#* ")
-        elif (m := _BULLET.match(line)) is not None:
-            kind, line = "l", line[m.end():].strip()
-        if line:
-            out.append(Line(line, kind, gap))
-        gap = False
+        for n, line in enumerate(cells):
+            kind = ""
+            if _MD_HEADING.match(line):
+                kind, line = "h", _MD_HEADING.sub("", line).strip("#* ")
+            elif (m := _BULLET.match(line)) is not None:
+                kind, line = "l", line[m.end():].strip()
+            if line:
+                out.append(Line(line, kind, gap or n > 0))
+            gap = False
     return out
 
 

@@ -40,6 +40,7 @@ _DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
+_LIST_FIELDS = frozenset({"themes", "audience"})
 
 
 @dataclass(frozen=True)
@@ -198,16 +199,31 @@ def lines_section(lines: list[Line]) -> str:
     return "\n".join(out)
 
 
+def _prose(lines: list[Line]) -> bool:
+    return any(len(x.text.split()) > 12 or x.text.rstrip().endswith(".") for x in lines)
+
+
 def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str, list[str]]) -> None:
-    """Put lines into the fields their headings open; other headings stay in the open field."""
+    """Put lines into the fields their headings open; other headings stay in the open field.
+
+    A heading that names a list field (themes, target audience) over prose puts the prose,
+    with its heading, in the description: it describes, it does not list.
+    """
     current = start
+    heading: Line | None = None
     buf: list[Line] = []
     contacts: list[str] = []
 
     def flush() -> None:
-        if buf:
+        if not buf:
+            return
+        if current in _LIST_FIELDS and _prose(buf):
+            raw.setdefault("description", []).append(lines_section(([heading] if heading else []) + buf))
+        elif current in _LIST_FIELDS:
+            raw.setdefault(current, []).extend(v for x in buf for v in split_values(x.text, current))
+        else:
             raw.setdefault(current, []).append(lines_section(buf))
-            buf.clear()
+        buf.clear()
 
     for line in lines:
         if is_end(line.text):
@@ -215,7 +231,7 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
         key = heading_field(line.text, cat) if is_headingish(line) and (line.gap or line.kind == "h") else None
         if key and key != "name":
             flush()
-            current = key
+            current, heading = key, Line(line.text, "h")
             continue
         if current != "contacts" and contact_line(line.text):
             contacts.append(line.text)
