@@ -309,7 +309,7 @@ class Searcher:
             dense = (1 - sw) * dense + sw * np.mean([e.dense for e in sentences], axis=0)
         dense = dense - cfg.length_prior * self._log_chunks
         # the encoder's similarities say less in a language it was not trained on
-        trust = cfg.uncovered_dense_weight if whole.uncovered else 1.0
+        trust = cfg.uncovered_dense_weight if whole.uncovered and mode == "hybrid" else 1.0
         total = trust * (_standardise(dense) + cfg.title_weight * _standardise(whole.title))
         if mode == "hybrid":
             total = total + cfg.lexical_weight * _standardise(whole.lexical)
