@@ -63,14 +63,15 @@ def references() -> dict[str, Practice]:
 def test_dropped_language_is_learned_from_the_corpus(references: dict[str, Practice], dropped: set[str]) -> None:
     paths = dev_documents()
     base = default_template(frozenset(dropped))
-    # without learning, the documents in the dropped languages are not even recognised
+    # without learning, the documents in the dropped languages are still recognised: their
+    # labels are found by tolerant matching and similarity (issue 14, part 2)
     unrecognised = []
     for path in paths:
         try:
-            parse_file(path, path.parent, template=base)
+            parse_file(path, path.parent, template=base, strict_template=True)
         except ParseError:
             unrecognised.append(references[path.name].language)
-    assert set(unrecognised) == dropped
+    assert not unrecognised
     learned = learn_files(paths, base)
     assert any("labels of the 16 fields learned" in note for note in learned.learned)
     sentences = instruction_sentences()

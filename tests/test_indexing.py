@@ -181,7 +181,8 @@ def test_broken_file_keeps_its_last_good_version(indexed: Path, reindex_corpus: 
     good = Engine.open(indexed, encoder=reindex_encoder).practices()[2]
     path.write_text("an editor saved this by mistake", "utf-8")
     reindex_mark(_docs(reindex_corpus)[0], "zebra")  # something else changes in the same run
-    report = build_index([reindex_corpus], indexed, reindex_encoder)
+    # strict: text outside the template is refused (by default it would be indexed as free text)
+    report = build_index([reindex_corpus], indexed, reindex_encoder, strict_template=True)
     assert report.outcome == "updated" and report.exit_status == 3
     (failure,) = report.failed
     assert failure.path == str(path) and failure.kept and "not a RAN practice" in failure.reason
@@ -190,11 +191,11 @@ def test_broken_file_keeps_its_last_good_version(indexed: Path, reindex_corpus: 
     assert engine.practice(good.id) == good
     assert good.id in {h.practice_id for h in engine.ask(good.title, k=3).results}
     # still broken the next night, nothing else changed: nothing to write, still reported
-    again = build_index([reindex_corpus], indexed, "fake", load=_never_load)
+    again = build_index([reindex_corpus], indexed, "fake", load=_never_load, strict_template=True)
     assert again.outcome == "unchanged" and again.exit_status == 3 and again.failed[0].kept
     # fixed: indexed again, no longer failed
     path.write_bytes((DEV_CORPUS / path.name).read_bytes())
-    fixed = build_index([reindex_corpus], indexed, reindex_encoder)
+    fixed = build_index([reindex_corpus], indexed, reindex_encoder, strict_template=True)
     assert not fixed.failed and fixed.outcome == "unchanged"  # the same bytes as the version kept
 
 
@@ -252,7 +253,7 @@ def test_full_rebuild_when_encoder_settings_or_package_change(indexed: Path, rei
 
 def test_full_rebuild_with_another_encoder_re_embeds_a_kept_version(indexed: Path, reindex_corpus: Path,  # type: ignore[no-untyped-def]
                                                                      reindex_encoder) -> None:
-    _docs(reindex_corpus)[0].write_text("broken", "utf-8")
+    _docs(reindex_corpus)[0].write_text("** -- **", "utf-8")  # no readable text
 
     class Other(type(reindex_encoder)):  # type: ignore[misc]
         name = "other"
@@ -300,7 +301,7 @@ def test_missing_or_empty_corpus_is_fatal_and_changes_nothing(indexed: Path, tmp
 def test_nothing_indexable_is_fatal(tmp_path: Path, reindex_encoder) -> None:  # type: ignore[no-untyped-def]
     corpus = tmp_path / "c"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("not a practice", "utf-8")
+    (corpus / "a.txt").write_text("-- ** --", "utf-8")  # no readable text
     with pytest.raises(RansearchError, match="no document could be indexed"):
         build_index([corpus], tmp_path / "index", reindex_encoder)
     assert current_generation(tmp_path / "index") is None

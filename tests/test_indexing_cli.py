@@ -71,10 +71,10 @@ def test_failed_document_exits_3_and_says_the_last_good_version_is_kept(run, rei
     index = str(tmp_path / "index")
     assert run("index", str(reindex_corpus), "--index", index, "--encoder", "fake").exit_code == 0
     broken = sorted(reindex_corpus.glob("*.txt"))[0]
-    broken.write_text("oops", "utf-8")
+    broken.write_text("** -- ** --", "utf-8")  # no readable text: refused even outside strict mode
     result = run("index", str(reindex_corpus), "--index", index, "--encoder", "fake")
     assert result.exit_code == 3
-    assert f"failed: {broken}: not a RAN practice description" in result.stdout
+    assert f"failed: {broken}: no readable text" in result.stdout
     assert "(kept its last good version)" in result.stdout
     as_json = run("index", str(reindex_corpus), "--index", index, "--encoder", "fake", "--json")
     assert as_json.exit_code == 3

@@ -98,9 +98,17 @@ def test_other_encodings_parse_with_accents(good: dict[str, Path]) -> None:
 def test_read_errors_name_the_problem(tmp_path: Path, kind: str, reason: str) -> None:
     path = make_bad_inputs(tmp_path)[kind]
     with pytest.raises(ParseError) as info:
-        parse_file(path)
+        parse_file(path, strict_template=True)  # strict: text outside the template is refused
     assert info.value.path == str(path)
     assert reason in info.value.reason
+
+
+def test_text_outside_the_template_is_kept_as_free_text(tmp_path: Path) -> None:
+    path = make_bad_inputs(tmp_path)["not a practice"]
+    practice = parse_file(path)
+    assert practice.layout == "free_text"
+    assert "minutes of our meeting" in practice.sections["description"]
+    assert any("not laid out as the RAN practice template" in w for w in practice.warnings)
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
@@ -113,7 +121,8 @@ def test_limit_holds_without_a_file_size() -> None:
 
 def test_bad_input_one_line_each_others_still_parsed(tmp_path: Path, good: dict[str, Path]) -> None:
     bad = make_bad_inputs(tmp_path)
-    result = run("parse", "--json", good["utf8"], *bad.values(), good["cp1252"], good["latin1"], cwd=tmp_path)
+    result = run("parse", "--json", "--strict-template", good["utf8"], *bad.values(), good["cp1252"], good["latin1"],
+                 cwd=tmp_path)
     assert "Traceback" not in result.stderr
     assert result.returncode == 1
     lines = result.stderr.splitlines()

@@ -32,6 +32,7 @@ from ransearch.ingest.columns import split_columns
 from ransearch.ingest.facets import clean_sections, extract_facets
 from ransearch.ingest.freetext import read_free_text
 from ransearch.ingest.formats import DOCUMENT_SUFFIXES, FORMATS, detect_format, extract, extract_file
+from ransearch.ingest.labels import count_labels
 from ransearch.ingest.language import detect_language
 from ransearch.ingest.learning import learn_template
 from ransearch.ingest.rows import split_rows
@@ -40,7 +41,6 @@ from ransearch.ingest.table import Extraction, split_table
 from ransearch.ingest.webpage import Reading, looks_like_webpage, practice_slug, read_webpage
 from ransearch.records import Practice
 from ransearch.template import SECTION_KEYS, Catalogue
-from ransearch.text import tokens
 
 __all__ = ["parse_text", "parse_bytes", "parse_file", "parse_files", "detect_layout", "detect_format", "practice_id",
            "learn_template", "learn_files", "Template", "default_template", "DOCUMENT_SUFFIXES", "FORMATS",
@@ -50,7 +50,6 @@ _ROW = re.compile(r"^[^\t\n]*\t", re.M)
 _MD_HEADING = re.compile(r"^#{1,6} ", re.M)
 _MIN_LABELS = 4
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_MARKUP = re.compile(r"<[^<>]+>|^#+")  # [^<>]: linear on runs of unclosed "<"
 _NOT_PRACTICE = "not a RAN practice description (template labels not found)"
 
 
@@ -62,23 +61,21 @@ def practice_id(source: str) -> str:
 
 
 def _count_labels(text: str, cat: Catalogue) -> int:
-    seen = set()
-    for line in text.splitlines():
-        cell = line.split("\t", 1)[0]
-        match = cat.label_at_start(tokens(_MARKUP.sub(" ", cell))) if cell.strip() else None
-        if match:
-            seen.add(match.key)
-    return len(seen)
+    return count_labels(text, cat, _MIN_LABELS)
 
 
 def detect_layout(text: str, cat: Catalogue | None = None) -> str:
-    """Layout of a text document: ``md_rows``, ``html_rows`` or ``ocr_columns``.
+    """Layout of a text document in the template: ``md_rows``, ``html_rows`` or ``ocr_columns``.
 
     Raises:
-        ParseError: when the text is not a RAN practice description.
+        ParseError: when the text does not follow the template (too few of its labels).
     """
     if _count_labels(text, cat or default_template().catalogue) < _MIN_LABELS:
         raise ParseError("<text>", _NOT_PRACTICE)
+    return _text_layout(text)
+
+
+def _text_layout(text: str) -> str:
     if len(_ROW.findall(text)) >= 3:
         return "md_rows" if _MD_HEADING.search(text) else "html_rows"
     return "ocr_columns"
@@ -97,7 +94,7 @@ def _split(extraction: Extraction, template: Template, source: str, strict: bool
         return read_webpage(extraction, cat, source)  # a Collection page, whatever labels it holds
     if extraction.text is not None:
         if _count_labels(extraction.text, cat) >= _MIN_LABELS and not looks_like_webpage(extraction, cat):
-            layout = detect_layout(extraction.text, cat)
+            layout = _text_layout(extraction.text)
             if layout == "ocr_columns":
                 return Reading(layout, split_columns(extraction.text, cat, template.text))
             return Reading(layout, split_rows(extraction.text, cat))
@@ -126,8 +123,6 @@ def _parse(extraction: Extraction, source: str, content_hash: str, template: Tem
         warnings.append("empty fields: " + ", ".join(missing))
     sections = {k: sections.get(k, "") for k in SECTION_KEYS}
     language = reading.language or detect_language(" ".join([facets["title"], sections["description"]]))
-    if not any(sections.values()) and not facets["title"]:
-        raise ParseError(source, "no readable text")
     return Practice(
         id=practice_id(source),
         source=source,

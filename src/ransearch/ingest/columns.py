@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import TemplateText
 from ransearch.ingest.facets import organisation_type_line
+from ransearch.ingest.labels import LabelReader, new_document, reader, similarity_allowed, vocab_items
 from ransearch.ingest.markup import normalise_bullets
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, fold, tokens
@@ -26,6 +27,7 @@ __all__ = ["split_columns"]
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d.,\u202f ]*\d(?!\w)|\b\d\b")
 _VOCAB_FIELDS = {"themes", "audience"}
+_VOCAB_LINES = 30
 _SKIP_PENALTY = 2.0
 _MAX_PAGE_PARAGRAPHS = 400
 """A PDF page holds a few dozen paragraphs. Beyond this (not a real page), neighbours are
@@ -94,10 +96,15 @@ class _Scorer:
         toks = sum((len(tokens(line)) for line in para.lines), 0)
         if not toks:
             return 0.0
-        matched = 0
+        matched = 0.0
         for line in para.lines:
-            found, leftover = self.vocab[name].segment(line)
-            matched += len(tokens(line)) - len(leftover) if found else 0
+            # tolerant lookups only for new wordings, on lists of list length
+            tolerant = similarity_allowed() and len(para.lines) <= _VOCAB_LINES
+            items = vocab_items(self.vocab[name], line) if tolerant else self.vocab[name].runs(line)
+            # a catalogued wording counts fully, one found tolerantly a little less: a line
+            # such as "Giovani/alunni/studenti" is close to a theme too, but is an audience
+            exact = {run for label, run in self.vocab[name].runs(line) if label}
+            matched += sum(len(run.split()) * (1.0 if run in exact else 0.8) for label, run in items if label)
         return matched / toks
 
     def is_org_type(self, para: _Paragraph) -> bool:
@@ -230,17 +237,18 @@ def _label_words(line: str, n_tokens: int) -> int:
     return len(line.split())
 
 
-def _merged_page(lines: list[str], cat: Catalogue, tt: TemplateText, current: int,
+def _merged_page(lines: list[str], r: LabelReader, tt: TemplateText, current: int,
                  fields: dict[str, list[str]]) -> int:
     """A page where label, instruction and value share lines: strip the template prefix of each."""
+    cat = r.cat
     for line in lines:
         if not line:
             continue
         words = line.split()
-        match = cat.label_at_start(tokens(line), current)
-        if match:
-            current = cat.index(match.key)
-            words = words[_label_words(line, match.n_tokens):]
+        found = r.label_prefix(line, current)
+        if found:
+            current = cat.index(found[0])
+            words = words[found[1]:]
         words = words[tt.prefix_words(words):]
         rest = " ".join(words)
         if rest and current >= 0 and tt.coverage(tokens(rest)) < 0.6:
@@ -248,13 +256,71 @@ def _merged_page(lines: list[str], cat: Catalogue, tt: TemplateText, current: in
     return current
 
 
-def _is_merged(lines: list[str], cat: Catalogue, tt: TemplateText, current: int) -> bool:
-    first = next((line for line in lines if line), "")
-    match = cat.label_at_start(tokens(first), current)
-    if not match:
-        return False
-    rest = first.split()[_label_words(first, match.n_tokens):]
-    return bool(rest) and tt.coverage(tokens(" ".join(rest))) < 0.6
+def _is_merged(lines: list[str], r: LabelReader, tt: TemplateText, current: int) -> bool:
+    """Whether OCR merged labels with values on this page: its first (or, for the last page's
+    "Last update 2024", its last) line is a label followed by text that is not template text."""
+    filled = [line for line in lines if line]
+    dated = [line for line in filled[-2:] if _YEAR.search(line)]
+    for k, line in enumerate(filled[:1] + dated[-1:]):
+        if k == 1 and not (len(line.split()) <= 8 and _YEAR.search(line)):
+            break  # only a short dated line ("Last update 2024 (year)") counts at the end
+        if k == 0 and (len(line.split()) < 2 or r.match(line, current) is not None):
+            return False  # a label alone on its first line: an ordinary page
+        found = r.label_prefix(line, current)
+        if found:
+            rest = line.split()[found[1]:]
+            if rest and tt.coverage(tokens(" ".join(rest))) < 0.6:
+                return True
+    return False
+
+
+_INSTRUCTION = 0.5
+"""Similarity to the catalogue's instructions above which a paragraph of the label column is
+instruction text in a new wording."""
+
+
+_LABEL_WORDS = 10
+_PAREN = re.compile(r"\([^()]*\)")
+_NARROW = 0.75
+"""A paragraph whose lines are all narrower than this share of the page's widest lines is in
+the label column (labels and instructions wrap at about 34 characters, values at about 60)."""
+
+
+def _label_at(paras: list[_Paragraph], i: int, r: LabelReader, current: int) -> str | None:
+    """Field key when paragraph ``i`` is a label: catalogued, else a short paragraph whose text
+    with the next paragraph (its instructions) reads like a label cell, or like a label alone."""
+    para = paras[i]
+    match = r.cat.label_at_start(tokens(para.text), current)
+    if match:
+        return match.key
+    bare = _PAREN.sub(" ", para.text).strip()
+    # a label is a few words without a full stop; an instruction is a sentence
+    if len(para.lines) > 3 or len(bare.split()) > _LABEL_WORDS or bare.endswith((".", "?", "!")):
+        return None
+    if i + 1 < len(paras):
+        match = r.match(f"{para.text} {paras[i + 1].text}", current, cell=True, exact=False)
+        if match:
+            return match.key
+    match = r.match(para.text, current)
+    return match.key if match else None
+
+
+def _is_instruction(paras: list[_Paragraph], i: int, r: LabelReader, tt: TemplateText,
+                    current: int, narrow: int, threshold: float) -> bool:
+    """Whether paragraph ``i`` of a page belongs to the label column as instruction text."""
+    toks = tokens(paras[i].text)
+    if r.cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
+        return True
+    if similarity_allowed() and len(paras[i].lines) >= 2 and max(map(len, paras[i].lines)) <= narrow:
+        return True
+    if current < 0 and r.is_title(paras[i].text):
+        return True
+    if r.instruction_score(paras[i].text, [current] if current >= 0 else None) >= threshold:
+        return True
+    # the end of an instruction carried over a page break: "the year it stopped."
+    text = paras[i].text.strip()
+    return (i == 0 and text[:1].islower() and any(
+        r.match(p.text, current) for p in paras[1:3]))
 
 
 def _render(key: str, paras: list[_Paragraph]) -> str:
@@ -284,25 +350,33 @@ def _render(key: str, paras: list[_Paragraph]) -> str:
 
 def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list[str]]:
     """Raw text per field key for an OCR'd two-column document."""
+    new_document(cat, text.splitlines())
     scorer = _Scorer(cat)
+    r = reader(cat)
+    widths = sorted(len(line) for line in text.splitlines() if line.strip())
+    threshold = _INSTRUCTION
+    if similarity_allowed():
+        paragraphs = [p.text for lines in _pages(text) for p in _paragraphs(lines)]
+        r.prefetch(paragraphs)
+        threshold = r.instruction_threshold(paragraphs, _INSTRUCTION)
+    narrow = int(_NARROW * widths[int(0.95 * (len(widths) - 1))]) if widths else 0
     fields: dict[str, list[str]] = {}
     current = -1          # index of the last field labelled so far
     carry: str | None = None  # field that received the last value paragraph
     for lines in _pages(text):
-        if _is_merged(lines, cat, tt, current):
-            current = _merged_page(lines, cat, tt, current, fields)
+        if _is_merged(lines, r, tt, current):
+            current = _merged_page(lines, r, tt, current, fields)
             carry = cat.keys[current] if current >= 0 else carry
             continue
         paras = _paragraphs(lines)
         page_fields: list[str] = []
         start = len(paras)
         for i, para in enumerate(paras):
-            toks = tokens(para.text)
-            match = cat.label_at_start(toks, current)
-            if match:
-                current = cat.index(match.key)
-                page_fields.append(match.key)
-            elif cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
+            key = _label_at(paras, i, r, current)
+            if key:
+                current = cat.index(key)
+                page_fields.append(key)
+            elif _is_instruction(paras, i, r, tt, current, narrow, threshold):
                 continue
             else:
                 start = i

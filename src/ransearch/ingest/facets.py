@@ -6,12 +6,14 @@ import re
 from typing import Any
 
 from ransearch.ingest.boilerplate import TemplateText
+from ransearch.ingest.labels import vocab_items
 from ransearch.ingest.markup import normalise_bullets, tidy
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, tokens
 
 __all__ = ["clean_sections", "extract_facets", "organisation_type_line"]
 
+_VOCAB_LINES = 60
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 # (?<![*_]): a trailing run is tried from its first mark only (else quadratic on long runs)
 _TITLE_MARKUP = re.compile(r"^[#\s*_]+|(?<![*_])[*_]+$")
@@ -53,18 +55,20 @@ def clean_sections(raw: dict[str, list[str]], cat: Catalogue, tt: TemplateText) 
 def _vocab_list(text: str, name: str, warnings: list[str]) -> tuple[str, ...]:
     vocab = vocabulary()[name]
     found: list[str] = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    tolerant = len(lines) <= _VOCAB_LINES  # a list, not a page of text filed under the field
+    for line in lines:
         if not line.strip():
             continue
-        labels, leftover = vocab.segment(line)
-        for label in labels:
+        items = vocab_items(vocab, line) if tolerant else vocab.runs(line)
+        for label, run in items:
+            if label is None:
+                # a value no wording matched: kept as written (the whole line when it is all)
+                raw = line.strip() if len(items) == 1 else run
+                warnings.append(f"{name}: unrecognised value {raw!r} kept as written")
+                label = raw
             if label not in found:
                 found.append(label)
-        if leftover:
-            raw = line.strip() if not labels else " ".join(leftover)
-            warnings.append(f"{name}: unrecognised value {raw!r} kept as written")
-            if raw not in found:
-                found.append(raw)
     return tuple(found)
 
 

@@ -15,9 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
+from ransearch.errors import ParseError
 from ransearch.ingest.lines import Line, document_lines, heading_field, is_headingish
 from ransearch.ingest.table import Extraction
-from ransearch.ingest.webpage import Reading, is_end, is_furniture, split_sections, page_title, practice_slug
+from ransearch.ingest.webpage import (
+    Reading,
+    is_end,
+    is_furniture,
+    page_title,
+    practice_slug,
+    split_sections,
+)
 from ransearch.template import SECTION_KEYS, Catalogue
 
 __all__ = ["read_free_text"]
@@ -72,10 +80,15 @@ def read_free_text(extraction: Extraction, cat: Catalogue, source: str,
                    boilerplate: Callable[[str], bool] = lambda _text: False) -> Reading:
     """Raw text per field of a document that does not follow the template.
 
+    Raises:
+        ParseError: the document has no readable text (no letter or digit).
+
     ``boilerplate`` tells template text (a template's title, instructions) that is never a title.
     """
     page = getattr(extraction, "page", None)
-    lines = [x for x in document_lines(extraction) if x.text.strip()]
+    lines = [x for x in document_lines(extraction) if any(c.isalnum() for c in x.text)]
+    if not lines:
+        raise ParseError(source, "no readable text")
     title, taken = _named(lines, cat, boilerplate)
     at: int | None = None
     origin = "name label"

@@ -38,8 +38,9 @@ _MIN_SIMILARITY = 0.6
 class Line:
     """One line of a document: its text, kind and whether a gap (blank line, new block) precedes it.
 
-    ``kind``: ``h`` a heading (markup says so), ``l`` a list item (bullet removed from ``text``),
-    ``p`` a paragraph line of a structured format, ``""`` a line of plain text.
+    ``kind``: ``h`` a heading (markup says so), ``t`` a table's label cell, ``l`` a list item
+    (bullet removed from ``text``), ``p`` a paragraph line of a structured format, ``""`` a line
+    of plain text.
     """
 
     text: str
@@ -56,8 +57,10 @@ def site_data() -> dict[str, Any]:
 
 def _cells(line: str) -> list[str]:
     """A text line's cells (split at tabs), HTML fragments turned into text."""
+    if "\t" not in line and "<" not in line:
+        return [line.strip()] if line.strip() else []
     cells = line.split("\t") if "\t" in line else [line]
-    out = []
+    out: list[str] = []
     for cell in cells:
         if _TAG.search(cell):
             out.extend(x.strip() for x in html_to_text(cell).splitlines())
@@ -86,21 +89,25 @@ def _text_lines(text: str) -> list[Line]:
     return out
 
 
-def document_lines(extraction: Extraction) -> list[Line]:
-    """The extraction's text as lines; HTML blocks keep the kind their markup gives them."""
+def document_lines(extraction: Extraction, limit: int | None = None) -> list[Line]:
+    """The extraction's text as lines; HTML blocks keep the kind their markup gives them.
+
+    ``limit``: read only about that many characters (rows) from the start, to look at a head.
+    """
     if extraction.text is not None:
-        return _text_lines(extraction.text)
+        return _text_lines(extraction.text if limit is None else extraction.text[:limit])
     kinds = getattr(getattr(extraction, "page", None), "kinds", "")
     out: list[Line] = []
-    for i, row in enumerate(extraction.rows):
+    rows = extraction.rows if limit is None else extraction.rows[: max(1, limit // 100)]
+    for i, row in enumerate(rows):
         kind = kinds[i] if i < len(kinds) else ""
-        if row.label:
-            out.append(Line(row.label.replace("\n", " "), "h", True))
-        for n, para in enumerate(row.value.split("\n\n")):
+        if row.label:  # a table's label cell: a heading for fields, never a title
+            out.append(Line(row.label.replace("\n", " "), "t", True))
+        for para in row.value.split("\n\n"):
             for j, line in enumerate(x.strip() for x in para.splitlines()):
                 if not line:
                     continue
-                k = kind if kind else ""
+                k = kind
                 if (m := _BULLET.match(line)) is not None:
                     k, line = "l", line[m.end():].strip()
                 out.append(Line(line, k if j == 0 else (k if k == "l" else "p"), j == 0))
@@ -109,11 +116,11 @@ def document_lines(extraction: Extraction) -> list[Line]:
 
 def is_headingish(line: Line) -> bool:
     """Short enough and unpunctuated enough to be a heading (or marked as one)."""
-    if line.kind == "h":
+    if line.kind in {"h", "t"}:
         return True
     text = line.text.rstrip()
-    if text.endswith((".", "!", "?", ";", ",")):
-        return False
+    if text.endswith((".", "!", "?", ";", ",")) or text.split(":", 1)[-1].strip() and ":" in text:
+        return False  # "Contact person: Sam" is a value, not a heading
     return 0 < len(text.split()) <= _MAX_HEADING_WORDS
 
 
@@ -135,7 +142,8 @@ def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 
 
 @lru_cache(maxsize=8)
-def _label_stems(cat: Catalogue) -> tuple[tuple[tuple[str, ...], str], ...]:
+def _label_stems(cat: Catalogue) -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """Content-word stems of every label, by the first four letters of each of its stems."""
     seen: dict[tuple[str, ...], str] = {}
     for f in cat.fields:
         for labels in f.labels.values():
@@ -143,7 +151,11 @@ def _label_stems(cat: Catalogue) -> tuple[tuple[tuple[str, ...], str], ...]:
                 stems = _stems(tokens(_PAREN.sub(" ", label)))
                 if stems:
                     seen.setdefault(stems, f.key)
-    return tuple(seen.items())
+    by_prefix: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for stems, key in seen.items():
+        for prefix in {t[:4] for t in stems}:
+            by_prefix.setdefault(prefix, []).append((stems, key))
+    return {k: tuple(v) for k, v in by_prefix.items()}
 
 
 def heading_field(text: str, cat: Catalogue, keys: frozenset[str] | None = None) -> str | None:
@@ -156,12 +168,22 @@ def heading_field(text: str, cat: Catalogue, keys: frozenset[str] | None = None)
     toks = tokens(_PAREN.sub(" ", text.rstrip(": ")))
     if not toks or len(toks) > _MAX_HEADING_WORDS:
         return None
-    match = cat.label_at_start(toks)
+    return _heading_key(tuple(toks), cat, keys)
+
+
+@lru_cache(maxsize=8192)
+def _heading_key(toks: tuple[str, ...], cat: Catalogue, keys: frozenset[str] | None) -> str | None:
+    match = cat.label_at_start(list(toks))
     if match and match.n_tokens == len(toks) and (keys is None or match.key in keys):
         return match.key
     stems = _stems(toks)
+    if not stems:
+        return None
     best, best_key = 0.0, None
-    for label, key in _label_stems(cat):
+    index = _label_stems(cat)
+    # two stems can only match when their first four letters do
+    candidates = {c for prefix in {t[:4] for t in stems} for c in index.get(prefix, ())}
+    for label, key in sorted(candidates):
         if keys is not None and key not in keys:
             continue
         score = _similarity(stems, label)

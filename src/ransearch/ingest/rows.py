@@ -4,49 +4,111 @@
 ``html_rows`` (``<p>Label</p> <p>instructions</p><TAB><p>value</p>`` rows, with continuation
 rows whose label cell is empty or holds only instructions) read the same way: a row or a
 heading that starts with a field label opens that field; everything else on the right of a
-tab, or on a line of its own, belongs to the field that is open.
+tab, or on a line of its own, belongs to the field that is open. The left cell of a row is
+never content: labels in wordings the catalogue lacks are recognised from it tolerantly and by
+similarity (:mod:`ransearch.ingest.labels`), and the instructions that follow a label heading
+are dropped the same way.
 """
 
 from __future__ import annotations
 
 import re
 
+from ransearch.ingest.labels import new_document, reader, similarity_allowed
 from ransearch.ingest.markup import html_to_text
 from ransearch.template import Catalogue
-from ransearch.text import tokens
 
-__all__ = ["split_rows"]
+__all__ = ["split_rows", "label_only"]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
 _MARKED = re.compile(r"^\s*(?:#{1,6}\s|<(?:h[1-6]|b|strong)\b)", re.I)
-_PAREN = re.compile(r"\([^()]*\)")  # not [^)]: quadratic on "((((("
+_PAREN_ONLY = re.compile(r"^\s*\([^()]*\)\s*$")
+_INSTRUCTION_LINE = 0.55
+"""Similarity to the catalogue's instructions of the open field above which a line outside the
+value cells (after a label heading, or an instruction list that ran out of its label cell) is
+instruction text in a new wording, not the field's value."""
 
 
 def label_only(cat: Catalogue, text: str, after: int) -> str | None:
     """Field key when ``text`` is a label alone (an optional parenthetical may follow)."""
-    toks = tokens(_PAREN.sub(" ", text))
-    match = cat.label_at_start(toks, after)
-    if match and match.n_tokens == len(toks):
-        return match.key
-    return None
+    match = reader(cat).match(text, after)
+    return match.key if match else None
+
+
+def _by_order(lines: list[str], cat: Catalogue) -> dict[int, int]:
+    """Field index of label cells that nothing recognised, from the template's order.
+
+    A run of unrecognised label cells between two recognised fields (or the start and the end)
+    that has exactly as many cells as the template has fields between them takes those fields
+    in order: the layout says they are labels, the order says which. A cell that opens with a
+    parenthesis or a small letter is instructions running on from the row above, not a label.
+    """
+    r = reader(cat)
+    found: list[tuple[int, int | None]] = []
+    current = -1
+    for n, line in enumerate(lines):
+        if "\t" not in line:
+            continue
+        left = html_to_text(line.split("\t", 1)[0]).strip()
+        if not left[:1].isupper():
+            continue
+        match = r.match(left, current - 1, cell=True)
+        if match:
+            current = cat.index(match.key)
+        found.append((n, current if match else None))
+    out: dict[int, int] = {}
+    run: list[int] = []
+    before = -1
+    for n, index in [*found, (-1, len(cat.keys))]:
+        if index is None:
+            run.append(n)
+            continue
+        if run and index - before - 1 == len(run):
+            out.update({line_no: before + 1 + k for k, line_no in enumerate(run)})
+        run, before = [], index
+    return out
+
+
+def _next_text(lines: list[str], n: int) -> str:
+    for line in lines[n + 1:n + 4]:
+        if line.strip():
+            return html_to_text(line)
+    return ""
 
 
 def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     """Raw text per field key (HTML already turned into plain text, template text still in)."""
+    new_document(cat, (line.split("\t", 1)[0] for line in text.splitlines()))
+    r = reader(cat)
+    threshold = _INSTRUCTION_LINE
+    if similarity_allowed():  # the lines that will be asked about, in one batch
+        plain_lines = [html_to_text(_HEADING.sub("", line)) for line in text.splitlines()
+                       if "\t" not in line and line.strip()]
+        values = [html_to_text(line.split("\t", 1)[1]) for line in text.splitlines() if "\t" in line]
+        r.prefetch(plain_lines + values)
+        # the typical line: value cells are content, lines outside them may be instructions
+        threshold = r.instruction_threshold(plain_lines + values, _INSTRUCTION_LINE)
+    lines = text.splitlines()
+    by_order = _by_order(lines, cat) if similarity_allowed() else None
     fields: dict[str, list[str]] = {}
     current = -1
+    fresh = False  # right after a label heading: instruction paragraphs may follow
+    since_label = 0
 
     def put(value: str) -> None:
         if current >= 0:
             fields.setdefault(cat.keys[current], []).append(value)
 
-    for line in text.splitlines():
+    for n, line in enumerate(lines):
         if "\t" in line:
             left, right = line.split("\t", 1)
-            left_toks = tokens(html_to_text(left))
-            match = cat.label_at_start(left_toks, current - 1)
+            left_text = html_to_text(left)
+            match = r.match(left_text, current - 1, cell=True) if left_text.strip() else None
             if match:
                 current = cat.index(match.key)
+            elif by_order and n in by_order and by_order[n] > current:
+                current = by_order[n]
+            fresh = False
             put(html_to_text(right.replace("\t", " ")))
             continue
         plain = html_to_text(_HEADING.sub("", line))
@@ -54,8 +116,27 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             put("")
             continue
         key = label_only(cat, plain, current) if _MARKED.match(line) else None
+        if key is None and _MARKED.match(line) and by_order is not None and current + 1 < len(cat.keys) \
+                and _PAREN_ONLY.match(_next_text(lines, n)):
+            # an unrecognised heading followed by a word limit, "(max. 300 words)": a label
+            key = cat.keys[current + 1]
         if key:
             current = cat.index(key)
+            fresh = True
+            since_label = len(fields.get(key, []))
+            continue
+        if fresh and _MARKED.match(line) and current >= 0:
+            # a label heading, paragraphs, then a heading that is not a label: that heading is
+            # the value (the practice's name) and the paragraphs were the label's instructions
+            del fields.setdefault(cat.keys[current], [])[since_label:]
+            fresh = False
+            put(plain)
+            continue
+        if current < 0 and r.is_title(plain):
+            continue
+        if current >= 0 and similarity_allowed() and (
+                (fresh and _PAREN_ONLY.match(plain))
+                or r.instruction_score(plain, [current]) >= threshold):
             continue
         put(plain)
     return fields

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ransearch.ingest.labels import new_document, reader
 from ransearch.ingest.rows import label_only
 from ransearch.template import Catalogue
-from ransearch.text import tokens
 
 __all__ = ["Row", "Extraction", "split_table"]
 
@@ -69,6 +69,8 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
 
     Template instruction text is still in the values (removed later by ``clean_sections``).
     """
+    new_document(cat, (row.label if row.label is not None else row.value.split("\n", 1)[0] for row in rows))
+    r = reader(cat)
     fields: dict[str, list[str]] = {}
     current = -1
     by_cell: set[str] = set()
@@ -104,7 +106,8 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
             continued = False
             continue
         in_table = True
-        match = cat.label_at_start(tokens(row.label), current - 1) if row.label.strip() else None
+        # the label cell is never content: a wording the catalogue lacks is matched by similarity
+        match = r.match(row.label, current - 1, cell=True) if row.label.strip() else None
         if match:
             current = cat.index(match.key)
             by_cell.add(match.key)

@@ -23,7 +23,14 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from ransearch.ingest.facets import organisation_type_line
-from ransearch.ingest.lines import Line, contact_line, document_lines, heading_field, is_headingish, site_data
+from ransearch.ingest.lines import (
+    Line,
+    contact_line,
+    document_lines,
+    heading_field,
+    is_headingish,
+    site_data,
+)
 from ransearch.ingest.table import Extraction
 from ransearch.ingest.values import split_values
 from ransearch.template import Catalogue, countries, yes_no
@@ -36,11 +43,15 @@ __all__ = ["Reading", "practice_slug", "collection_url", "read_webpage", "looks_
 _LANG_SUFFIX = re.compile(r"_[a-z]{2,3}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+_[a-z]{2,3}$")
 _FILE_LINE = re.compile(r"^\(?\s*\d[\d.,]*\s*[kKmMgG]?[bB]\s*[-–]\s*[A-Za-z]{2,5}\s*\)?$")
-_DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}|\S+\s+\d{1,2},?\s+\d{4})$")
+_DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}"
+                   r"|\S+\s+\d{1,2},?\s+\d{4})$")
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
 _LIST_FIELDS = frozenset({"themes", "audience"})
+_TYPED = frozenset({"country", "last_update", "peer_reviewed"})
+_HEAD_CHARS = 20_000
+_TOP_CHARS = 4_000
 
 
 @dataclass(frozen=True)
@@ -113,8 +124,15 @@ def _facet_key(line: Line, cat: Catalogue) -> str | None:
     return key or heading_field(line.text, cat, _FACET_KEYS)
 
 
+def _is_site_line(text: str) -> bool:
+    """The site's name or the Commission's logo line (not a generic "Menu" or "Home")."""
+    f = fold(text)
+    return f in _folded("site_names") or (0 < len(f.split()) <= 8 and any(t.startswith("logo") for t in f.split()))
+
+
 def _has_site_header(lines: list[Line]) -> bool:
-    return sum(1 for line in lines[:8] if is_furniture(line.text)) >= 2
+    top = lines[:8]
+    return sum(1 for x in top if is_furniture(x.text)) >= 2 and any(_is_site_line(x.text) for x in top)
 
 
 def _url_is_collection(url: str | None) -> bool:
@@ -126,9 +144,13 @@ def looks_like_webpage(extraction: Extraction, cat: Catalogue, lines: list[Line]
     page = getattr(extraction, "page", None)
     if page is not None and _url_is_collection(page.url):
         return True
-    lines = document_lines(extraction) if lines is None else lines
-    if _has_site_header(lines):
+    # the head of the document says it: a page's header and facets come before its text
+    head = document_lines(extraction, _TOP_CHARS) if lines is None else lines
+    if _has_site_header(head):
         return True
+    if sum(1 for x in head if fold(x.text) in _facet_labels()) < 2:
+        return False
+    lines = document_lines(extraction, _HEAD_CHARS) if lines is None else lines
     site_facets = {_facet_labels()[fold(x.text)] for x in lines[:60] if fold(x.text) in _facet_labels()}
     if len(site_facets) < 2:
         return False
@@ -160,6 +182,16 @@ def _slug_title(slug: str) -> str:
     return " ".join(words)[:1].upper() + " ".join(words)[1:] if words else ""
 
 
+def _typed_value(key: str, text: str) -> bool:
+    """A value of the facet ``key`` can be told by its form: a country, a year, a yes or no."""
+    if key == "country":
+        return bool(countries().code(text) or countries().find(text))
+    if key == "last_update":
+        return bool(_YEAR.search(text))
+    toks = tokens(text)
+    return bool(toks) and yes_no().get(toks[0]) is not None
+
+
 def _facet_values(lines: list[Line], i: int, key: str, cat: Catalogue) -> tuple[list[str], int]:
     """The values of the facet whose label is line ``i``, and the index after them."""
     values: list[str] = []
@@ -169,10 +201,8 @@ def _facet_values(lines: list[Line], i: int, key: str, cat: Catalogue) -> tuple[
         if _facet_key(line, cat) or is_end(line.text) or line.kind == "h":
             break
         text = line.text
-        typed = {"country": countries().find(text) or countries().code(text),
-                 "last_update": _YEAR.search(text), "peer_reviewed": tokens(text)[:1] and yes_no().get(tokens(text)[0]) is not None}
-        if key in typed:
-            if not typed[key] or values and key != "country":
+        if key in _TYPED:
+            if not _typed_value(key, text) or values and key != "country":
                 break
         elif key == "organisation":
             if values:
@@ -228,7 +258,8 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
     for line in lines:
         if is_end(line.text):
             break
-        key = heading_field(line.text, cat) if is_headingish(line) and (line.gap or line.kind == "h") else None
+        key = (heading_field(line.text, cat) if is_headingish(line) and (line.gap or line.kind in {"h", "t"})
+               else None)
         if key and key != "name":
             flush()
             current, heading = key, Line(line.text, "h")
@@ -298,7 +329,10 @@ def read_webpage(extraction: Extraction, cat: Catalogue, source: str, lines: lis
     # the organisation: its name, its profile and its type, up to the description
     org_end = desc_at if desc_at is not None else (org_type_at + 1 if org_type_at is not None else i)
     if org_end > i:
-        raw.setdefault("organisation", []).append(lines_section(lines[i:org_end]))
+        block = lines[i:org_end]
+        if block and fold(block[0].text) in {fold(v) for v in raw.get("organisation", [])}:
+            block = block[1:]  # the name the Organisation facet gave already
+        raw.setdefault("organisation", []).append(lines_section(block))
         i = org_end
     split_sections(lines[i:], cat, "description", raw)
     language = None

@@ -164,7 +164,9 @@ class Vocabulary:
         self.labels: tuple[str, ...] = tuple(e["label"] for e in entries)
         self._by_tokens: dict[tuple[str, ...], str] = {}
         self.translations: dict[str, dict[str, str]] = {}
+        self._all: dict[str, list[list[str]]] = {}
         for e in entries:
+            self._all[e["label"]] = [names for lang, names in e.items() if lang != "label"]
             self._by_tokens[tuple(tokens(e["label"]))] = e["label"]
             self.translations[e["label"]] = {}
             for lang, names in e.items():
@@ -186,6 +188,40 @@ class Vocabulary:
 
     def label_in(self, canonical: str, language: str) -> str:
         return self.translations.get(canonical, {}).get(language, canonical)
+
+    def wordings(self) -> list[tuple[str, str]]:
+        """(wording, canonical label) for every catalogued wording in every language."""
+        out = [(label, label) for label in self.labels]
+        for label, by_lang in self._all.items():
+            out.extend((name, label) for names in by_lang for name in names)
+        return out
+
+    def runs(self, text: str) -> list[tuple[str | None, str]]:
+        """``text`` cut into catalogued items and the runs of words between them, in order.
+
+        Each piece is (canonical label, its folded words), or (None, folded words of a run that
+        matched nothing): a wording the catalogue lacks, for a tolerant lookup.
+        """
+        toks = tokens(text)
+        out: list[tuple[str | None, str]] = []
+        run: list[str] = []
+        i = 0
+        while i < len(toks):
+            for n in range(min(self._max_len_from.get(toks[i], 0), len(toks) - i), 0, -1):
+                label = self._by_tokens.get(tuple(toks[i:i + n]))
+                if label:
+                    if run:
+                        out.append((None, " ".join(run)))
+                        run = []
+                    out.append((label, " ".join(toks[i:i + n])))
+                    i += n
+                    break
+            else:
+                run.append(toks[i])
+                i += 1
+        if run:
+            out.append((None, " ".join(run)))
+        return out
 
     def segment(self, text: str) -> tuple[list[str], list[str]]:
         """Split a run of vocabulary items written one after another into canonical labels.

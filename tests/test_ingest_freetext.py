@@ -1,0 +1,187 @@
+"""Practices that do not follow the template are kept (layout ``free_text``), unless strict mode refuses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ransearch.errors import ParseError
+from ransearch.ingest import parse_file, parse_files, parse_text
+
+# Ten practice pages from elsewhere than the template: an NGO's project page, a city's page, a
+# catalogue entry, a news item; English, French, German and Dutch; HTML and text.
+PAGES: dict[str, tuple[str, str, str]] = {
+    # file name: (content, expected title, a phrase of its description)
+    "ngo-project.html": ("""<!DOCTYPE html><html lang="en"><head><title>Bridges - Youth Action Network</title></head>
+<body><nav><a>Home</a><a>Donate</a></nav><main><h1>Bridges: peer mentoring against online hate</h1>
+<p>Young volunteers aged 18 to 25 mentor teenagers who spend their evenings in extremist chat groups. Each pair meets
+every week for six months, online and in person.</p>
+<h2>How it works</h2><ul><li>Referral by schools and youth clubs</li><li>Training of mentors over three weekends</li></ul>
+<h2>Contact</h2><p>Contact person: Sam<br>Email: bridges@example.org</p></main>
+<footer>© Youth Action Network</footer></body></html>""", "Bridges: peer mentoring against online hate",
+                         "mentor teenagers"),
+    "city-page.html": ("""<!DOCTYPE html><html lang="fr"><head><title>Ville de Lune - Prévention</title></head><body>
+<header><a>Accueil</a></header><main><h1>Cellule municipale de prévention de la radicalisation</h1>
+<p>La ville réunit chaque mois la police locale, les écoles, le CPAS et les éducateurs de rue pour examiner, de façon
+confidentielle, la situation de jeunes qui inquiètent leurs proches.</p>
+<h2>Évaluation</h2><p>Une évaluation menée en 2021 montre que les partenaires se connaissent mieux.</p></main>
+</body></html>""", "Cellule municipale de prévention de la radicalisation", "police locale"),
+    "catalogue-entry.html": ("""<!DOCTYPE html><html lang="de"><head><title>Praxisdatenbank: Eltern stärken</title></head>
+<body><main><table><tr><th>Projekt</th><td>Eltern stärken</td></tr>
+<tr><th>Träger</th><td>Familienzentrum Süd</td></tr>
+<tr><th>Kurzbeschreibung</th><td>Eltern, die sich um die Radikalisierung ihres Kindes sorgen, treffen sich in
+moderierten Gesprächsgruppen und erhalten Einzelberatung.</td></tr></table></main></body></html>""",
+                             "Praxisdatenbank: Eltern stärken", "Gesprächsgruppen"),
+    "news-item.html": ("""<!DOCTYPE html><html lang="nl"><head><title>Nieuws</title></head><body><main><article>
+<h1>Buurtvaders gaan in gesprek met jongeren</h1><p>12 maart 2023</p>
+<p>In de wijk Oost lopen vaders uit de buurt 's avonds rondes en spreken zij jongeren aan die zich laten meeslepen
+door haatdragende filmpjes. De gemeente betaalt de training van de vrijwilligers.</p></article></main></body></html>""",
+                       "Buurtvaders gaan in gesprek met jongeren", "haatdragende filmpjes"),
+    "exit-programme.html": ("""<html><body><h2>Exit programme for former right-wing extremists</h2>
+<p>Former members of violent groups are supported by a case manager for up to two years: housing, work, and
+distance from the old scene.</p></body></html>""", "Exit programme for former right-wing extremists",
+                            "case manager"),
+    "ngo-project-fr.txt": ("""Théâtre-forum contre les discours de haine
+
+Une compagnie de théâtre joue dans les collèges une courte pièce sur le harcèlement en ligne, puis les élèves
+remplacent les acteurs pour essayer d'autres réactions.
+
+Public : élèves de 12 à 15 ans, enseignants.
+Contact : theatre@example.org
+""", "Théâtre-forum contre les discours de haine", "harcèlement en ligne"),
+    "stadt-seite.txt": ("""# Kommunale Koordinierungsstelle gegen Extremismus
+
+Die Stadt hat eine Koordinierungsstelle eingerichtet, die Fachkräfte aus Schule, Jugendhilfe und Polizei berät,
+wenn sie sich um einen jungen Menschen sorgen.
+
+## Angebote
+
+- Fortbildungen für Lehrkräfte
+- Fallberatung innerhalb von drei Tagen
+""", "Kommunale Koordinierungsstelle gegen Extremismus", "Jugendhilfe"),
+    "catalogus.txt": ("""Weerbare scholen
+
+Scholen krijgen ondersteuning bij gesprekken over polarisatie in de klas. Een trainer bereidt samen met docenten
+lessen voor en komt terug na incidenten.
+
+Doelgroep: docenten en leerlingen in het voortgezet onderwijs
+Organisatie: Stichting Weerbaar
+Telefoon: +00 000 000 000
+""", "Weerbare scholen", "polarisatie in de klas"),
+    "news-en.txt": ("""Local football clubs train coaches to spot radicalisation
+
+Twenty coaches from amateur clubs took part in a two-day course on recognising early signs of radicalisation among
+players and on where to turn for advice. The league plans to offer the course every season.
+""", "Local football clubs train coaches to spot radicalisation", "amateur clubs"),
+    "a_long_file_name-without-title.txt": ("""Parents, teachers and social workers meet once a month in the library to \
+talk about what worries them in young people's online lives, with a psychologist who answers their questions. The \
+meetings are free and anonymous.
+""", "A long file name without title", "psychologist"),
+}
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    corpus = tmp_path / "pages"
+    corpus.mkdir()
+    for name, (content, _, _) in PAGES.items():
+        (corpus / name).write_text(content, "utf-8")
+    return corpus
+
+
+def test_ten_pages_outside_the_template_are_all_kept(folder: Path) -> None:
+    paths = sorted(folder.iterdir())
+    results = parse_files(paths)
+    assert not [r for r in results if isinstance(r, ParseError)]
+    by_name = {Path(r.source).name: r for r in results if not isinstance(r, ParseError)}
+    languages = set()
+    for name, (_, title, phrase) in PAGES.items():
+        p = by_name[name]
+        assert p.layout in {"free_text", "free_text_partial"}, name
+        assert p.title == title, name
+        assert phrase in p.sections["description"], name
+        assert any("not laid out as the RAN practice template" in w for w in p.warnings), name
+        languages.add(p.language)
+    assert {"en", "fr", "de", "nl"} <= languages
+
+
+def test_free_text_keeps_contacts_and_site_furniture_out(folder: Path) -> None:
+    p = parse_file(folder / "ngo-project.html")
+    assert "Sam" in p.contacts and "Sam" not in p.sections["description"]
+    assert "Donate" not in p.sections["description"] and "©" not in p.sections["description"]
+    # the page's own headings stay in its text, on lines of their own
+    assert "\n\nHow it works\n\n" in p.sections["description"]
+    assert "- Training of mentors" in p.sections["description"]
+    city = parse_file(folder / "city-page.html")
+    assert city.layout == "free_text_partial"  # its "Évaluation" heading is a template field
+    assert "2021" in city.sections["evaluation"] and "2021" not in city.sections["description"]
+    assert city.language == "fr"
+
+
+def test_strict_template_refuses_them(folder: Path) -> None:
+    for path in sorted(folder.iterdir()):
+        with pytest.raises(ParseError, match="not a RAN practice description"):
+            parse_file(path, strict_template=True)
+    results = parse_files(sorted(folder.iterdir()), strict_template=True)
+    assert all(isinstance(r, ParseError) for r in results)
+
+
+def test_only_text_without_words_is_refused() -> None:
+    with pytest.raises(ParseError, match="no readable text"):
+        parse_text("*** --- ***\n\n• •", "x.txt")
+    assert parse_text("Hello", "hello.txt").title == "Hello"
+
+
+def test_index_keeps_them_and_strict_index_refuses_them(folder: Path, tmp_path: Path, reindex_encoder) -> None:  # type: ignore[no-untyped-def]
+    from ransearch.engine import Engine
+    from ransearch.errors import RansearchError
+    from ransearch.indexing import build_index
+
+    report = build_index([folder], tmp_path / "index", reindex_encoder)
+    assert report.practices == len(PAGES) and not report.failed
+    engine = Engine.open(tmp_path / "index", encoder=reindex_encoder)
+    assert {p.title for p in engine.practices()} == {title for _, title, _ in PAGES.values()}
+    with pytest.raises(RansearchError, match="no document could be indexed"):
+        build_index([folder], tmp_path / "strict", reindex_encoder, strict_template=True)
+
+
+def test_cli_strict_template(folder: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ransearch.cli import _register, app
+
+    _register()
+    runner = CliRunner()
+    kept = runner.invoke(app, ["parse", "--json", str(folder / "news-en.txt")])
+    assert kept.exit_code == 0 and '"layout": "free_text"' in kept.stdout
+    refused = runner.invoke(app, ["parse", "--strict-template", str(folder / "news-en.txt")])
+    assert refused.exit_code == 1 and "not a RAN practice description" in refused.output
+
+
+def test_word_and_pdf_files_outside_the_template_fall_back_too(tmp_path: Path) -> None:
+    import docx
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    text = ("A youth centre invites former extremists to talk with groups of teenagers about how they were "
+            "recruited and how they left.")
+    document = docx.Document()
+    document.add_heading("Formers in the youth centre", level=1)
+    document.add_paragraph(text)
+    document.add_heading("Evaluation", level=2)
+    document.add_paragraph("Pupils filled in a questionnaire before and after each visit.")
+    document.save(str(tmp_path / "formers.docx"))
+    pdf = canvas.Canvas(str(tmp_path / "formers.pdf"), pagesize=A4)
+    pdf.drawString(56, 780, "Formers in the youth centre")
+    pdf.drawString(56, 740, text[:90])
+    pdf.drawString(56, 726, text[90:])
+    pdf.save()
+    for name in ("formers.docx", "formers.pdf"):
+        p = parse_file(tmp_path / name)
+        assert p.layout in {"free_text", "free_text_partial"}, name
+        assert p.title == "Formers in the youth centre", name
+        assert "former extremists" in p.sections["description"], name
+        with pytest.raises(ParseError, match="not a RAN practice description"):
+            parse_file(tmp_path / name, strict_template=True)
+    assert "questionnaire" in parse_file(tmp_path / "formers.docx").sections["evaluation"]

@@ -1,0 +1,250 @@
+"""Template wordings and languages the catalogue does not hold word for word (issue 14, 2 and 3).
+
+* Integration: the dev and dev2 sets together (33 distinct documents, parsed as one corpus):
+  each document has the right language, a title, the right country code, a description of at
+  least 150 words, and no sentence shared by three or more documents of its language in any
+  field. Skips when the sets are absent.
+* Property: the catalogue's labels rewritten (synonyms, reordered words, casing, punctuation,
+  OCR noise, a label dropped) still put every value in its field.
+* Leave one language out: with a language removed from the catalogue, its documents still yield
+  a title, a description and a country.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ransearch.ingest import default_template, parse_files, parse_text
+from ransearch.ingest.markup import html_to_text
+from ransearch.records import Practice
+from ransearch.template import catalogue
+from ransearch.text import fold
+
+SHARED = Path(__file__).resolve().parents[2] / "shared/eval"
+DEV = Path(os.environ.get("RANSEARCH_DEV_SET", SHARED / "dev"))
+DEV2 = Path(os.environ.get("RANSEARCH_DEV2_SET", SHARED / "dev2"))
+HAVE_SETS = (DEV / "README.md").is_file() and (DEV2 / "corpus_meta.tsv").is_file()
+needs_sets = pytest.mark.skipif(not HAVE_SETS, reason=f"dev sets not found at {DEV} and {DEV2}")
+
+COUNTRY_CODES = {
+    "Austria": "AT", "Belgium": "BE", "Denmark": "DK", "Finland": "FI", "France": "FR", "Germany": "DE",
+    "Italy": "IT", "Netherlands": "NL", "Norway": "NO", "Slovakia": "SK", "Spain": "ES", "Sweden": "SE",
+    "Kosovo": "XK", "United Kingdom": "GB", "Estonia": "EE",
+}
+WEB_PAGES = {"301_33f6c7b09922be7c.html", "306_3e361045d4002155.txt", "312_bf09db8c0f2c1cd3.html"}
+"""The Collection's web pages (layout D) are the "web" helper's work (issue 14, part 1)."""
+_ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| .+? \| (?P<country>[^|]+) \| (?P<language>[a-z]{2}) \| [A-D] \|", re.M)
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _expected() -> dict[str, tuple[str, str]]:
+    """File name → (language, country code), from dev's README table and dev2's corpus_meta.tsv."""
+    out: dict[str, tuple[str, str]] = {}
+    if not HAVE_SETS:
+        return out
+    for m in _ROW.finditer((DEV / "README.md").read_text("utf-8")):
+        out[m["file"]] = (m["language"], COUNTRY_CODES[m["country"].split(" (")[0].strip()])
+    with open(DEV2 / "corpus_meta.tsv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            out.setdefault(row["file"], (row["lang"], COUNTRY_CODES[row["country"].split(" (")[0].strip()]))
+    return out
+
+
+EXPECTED = _expected()
+
+
+def _files() -> list[Path]:
+    files: dict[str, Path] = {}
+    for corpus in (DEV / "corpus", DEV2 / "corpus"):
+        for path in sorted(corpus.iterdir()):
+            if path.suffix in {".txt", ".html"}:
+                files.setdefault(path.name, path)
+    return list(files.values())
+
+
+def _sentences(path: Path) -> set[str]:
+    raw = path.read_text("utf-8")
+    text = html_to_text(raw) if path.suffix == ".html" else _TAG.sub(" ", raw)
+    return {f for s in _SENTENCE.split(text) if len((f := fold(s)).split()) >= 5}
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[str, Practice | Exception]:
+    files = _files()
+    return {p.name: r for p, r in zip(files, parse_files(files))}
+
+
+@pytest.fixture(scope="module")
+def shared_sentences() -> dict[str, set[str]]:
+    """Per language, the sentences found in three or more of its documents."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for path in _files():
+        counts[EXPECTED[path.name][0]].update(_sentences(path))
+    return {lang: {s for s, n in c.items() if n >= 3} for lang, c in counts.items()}
+
+
+def _params() -> list:  # type: ignore[type-arg]
+    out = []
+    for name in sorted(EXPECTED):
+        marks = [pytest.mark.xfail(reason="web page of the RAN Collection: the 'web' helper's layout "
+                                          "(issue 14 part 1), not in this branch", strict=False)
+                 ] if name in WEB_PAGES else []
+        out.append(pytest.param(name, marks=marks, id=name[:3]))
+    return out
+
+
+@needs_sets
+def test_the_two_sets_hold_33_distinct_documents() -> None:
+    assert len(_files()) == 33
+
+
+@needs_sets
+@pytest.mark.parametrize("name", _params())
+def test_document_parses_right(name: str, parsed: dict[str, Practice | Exception],
+                               shared_sentences: dict[str, set[str]]) -> None:
+    practice = parsed[name]
+    assert isinstance(practice, Practice), practice
+    language, code = EXPECTED[name]
+    assert practice.language == language
+    assert practice.title and len(practice.title.split()) >= 2
+    assert practice.country_code == code
+    assert len(practice.sections["description"].split()) >= 150
+    fields = {"title": practice.title, **practice.sections}
+    leaked = [(key, s) for key, text in fields.items() for s in shared_sentences[language]
+              if s in " ".join(fold(text).split())]
+    assert not leaked
+
+
+# --- property: rewritten labels --------------------------------------------------------------
+
+_SYNONYMS = {
+    "name": "title", "practice": "initiative", "description": "summary", "key": "main",
+    "themes": "topics", "target": "intended", "audience": "public", "geographical": "territorial",
+    "scope": "coverage", "start": "beginning", "deliverables": "outputs", "evidence": "proof",
+    "evaluation": "assessment", "sustainability": "durability", "transferability": "replicability",
+    "presented": "shown", "discussed": "debated", "meeting": "event", "link": "connection",
+    "funding": "financing", "organisation": "organization", "country": "nation",
+    "origin": "provenance", "contact": "contacts", "details": "data", "last": "latest",
+    "update": "revision", "peer": "peer", "reviewed": "assessed",
+}
+_OCR = {"l": "I", "m": "rn", "e": "c", "i": "l"}
+VALUES = {
+    "name": "Harbour Bridges: mentoring young people in port towns",
+    "description": " ".join(["The harbour mentors meet young people every week, talk about their plans "
+                             "and help them find training, work and a place in local clubs."] * 4),
+    "peer_reviewed": "Yes",
+    "themes": "Youth engagement",
+    "audience": "Families",
+    "geography": "Three port towns on the northern coast, with visits to their schools.",
+    "start": "The mentoring began in 2017 and runs to this day.",
+    "deliverables": "A mentor handbook and a short film for schools were produced.",
+    "evaluation": "An external study counted 140 mentees and found fewer school drop-outs.",
+    "sustainability": "Costs are low: volunteers mentor, the towns pay a coordinator.",
+    "ran_meeting": "Presented at a working group in Lisbon on youth and mentoring.",
+    "eu_links": "Co-funded by the Internal Security Fund for its first two years.",
+    "organisation": "Harbour Bridges is a small association of former seafarers.",
+    "country": "Austria",
+    "contacts": "Contact person: Eva, harbour@example.org",
+    "last_update": "2023",
+}
+_CHECK = ("description", "geography", "start", "deliverables", "evaluation", "sustainability",
+          "ran_meeting", "eu_links", "organisation")
+
+
+def _rewrite(label: str, how: str, seed: int) -> str:
+    words = label.split()
+    if how == "synonyms":
+        words = [_SYNONYMS.get(w.lower(), w) for w in words]
+    elif how == "reorder" and len(words) >= 2:
+        k = seed % (len(words) - 1)
+        words[k], words[k + 1] = words[k + 1], words[k]
+    elif how == "case":
+        words = [w.upper() if seed % 2 else w.lower() for w in words]
+    elif how == "punctuation":
+        words = [*words[:-1], words[-1] + (":" if seed % 2 else " –")]
+    elif how == "ocr":
+        text = " ".join(words)
+        positions = [i for i, c in enumerate(text) if c in _OCR]
+        if positions:
+            i = positions[seed % len(positions)]
+            text = text[:i] + _OCR[text[i]] + text[i + 1:]
+        return text
+    return " ".join(words)
+
+
+def _document(rewrites: list[tuple[str, int]], dropped: int, html: bool) -> str:
+    cat = catalogue()
+    rows = ["RAN Collection Practice Template"]
+    for i, (f, (how, seed)) in enumerate(zip(cat.fields, rewrites)):
+        if i == dropped:
+            continue
+        label = _rewrite(f.labels["en"][0], how, seed)
+        instr = f.instructions.get("en", ("",))[0] if f.instructions.get("en") else ""
+        if html:
+            rows.append(f"<p>{label}</p> <p>{instr}</p>\t<p>{VALUES[f.key]}</p>")
+        else:
+            rows.append(f"<b>{label}</b> {instr}\t{VALUES[f.key]}")
+    return ("# Practice\n\n" if not html else "") + "\n".join(rows) + "\n"
+
+
+_HOW = st.sampled_from(["synonyms", "reorder", "case", "punctuation", "ocr", "none"])
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(rewrites=st.lists(st.tuples(_HOW, st.integers(0, 50)), min_size=16, max_size=16),
+       dropped=st.sampled_from([-1, 2, 5, 7, 10, 11]), html=st.booleans())
+def test_rewritten_labels_still_land_in_their_fields(rewrites: list[tuple[str, int]], dropped: int,
+                                                     html: bool) -> None:
+    practice = parse_text(_document(rewrites, dropped, html), "doc.txt")
+    keys = catalogue().keys
+    assert practice.title == VALUES["name"]
+    assert practice.country_code == "AT"
+    assert practice.last_update == 2023
+    for key in _CHECK:
+        if dropped >= 0 and keys[dropped] == key:
+            continue
+        assert VALUES[key].split(":")[0][:40] in practice.sections[key], key
+
+
+def test_a_label_the_catalogue_lacks_is_found_by_similarity() -> None:
+    """"Home country", "Groups addressed", "Summary": no catalogued wording, no close spelling."""
+    text = _document([("none", 0)] * 16, -1, True)
+    for old, new in (("Country of origin", "Home country"), ("Target audience", "Groups addressed"),
+                     ("Description", "Summary"), ("Name of the practice", "Title of the initiative")):
+        text = text.replace(f"<p>{old}</p>", f"<p>{new}</p>")
+    practice = parse_text(text, "doc.txt")
+    assert practice.title == VALUES["name"]
+    assert practice.sections["description"].startswith("The harbour mentors")
+    assert practice.audience == ("Families",)
+    assert practice.country_code == "AT"
+
+
+# --- leave one language out -------------------------------------------------------------------
+
+@needs_sets
+@pytest.mark.parametrize("language", ["es", "it", "pl", "pt", "sv", "de", "nl"])
+def test_a_language_left_out_of_the_catalogue_still_parses(language: str) -> None:
+    files = [p for p in _files() if p.name not in WEB_PAGES]
+    template = default_template(frozenset({language}))
+    assert language not in template.catalogue.languages
+    results = parse_files(files, template=template)
+    checked = 0
+    for path, practice in zip(files, results):
+        if EXPECTED[path.name][0] != language:
+            continue
+        assert isinstance(practice, Practice), practice
+        assert practice.title, path.name
+        assert len(practice.sections["description"].split()) >= 150, path.name
+        assert practice.country_code == EXPECTED[path.name][1], path.name
+        checked += 1
+    assert checked >= 1
