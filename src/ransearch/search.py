@@ -31,7 +31,7 @@ from ransearch.encoders.threads import beside
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, analyse, query_words
-from ransearch.querylang import coverage_note, detect_query_language, encoder_languages
+from ransearch.querylang import coverage_note
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
 from ransearch.relevance import readable, relevance
 from ransearch.tables import PracticeRows
@@ -61,11 +61,10 @@ class SearchConfig:
 
     mode: str = "hybrid"
     lexical_weight: float = 0.5
-    second_weight: float = 0.2
-    sentence_weight: float = 0.3
+    second_weight: float = 0.0     # dropped: no effect on either set (docs/evaluation.md)
+    sentence_weight: float = 0.0   # dropped: no effect on either set (docs/evaluation.md)
     title_weight: float = 0.3
     length_prior: float = 0.05
-    uncovered_dense_weight: float = 0.5
     situation_sentences: int = 3
     rrf_k: float = 60.0
     candidates: int = 400
@@ -82,7 +81,6 @@ class Evidence:
     lexical: np.ndarray       # share of the text's words matched, per practice
     chunk_ids: np.ndarray     # candidate chunks, best first ...
     chunk_scores: np.ndarray  # ... and their cosine
-    uncovered: bool = False   # the text is in a language the encoder does not cover
 
 
 def split_sentences(text: str) -> list[str]:
@@ -268,17 +266,7 @@ class Searcher:
             rows.stop()  # after an error, the helper stops after its current row
         if helper is not None and not helper.cancel():  # not cancelled: started, wait for it
             helper.result()
-        uncovered = self.uncovered_language(texts[0]) if texts else False
-        return [Evidence(d, titles[:, i], lexical[i], ids, scores, uncovered)
-                for i, (d, ids, scores) in enumerate(rows.done)]
-
-    def uncovered_language(self, text: str) -> bool:
-        """Whether ``text`` is in a language the encoder says it does not cover."""
-        covered = encoder_languages(self.encoder)
-        if covered is None:
-            return False
-        lang = detect_query_language(text)
-        return lang is not None and lang not in covered
+        return [Evidence(d, titles[:, i], lexical[i], ids, scores) for i, (d, ids, scores) in enumerate(rows.done)]
 
     def _lexical(self, texts: Sequence[str], words: Sequence[Sequence[str]], plan: ExpansionPlan,
                  embeddings: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -308,9 +296,7 @@ class Searcher:
         if sentences and sw:
             dense = (1 - sw) * dense + sw * np.mean([e.dense for e in sentences], axis=0)
         dense = dense - cfg.length_prior * self._log_chunks
-        # the encoder's similarities say less in a language it was not trained on
-        trust = cfg.uncovered_dense_weight if whole.uncovered and mode == "hybrid" else 1.0
-        total = trust * (_standardise(dense) + cfg.title_weight * _standardise(whole.title))
+        total = _standardise(dense) + cfg.title_weight * _standardise(whole.title)
         if mode == "hybrid":
             total = total + cfg.lexical_weight * _standardise(whole.lexical)
         return total.astype(np.float32)
