@@ -381,7 +381,9 @@ class LexicalIndex:
             found.update(zip(todo, self._search_translations(
                 np.stack([self._embedding(w, embeddings) for w in todo]).astype(np.float32, copy=False))))
             if self.cognates:
-                found.update((w, found[w] + self._search_cognates(w)) for w in todo)
+                for w in todo:  # a cognate the embeddings already found adds nothing
+                    known = {(lang, stem) for lang, stem, _ in found[w]}
+                    found[w] += tuple(t for t in self._search_cognates(w) if (t[0], t[1]) not in known)
             memo = self._translation_memo
             if len(memo) + len(todo) > TRANSLATION_MEMO:
                 memo.clear()
