@@ -23,3 +23,14 @@ def test_note_only_for_a_language_the_encoder_says_it_lacks() -> None:
     assert encoder_languages(SimpleNamespace(name="st:x")) is None
     assert coverage_note("Hur tar en kommun fram en handlingsplan mot extremism?", SimpleNamespace(name="st:x")) is None
     assert {"sv", "da", "fi", "cs", "el", "hu"}.isdisjoint(USE_LANGUAGES) and len(USE_LANGUAGES) == 15
+
+
+def test_cheap_gate_spares_covered_queries_the_identifier() -> None:
+    from ransearch.querylang import maybe_uncovered
+
+    assert maybe_uncovered("divadelní představení pro žáky o radikalizaci")            # Czech letters
+    assert maybe_uncovered("psykiatriskt stöd handledning avhopparverksamhet")          # ö, no German word
+    assert maybe_uncovered("Vi arbejder i en kommune og mangler en metode")             # Danish stopwords
+    assert not maybe_uncovered("deradicalisation programme for prisoners with risk assessment")
+    assert not maybe_uncovered("Polizei in sozialen Netzwerken ansprechbar für Jugendliche")
+    assert not maybe_uncovered("formation des enseignants à la prévention de l'extrémisme")

@@ -32,7 +32,7 @@ from ransearch.cognates import CognateIndex
 from ransearch.encoders import Encoder
 from ransearch.text import clean_ocr, fold
 
-__all__ = ["LexicalIndex", "ExpansionPlan", "WordScores", "analyse", "query_words", "STEMMERS"]
+__all__ = ["LexicalIndex", "ExpansionPlan", "WordScores", "analyse", "query_words", "STEMMERS", "is_stopword"]
 
 STEMMERS = {
     "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
@@ -95,6 +95,12 @@ def _stopwords(language: str) -> frozenset[str]:
     if not name:
         return frozenset()
     return frozenset(fold(w) for w in getattr(_bm25s_stopwords(), name))
+
+
+def is_stopword(word: str, language: str) -> bool:
+    """Whether a lower-case word is a stopword of ``language`` (bm25s's lists; False for a
+    language without one)."""
+    return fold(word) in _stopwords(language)
 
 
 @lru_cache(maxsize=65_536)

