@@ -139,8 +139,8 @@ _SYNONYMS = {
 _OCR = {"l": "I", "m": "rn", "e": "c", "i": "l"}
 VALUES = {
     "name": "Harbour Bridges: mentoring young people in port towns",
-    "description": " ".join(["The harbour mentors meet young people every week, talk about their plans "
-                             "and help them find training, work and a place in local clubs."] * 4),
+    "description": " ".join([("The harbour mentors meet young people every week, talk about their plans "
+                              "and help them find training, work and a place in local clubs.")] * 4),
     "peer_reviewed": "Yes",
     "themes": "Youth engagement",
     "audience": "Families",

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import TemplateText
 from ransearch.ingest.facets import organisation_type_line
-from ransearch.ingest.labels import LabelReader, new_document, reader, similarity_allowed, vocab_items
+from ransearch.ingest.labels import LabelReader, new_document, reader, similarity_allowed
 from ransearch.ingest.markup import normalise_bullets
+from ransearch.ingest.vocab import vocab_items
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, fold, tokens
 
@@ -100,11 +101,15 @@ class _Scorer:
         for line in para.lines:
             # tolerant lookups only for new wordings, on lists of list length
             tolerant = similarity_allowed() and len(para.lines) <= _VOCAB_LINES
-            items = vocab_items(self.vocab[name], line) if tolerant else self.vocab[name].runs(line)
+            runs = self.vocab[name].runs(line)
+            if not tolerant:
+                matched += sum(len(run.split()) for label, run in runs if label)
+                continue
             # a catalogued wording counts fully, one found tolerantly a little less: a line
             # such as "Giovani/alunni/studenti" is close to a theme too, but is an audience
-            exact = {run for label, run in self.vocab[name].runs(line) if label}
-            matched += sum(len(run.split()) * (1.0 if run in exact else 0.8) for label, run in items if label)
+            exact = {run for label, run in runs if label}
+            matched += sum(len(run.split()) * (1.0 if run in exact else 0.8)
+                           for label, run in vocab_items(self.vocab[name], line) if label)
         return matched / toks
 
     def is_org_type(self, para: _Paragraph) -> bool:

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from ransearch.ingest.boilerplate import TemplateText
-from ransearch.ingest.labels import vocab_items
 from ransearch.ingest.markup import normalise_bullets, tidy
+from ransearch.ingest.vocab import vocab_items
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, tokens
 

@@ -29,11 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from ransearch.template import Catalogue, LabelMatch, Vocabulary
+from ransearch.errors import RansearchError
+from ransearch.template import Catalogue, LabelMatch
 from ransearch.text import fold, tokens
 
 __all__ = ["LabelReader", "reader", "similar_label", "instruction_score", "new_document", "new_wording", "count_labels",
-           "similarity_allowed", "vocab_items"]
+           "similarity_allowed", "embed", "catalogue_vectors"]
 
 _PAREN = re.compile(r"\([^()]*\)")
 _MARKUP = re.compile(r"<[^<>]+>|^#+", re.M)
@@ -62,7 +63,7 @@ def _encoder() -> Any | None:
         enc = load_encoder("use")
         enc.warm_up()
         return enc
-    except Exception:  # no encoder (a minimal install): the first two steps still work
+    except (ImportError, OSError, RansearchError):  # no encoder: the first two steps still work
         return None
 
 
@@ -90,7 +91,7 @@ def embed(texts: Sequence[str]) -> np.ndarray | None:
     return np.stack([_memo[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
 
 
-def _catalogue_vectors(texts: list[str]) -> np.ndarray | None:
+def catalogue_vectors(texts: list[str]) -> np.ndarray | None:
     """Vectors of the catalogue's own texts, cached on disk (the same for every process)."""
     enc = _encoder()
     if enc is None:
@@ -150,28 +151,31 @@ class LabelReader:
             for t in titles:
                 self._label_texts.append((t, -1))
         self._vectors: dict[str, np.ndarray | None] = {}
+        self._fuzzy_choices = [label for label, _ in self._labels]
 
     def _matrix(self, name: str, items: list[tuple[str, int]]) -> np.ndarray | None:
         if name not in self._vectors:
-            self._vectors[name] = _catalogue_vectors([t for t, _ in items])
+            self._vectors[name] = catalogue_vectors([t for t, _ in items])
         return self._vectors[name]
 
     # --- labels -----------------------------------------------------------------------------
 
     def fuzzy(self, text: str, after: int) -> LabelMatch | None:
         """A catalogued label written with small differences (typos, OCR, case, word order)."""
-        from rapidfuzz import fuzz
+        from rapidfuzz import fuzz, process
 
         cand = fold(_clean_label(text))
         if not cand or len(cand.split()) > _MAX_LABEL_WORDS:
             return None
+        choices = self._fuzzy_choices
         best: tuple[float, int] | None = None
-        for label, i in self._labels:
-            if i <= after or abs(len(label) - len(cand)) > max(4, len(label) // 3):
-                continue
-            score = max(fuzz.ratio(cand, label), fuzz.token_sort_ratio(cand, label))
-            if score >= _FUZZY and (best is None or score > best[0]):
-                best = (score, i)
+        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+            for _, score, k in process.extract(cand, choices, scorer=scorer, score_cutoff=_FUZZY, limit=None):
+                label, i = self._labels[k]
+                if i <= after or abs(len(label) - len(cand)) > max(4, len(label) // 3):
+                    continue
+                if best is None or score > best[0]:
+                    best = (score, i)
         if best is None:
             return None
         return LabelMatch(self.cat.keys[best[1]], "", len(tokens(text)))
@@ -444,74 +448,3 @@ def count_labels(text: str, cat: Catalogue, enough: int) -> int:
                 if len(seen) >= enough:
                     return len(seen)
     return len(seen)
-
-
-# --- vocabulary items in wordings the catalogue lacks ------------------------------------------
-
-_VOCAB_FUZZY = 85.0
-_VOCAB_SIM = 0.65
-_VOCAB_MARGIN = 0.03
-
-
-class _VocabReader:
-    def __init__(self, vocab: Vocabulary) -> None:
-        self.vocab = vocab
-        self.items = vocab.wordings()
-        self.folded = [(fold(w), label) for w, label in self.items]
-        self.choices = [w for w, _ in self.folded]
-        self._seen: dict[tuple[str, bool], str | None] = {}
-        self._mat: np.ndarray | None = None
-        self._loaded = False
-
-    def canonical(self, run: str) -> str | None:
-        """The canonical label a run of words (folded) stands for, tolerantly, or None."""
-        key = (run, similarity_allowed())
-        if key not in self._seen:
-            if len(self._seen) > _MEMO:
-                self._seen.clear()
-            self._seen[key] = self._canonical(run)
-        return self._seen[key]
-
-    def _canonical(self, run: str) -> str | None:
-        from rapidfuzz import fuzz
-
-        if not run or len(run.split()) > _MAX_LABEL_WORDS:
-            return None
-        from rapidfuzz import process
-
-        best = process.extractOne(run, self.choices, scorer=fuzz.ratio, score_cutoff=_VOCAB_FUZZY)
-        if best is not None:
-            return self.folded[best[2]][1]
-        if not similarity_allowed():
-            return None
-        if not self._loaded:
-            self._mat, self._loaded = _catalogue_vectors([w for w, _ in self.items]), True
-        vec = embed([run])
-        if vec is None or self._mat is None:
-            return None
-        sims = self._mat @ vec[0]
-        per: dict[str, float] = {}
-        for (_, label), x in zip(self.items, sims):
-            per[label] = max(per.get(label, -1.0), float(x))
-        ranked = sorted(per.items(), key=lambda kv: -kv[1])
-        if ranked[0][1] < _VOCAB_SIM or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < _VOCAB_MARGIN):
-            return None
-        return ranked[0][0]
-
-
-_vocab_readers: dict[int, tuple[Vocabulary, _VocabReader]] = {}
-
-
-def vocab_items(vocab: Vocabulary, text: str) -> list[tuple[str | None, str]]:
-    """``text`` as vocabulary items: (canonical label or None, words), in order.
-
-    Catalogued wordings first (longest match); a run of words between them is then looked up
-    tolerantly (rapidfuzz) and by similarity to every wording of every entry.
-    """
-    hit = _vocab_readers.get(id(vocab))
-    if hit is None or hit[0] is not vocab:
-        hit = _vocab_readers[id(vocab)] = (vocab, _VocabReader(vocab))
-    out = []
-    for label, run in vocab.runs(text):
-        out.append((label or hit[1].canonical(run), run))
-    return out
