@@ -82,3 +82,32 @@ def test_index_from_environment(index: Path) -> None:
 
     env = dict(os.environ, RANSEARCH_INDEX=str(index))
     assert run("ask", "réseau local", "--json", env=env).returncode == 0
+
+
+def test_eval_scores_each_set_on_its_own_corpus_and_their_mean(tmp_path: Path) -> None:
+    import shutil
+
+    sets = tmp_path / "sets"
+    for name, docs, text in (("a", ["000_e99056891810f22c.txt", "003_54bd44b4e51d05d2.txt"], "réseau local"),
+                             ("b", ["004_c92d1ef0c5228cd4.txt"], "Hur stöttar kommunen familjer till utresta?")):
+        (sets / name / "corpus").mkdir(parents=True)
+        for doc in docs:
+            shutil.copy(CORPUS / doc, sets / name / "corpus" / doc)
+        query = {"id": "q1", "lang": "sv" if name == "b" else "fr", "kind": "keyword", "text": text,
+                 "relevant": {docs[-1]: 3}}
+        (sets / name / "queries.jsonl").write_text(json.dumps(query) + "\n", "utf-8")
+    done = run("eval", str(sets), "--compare", "hybrid,lexical", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [s["name"] for s in data["sets"]] == ["a", "b"]
+    for s in data["sets"]:
+        assert [r["name"] for r in s["reports"]] == ["hybrid", "lexical"]
+    # set b's only practice is the only one it can rank: its own corpus, not a merged one
+    assert data["sets"][1]["reports"][0]["groups"]["all"]["ndcg@10"] == 1.0
+    assert "uncovered-language" in data["sets"][1]["reports"][0]["groups"]  # Swedish is not one of use's languages
+    assert data["mean"]["hybrid"]["all"]["sets"] == 2 and data["mean"]["hybrid"]["all"]["n"] == 2
+    text = run("eval", str(sets / "a"), str(sets / "b" / "queries.jsonl"), "--corpus", str(sets / "b" / "corpus"))
+    assert text.returncode == 0, text.stderr
+    assert "mean of 2 sets (a, b)" in text.stdout
+    missing = run("eval", str(tmp_path / "nothing"))
+    assert missing.returncode == 2 and missing.stderr.startswith("ransearch: ") and "Traceback" not in missing.stderr

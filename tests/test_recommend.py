@@ -55,7 +55,7 @@ def test_match_explains_with_sections_of_the_practice_itself(engine: Engine) -> 
             assert c.snippet.strip("… ").split(" …")[0][:40] in text  # the snippet is that practice's own text
     assert {"n1", "n2"} <= covered | set(result.uncovered)
     d = result.to_dict()
-    assert set(d) == {"situation", "needs", "results", "uncovered"}
+    assert set(d) == {"situation", "needs", "results", "uncovered", "notes"}
     assert set(d["results"][0]) >= {"rank", "practice_id", "title", "source", "score", "country_code", "covers"}
 
 

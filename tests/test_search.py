@@ -24,8 +24,8 @@ def test_ask_ranks_practices_with_sections(engine: Engine) -> None:
 
 def test_json_contract(engine: Engine) -> None:
     d = engine.ask("réseau local", k=2).to_dict()
-    assert set(d) == {"query", "results"}
-    assert set(d["results"][0]) == {"rank", "practice_id", "title", "source", "score", "country_code",
+    assert set(d) == {"query", "results", "notes"}
+    assert set(d["results"][0]) == {"rank", "practice_id", "title", "source", "score", "relevance", "country_code",
                                     "language", "themes", "url", "sections"}
     assert set(d["results"][0]["sections"][0]) == {"section", "label", "snippet", "score"}
 

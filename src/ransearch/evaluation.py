@@ -2,8 +2,13 @@
 
 Metrics follow the dev set's scoring protocol: nDCG@10 with gain 2^g−1 normalised by the ideal
 ordering of all judged documents, MRR@10 of the first grade-3 document, Recall@5 of grade-3
-documents; macro-averaged overall, by query kind, by query language, and for cross-lingual
-(no grade-3 document in the query's language) against same-language queries.
+documents; macro-averaged overall, by query kind, by query language, for cross-lingual
+(no grade-3 document in the query's language) against same-language queries, and for queries
+in a language the encoder does not cover.
+
+Several sets (a set is a folder with ``queries.jsonl`` and ``corpus/``) are each scored on their
+own corpus — their judgments say nothing about the other set's documents — and summarised by
+the mean over sets of each group's averages (``mean_averages``), with the gap between the sets.
 """
 
 from __future__ import annotations
@@ -14,15 +19,23 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ransearch.errors import QueryError
 from ransearch.inputs import read_text_file
 
-__all__ = ["Query", "load_queries", "score_ranking", "evaluate", "EvalReport", "GROUP_ORDER", "NeedCoverage",
-           "need_coverage"]
+if TYPE_CHECKING:
+    from ransearch.engine import Engine
 
-GROUP_ORDER = ("all", "kind=keyword", "kind=question", "kind=situation", "same-language", "cross-lingual")
+__all__ = ["Query", "load_queries", "score_ranking", "evaluate", "EvalReport", "GROUP_ORDER", "NeedCoverage",
+           "need_coverage", "EvalSet", "find_sets", "mean_averages", "score_engine", "CONFIGURATIONS"]
+
+GROUP_ORDER = ("all", "kind=keyword", "kind=question", "kind=situation", "same-language", "cross-lingual",
+               "uncovered-language")
+METRICS = ("ndcg@10", "mrr@10", "recall@5")
+CONFIGURATIONS = ("hybrid", "dense", "lexical", "flat", "match")
+"""What ``score_engine`` can compare: ``ask``'s modes, ``flat`` (hybrid without routing
+situations to the per-sentence fusion) and ``match``."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +112,13 @@ class EvalReport:
 
 
 def evaluate(name: str, queries: Sequence[Query], rank: Callable[[Query], list[str]],
-             document_language: dict[str, str]) -> EvalReport:
+             document_language: dict[str, str], covered_languages: frozenset[str] | None = None) -> EvalReport:
     """Score ``rank`` (query → document names, best first) on ``queries``.
 
     ``document_language`` maps a document name to its language, to tell cross-lingual queries
-    (none of their grade-3 documents is in the query's language) from same-language ones.
+    (none of their grade-3 documents is in the query's language) from same-language ones;
+    queries whose language is not in ``covered_languages`` (the encoder's, when known) also
+    form the group ``uncovered-language``.
     """
     report = EvalReport(name)
     groups: dict[str, list[str]] = defaultdict(list)
@@ -113,6 +128,8 @@ def evaluate(name: str, queries: Sequence[Query], rank: Callable[[Query], list[s
         cross = not any(document_language.get(d) == q.lang for d in grade3)
         for g in ("all", f"kind={q.kind}", f"lang={q.lang}", "cross-lingual" if cross else "same-language"):
             groups[g].append(q.id)
+        if covered_languages is not None and q.lang not in covered_languages:
+            groups["uncovered-language"].append(q.id)
     report.groups = dict(groups)
     return report
 
@@ -164,3 +181,103 @@ def need_coverage(queries: Sequence[Query], match: Callable[[str], Any], k: int 
     deemed = max(1, n_needs - n_uncovered)
     return NeedCoverage(len(queries), n_needs, n_uncovered, covered / deemed, good_claims / max(1, claims),
                         relevant_covered / deemed)
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """One graded set: its queries and the corpus they were judged against (``None``: the
+    caller says which index or corpus to use)."""
+
+    name: str
+    queries: Path
+    corpus: Path | None = None
+
+
+def _as_set(folder: Path) -> EvalSet | None:
+    queries = folder / "queries.jsonl"
+    if not queries.is_file():
+        return None
+    corpus = folder / "corpus"
+    return EvalSet(folder.name, queries, corpus if corpus.is_dir() else None)
+
+
+def find_sets(paths: Sequence[Path]) -> list[EvalSet]:
+    """The sets named by ``paths``: a query file, a set folder (``queries.jsonl`` and ``corpus/``)
+    or a folder whose sub-folders are sets. Names are made unique.
+
+    Raises:
+        QueryError: a path that does not exist, or a folder holding no set.
+    """
+    found: list[EvalSet] = []
+    for path in map(Path, paths):
+        if path.is_file():
+            found.append(EvalSet(path.parent.name if path.name == "queries.jsonl" else path.stem, path))
+        elif path.is_dir():
+            one = _as_set(path)
+            inner = [s for s in (_as_set(d) for d in sorted(path.iterdir()) if d.is_dir()) if s] if one is None else [one]
+            if not inner:
+                raise QueryError(f"{path}: no queries.jsonl here nor in its sub-folders")
+            found.extend(inner)
+        else:
+            raise QueryError(f"{path}: no such query file or set folder")
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for s in found:
+        seen[s.name] += 1
+        out.append(s if seen[s.name] == 1 else EvalSet(f"{s.name}#{seen[s.name]}", s.queries, s.corpus))
+    return out
+
+
+def mean_averages(reports: Sequence[EvalReport]) -> dict[str, dict[str, float]]:
+    """The mean over sets of each group's averages (one report per set, same configuration):
+    every set weighs the same whatever its size; a group present in some sets only is the
+    mean of those. ``n`` is the number of queries over the sets, ``sets`` how many sets have
+    the group, and ``gap@<metric>`` the largest difference between two sets."""
+    per_set = [r.averages() for r in reports]
+    present = {g for avg in per_set for g in avg}
+    groups = [g for g in GROUP_ORDER if g in present] + sorted(present - set(GROUP_ORDER))
+    out: dict[str, dict[str, float]] = {}
+    for group in groups:
+        rows = [avg[group] for avg in per_set if group in avg]
+        entry: dict[str, float] = {"n": sum(r["n"] for r in rows), "sets": len(rows)}
+        for m in METRICS:
+            values = [r[m] for r in rows]
+            entry[m] = sum(values) / len(values)
+            entry[f"gap@{m}"] = max(values) - min(values)
+        out[group] = entry
+    return out
+
+
+def score_engine(engine: Engine, queries: Sequence[Query], configurations: Sequence[str]
+                 ) -> tuple[list[EvalReport], NeedCoverage | None]:
+    """Reports of ``configurations`` (see ``CONFIGURATIONS``) on ``queries`` over the index
+    ``engine`` serves, and need coverage of ``match`` on the situation queries when it is
+    compared.
+
+    Raises:
+        QueryError: an unknown configuration.
+    """
+    unknown = [c for c in configurations if c not in CONFIGURATIONS]
+    if unknown:
+        raise QueryError(f"unknown configuration {unknown[0]!r}; choose among {', '.join(CONFIGURATIONS)}")
+    from ransearch.querylang import encoder_languages
+
+    languages = {PurePosixPath(p.source).name: p.language for p in engine.practices()}
+    k = min(10, len(languages))
+
+    def names(results: Sequence[Any]) -> list[str]:
+        return [PurePosixPath(h.source).name for h in results]
+
+    def ranker(config: str) -> Callable[[Query], list[str]]:
+        if config == "match":
+            return lambda q: names(engine.match(q.text, k=k).results)
+        if config == "flat":
+            return lambda q: names(engine.ask(q.text, k=k, route=False).results)
+        return lambda q: names(engine.ask(q.text, k=k, mode=config).results)
+
+    covered = encoder_languages(engine.encoder)
+    reports = [evaluate(c, queries, ranker(c), languages, covered) for c in configurations]
+    situations = [q for q in queries if q.kind == "situation"]
+    coverage = (need_coverage(situations, lambda text: engine.match(text, k=k))
+                if "match" in configurations and situations else None)
+    return reports, coverage

@@ -27,10 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from ransearch import cognates
+from ransearch.cognates import CognateIndex
 from ransearch.encoders import Encoder
 from ransearch.text import clean_ocr, fold
 
-__all__ = ["LexicalIndex", "ExpansionPlan", "WordScores", "analyse", "query_words", "STEMMERS"]
+__all__ = ["LexicalIndex", "ExpansionPlan", "WordScores", "analyse", "query_words", "STEMMERS", "is_stopword"]
 
 STEMMERS = {
     "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
@@ -93,6 +95,12 @@ def _stopwords(language: str) -> frozenset[str]:
     if not name:
         return frozenset()
     return frozenset(fold(w) for w in getattr(_bm25s_stopwords(), name))
+
+
+def is_stopword(word: str, language: str) -> bool:
+    """Whether a lower-case word is a stopword of ``language`` (bm25s's lists; False for a
+    language without one)."""
+    return fold(word) in _stopwords(language)
 
 
 @lru_cache(maxsize=65_536)
@@ -261,6 +269,9 @@ class LexicalIndex:
         # language order then nearest first
         self._translation_memo: dict[str, Translations] = {}
         self._stacked: _Lexicons | None = None
+        self._cognates: CognateIndex | None = None
+        #: also translate query words through their spelling (``ransearch.cognates``)
+        self.cognates = True
 
     def _lexicon_vector(self, word: str) -> np.ndarray | None:
         """The stored embedding of a lexicon word (None if no lexicon holds it).
@@ -375,6 +386,10 @@ class LexicalIndex:
         if todo:
             found.update(zip(todo, self._search_translations(
                 np.stack([self._embedding(w, embeddings) for w in todo]).astype(np.float32, copy=False))))
+            if self.cognates:
+                for w in todo:  # a cognate the embeddings already found adds nothing
+                    known = {(lang, stem) for lang, stem, _ in found[w]}
+                    found[w] += tuple(t for t in self._search_cognates(w) if (t[0], t[1]) not in known)
             memo = self._translation_memo
             if len(memo) + len(todo) > TRANSLATION_MEMO:
                 memo.clear()
@@ -452,6 +467,22 @@ class LexicalIndex:
                 if taken[i, lang] <= TRANSLATIONS:
                     found[i].append((lexicons.names[lang], lexicons.stems[j], value))
         return [tuple(f) for f in found]
+
+    def _search_cognates(self, word: str) -> Translations:
+        """The stems of ``word``'s cognates (spelt alike) in each language's lexicon, at most
+        ``TRANSLATIONS`` per language, as (language, stem, Dice coefficient); encoder-free."""
+        lexicons = self._stacked_lexicons()
+        if self._cognates is None:
+            self._cognates = CognateIndex([w for index in self._languages.values() if index.words
+                                           for w in index.words])
+        taken: Counter[int] = Counter()
+        out = []
+        for row, dice in self._cognates.search(word, cognates.COGNATE_MIN):
+            lang = int(lexicons.language[row])
+            taken[lang] += 1
+            if taken[lang] <= TRANSLATIONS:
+                out.append((lexicons.names[lang], lexicons.stems[row], cognates.COGNATE_WEIGHT * dice))
+        return tuple(out)
 
     def matched_terms(self, query: str, text: str, language: str) -> set[str]:
         """Query terms (stemmed) that occur in ``text``: what to highlight in a snippet."""

@@ -104,7 +104,12 @@ def _heading(hit: dict[str, Any]) -> str:
     themes = "; ".join(hit.get("themes") or [])
     extra = f" ({where}{'; ' if where and themes else ''}{themes})" if where or themes else ""
     return (f"[{hit['rank']}] {hit['title']}{extra}\n"
-            f"    practice_id: {hit['practice_id']} · {_where(hit)} · score {hit['score']:.3f}")
+            f"    practice_id: {hit['practice_id']} · {_where(hit)} · {_relevance(hit)}")
+
+
+def _relevance(hit: dict[str, Any]) -> str:
+    """Relevance 0–100 (same meaning for every query) rather than the raw ranking score."""
+    return f"relevance {hit['relevance']}/100" if hit.get("relevance") is not None else f"score {hit['score']:.3f}"
 
 
 def cite_hits(data: dict[str, Any], intro: str) -> str:

@@ -29,6 +29,7 @@ from ransearch.errors import QueryError
 from ransearch.filters import Filters
 from ransearch.lexical import analyse
 from ransearch.records import Cover, MatchResult, Need, PracticeHit, Recommendation, SectionHit
+from ransearch.relevance import readable, similarity_relevance
 from ransearch.search import Evidence, Searcher, depth_ranks, make_snippet, section_label, split_sentences, top_rows
 from ransearch.text import fold
 
@@ -152,6 +153,7 @@ def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Fil
             chosen[chosen.index(spare[0])] = best
     chosen.sort(key=lambda r: -fused[r])
 
+    shown = readable(searcher.relevance(whole)[chosen].tolist())
     results = []
     for rank, row in enumerate(chosen, 1):
         p = searcher.head(row)
@@ -168,8 +170,8 @@ def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Fil
                                 make_snippet(searcher.chunks.text[cid], terms, p.language,
                                              searcher.config.snippet_chars), cos))
         results.append(Recommendation(rank, p.id, p.title, p.source, float(fused[row]), p.country_code,
-                                      p.language, p.themes, url=p.url, covers=tuple(covers)))
-    return MatchResult(situation, tuple(needs), tuple(results), tuple(uncovered))
+                                      p.language, p.themes, url=p.url, relevance=shown[rank - 1], covers=tuple(covers)))
+    return MatchResult(situation, tuple(needs), tuple(results), tuple(uncovered), notes=searcher.notes(situation))
 
 
 def _similar_sections(searcher: Searcher) -> np.ndarray:
@@ -221,5 +223,6 @@ def similar(searcher: Searcher, row: int, k: int = 5, filters: Filters = Filters
             if len(sections) >= 2:
                 break
         hits.append(PracticeHit(rank, p.id, p.title, p.source, float(sims[other]), p.country_code, p.language,
-                                p.themes, url=p.url, sections=tuple(sections)))
+                                p.themes, url=p.url, relevance=similarity_relevance(float(sims[other])),
+                                sections=tuple(sections)))
     return tuple(hits)

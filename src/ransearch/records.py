@@ -112,6 +112,8 @@ class RankedPractice:
     themes: tuple[str, ...]
     url: str | None = None
     """The official page of the practice (None for practices read from files: see ``source``)."""
+    relevance: int | None = None
+    """0–100, the same meaning for every query (``ransearch.relevance``); ``score`` only orders one answer."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +122,7 @@ class RankedPractice:
             "title": self.title,
             "source": self.source,
             "score": round(self.score, 6),
+            "relevance": self.relevance,
             "country_code": self.country_code,
             "language": self.language,
             "themes": list(self.themes),
@@ -139,13 +142,15 @@ class PracticeHit(RankedPractice):
 
 @dataclass(frozen=True)
 class AskResult:
-    """The answer to ``ask``: the query and its ranked practices."""
+    """The answer to ``ask``: the query and its ranked practices; ``notes`` say what a reader
+    should know about the answer (e.g. the query's language is one the encoder does not cover)."""
 
     query: str
     results: tuple[PracticeHit, ...]
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "results": [r.to_dict() for r in self.results]}
+        return {"query": self.query, "results": [r.to_dict() for r in self.results], "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -191,10 +196,12 @@ class MatchResult:
     needs: tuple[Need, ...]
     results: tuple[Recommendation, ...]
     uncovered: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"situation": self.situation, "needs": [n.to_dict() for n in self.needs],
-                "results": [r.to_dict() for r in self.results], "uncovered": list(self.uncovered)}
+                "results": [r.to_dict() for r in self.results], "uncovered": list(self.uncovered),
+                "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)

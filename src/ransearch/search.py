@@ -31,7 +31,9 @@ from ransearch.encoders.threads import beside
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, analyse, query_words
+from ransearch.querylang import coverage_note
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
+from ransearch.relevance import readable, relevance
 from ransearch.tables import PracticeRows
 from ransearch.template import catalogue
 from ransearch.vectors import AllowedRows, VectorIndex
@@ -59,8 +61,8 @@ class SearchConfig:
 
     mode: str = "hybrid"
     lexical_weight: float = 0.5
-    second_weight: float = 0.2
-    sentence_weight: float = 0.3
+    second_weight: float = 0.0     # dropped: no effect on either set (docs/evaluation.md)
+    sentence_weight: float = 0.0   # dropped: no effect on either set (docs/evaluation.md)
     title_weight: float = 0.3
     length_prior: float = 0.05
     situation_sentences: int = 3
@@ -308,6 +310,12 @@ class Searcher:
         see :meth:`rank_situation`. ``allowed`` (practice rows passing the filters) restricts the
         dense candidates to their chunks.
         """
+        total, whole = self.rank_evidence(query, mode, route, allowed)
+        return total, whole.chunk_ids, whole.chunk_scores
+
+    def rank_evidence(self, query: str, mode: str | None = None, route: bool = True,
+                      allowed: np.ndarray | None = None) -> tuple[np.ndarray, Evidence]:
+        """As :meth:`rank`: the practice scores, and the evidence of the whole text."""
         mode = mode or self.config.mode
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -315,8 +323,17 @@ class Searcher:
         sentences = sentences if len(sentences) > 1 else []
         evs = self.evidence([query] + sentences, mode, allowed)
         if route and self.config.situation_sentences and len(sentences) >= self.config.situation_sentences:
-            return self.rank_situation(evs[0], evs[1:], mode), evs[0].chunk_ids, evs[0].chunk_scores
-        return self.fuse(evs[0], evs[1:], mode), evs[0].chunk_ids, evs[0].chunk_scores
+            return self.rank_situation(evs[0], evs[1:], mode), evs[0]
+        return self.fuse(evs[0], evs[1:], mode), evs[0]
+
+    def relevance(self, whole: Evidence, mode: str = "hybrid") -> np.ndarray:
+        """Every practice's readable relevance (0–100) from the evidence of the whole text."""
+        return relevance(whole.dense, whole.lexical, self.fuse(whole, (), mode), self.encoder.name, mode)
+
+    def notes(self, text: str) -> tuple[str, ...]:
+        """What a reader of the answer to ``text`` should know (see ``ransearch.querylang``)."""
+        note = coverage_note(text, self.encoder)
+        return (note,) if note else ()
 
     def rank_situation(self, whole: Evidence, sentences: Sequence[Evidence], mode: str = "hybrid") -> np.ndarray:
         """Reciprocal rank fusion of the whole text's ranking and one ranking per sentence.
@@ -336,17 +353,20 @@ class Searcher:
         if k < 1:
             raise QueryError("k must be at least 1")
         allowed = filters.mask(self.facets) if filters else None  # practice rows; chunks follow
-        total, ids, scores = self.rank(query, mode, route, allowed)
-        order = top_rows(total, k, allowed)
+        mode = mode or self.config.mode
+        total, whole = self.rank_evidence(query, mode, route, allowed)
+        ids, scores = whole.chunk_ids, whole.chunk_scores
+        order = top_rows(total, k, allowed).tolist()
+        shown = readable(self.relevance(whole, mode)[order].tolist())
         hits = []
-        for rank, row in enumerate(order.tolist(), 1):
+        for rank, (row, rel) in enumerate(zip(order, shown), 1):
             p = self.head(row)
             hits.append(PracticeHit(
                 rank=rank, practice_id=p.id, title=p.title, source=p.source, score=float(total[row]),
-                country_code=p.country_code, language=p.language, themes=p.themes, url=p.url,
+                country_code=p.country_code, language=p.language, themes=p.themes, url=p.url, relevance=rel,
                 sections=self.sections_for(row, query, ids, scores),
             ))
-        return AskResult(query=query, results=tuple(hits))
+        return AskResult(query=query, results=tuple(hits), notes=self.notes(query))
 
     def sections_for(self, row: int, query: str, ids: np.ndarray, scores: np.ndarray) -> tuple[SectionHit, ...]:
         """The practice's best matching sections (one chunk each), with snippets."""

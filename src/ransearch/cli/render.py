@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape as _markup_escape
 
 from ransearch.evaluation import EvalReport
-from ransearch.records import AskResult, MatchResult, Practice
 from ransearch.display import visible
+from ransearch.records import AskResult, MatchResult, Practice, SimilarResult
 from ransearch.template import SECTION_KEYS, catalogue
 
 __all__ = ["console", "print_practice", "print_hits", "print_practice_table", "print_eval", "print_match", "print_facets"]
@@ -70,13 +70,29 @@ def print_practice(p: Practice, contacts: bool = True) -> None:
     console.print()
 
 
-def print_hits(result: AskResult) -> None:
-    """A ranked list: title, country, themes, score, and the matching sections with snippets."""
+def _relevance(relevance: int | None, score: float) -> str:
+    """A bar of ten cells and the relevance out of 100 (the raw score only if there is none)."""
+    if relevance is None:
+        return f"[dim]{score:.3f}[/dim]"
+    full = int(round(relevance / 10))
+    return f"[green]{'█' * full}[/green][dim]{'░' * (10 - full)}[/dim] {relevance}/100"
+
+
+def _notes(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
+    if notes:
+        console.print()
+
+
+def print_hits(result: AskResult | SimilarResult) -> None:
+    """A ranked list: title, relevance, country, themes, and the matching sections with snippets."""
+    _notes(getattr(result, "notes", ()))
     if not result.results:
         console.print("No practice matches these filters.")
         return
     for hit in result.results:
-        console.print(f"[bold]{hit.rank}. {escape(hit.title)}[/bold]  [dim]{hit.score:.3f}[/dim]")
+        console.print(f"[bold]{hit.rank}. {escape(hit.title)}[/bold]  {_relevance(hit.relevance, hit.score)}")
         facets = [hit.country_code or "?", hit.language] + list(hit.themes)
         console.print(f"   [dim]{escape(' · '.join(facets))} · {escape(hit.practice_id)}[/dim]")
         console.print(f"   [dim]{escape(hit.url or hit.source)}[/dim]", soft_wrap=True)
@@ -98,12 +114,12 @@ def print_practice_table(practices: list[Practice]) -> None:
     console.print(f"{len(practices)} practices")
 
 
-def print_eval(reports: list[EvalReport]) -> None:
+def print_eval(reports: list[EvalReport], title: str | None = None) -> None:
     """One table: a row per query group, nDCG@10 / MRR@10 / R@5 per configuration."""
     from rich.table import Table
 
-    table = Table()
-    table.add_column("group")
+    table = Table(title=escape(title) if title else None)
+    table.add_column("group", no_wrap=True)
     table.add_column("n", justify="right")
     for r in reports:
         for metric in ("nDCG@10", "MRR@10", "R@5"):
@@ -118,15 +134,37 @@ def print_eval(reports: list[EvalReport]) -> None:
     console.print(table)
 
 
+def print_eval_mean(mean: dict[str, dict[str, dict[str, float]]], sets: list[str]) -> None:
+    """The mean over sets: a row per query group, nDCG@10 / MRR@10 / R@5 and the largest gap
+    in nDCG@10 between two sets, per configuration."""
+    from rich.table import Table
+
+    table = Table(title=escape(f"mean of {len(sets)} sets ({', '.join(sets)}); gap = largest difference between sets"))
+    table.add_column("group", no_wrap=True)
+    table.add_column("sets", justify="right")
+    for name in mean:
+        for metric in ("nDCG@10", "MRR@10", "R@5", "gap nDCG"):
+            table.add_column(f"{escape(name)}\n{metric}", justify="right")
+    first = next(iter(mean.values()))
+    for group, g0 in first.items():
+        row = [group, str(int(g0["sets"]))]
+        for avg in mean.values():
+            g = avg[group]
+            row += [f"{g['ndcg@10']:.3f}", f"{g['mrr@10']:.3f}", f"{g['recall@5']:.3f}", f"{g['gap@ndcg@10']:.3f}"]
+        table.add_row(*row)
+    console.print(table)
+
+
 def print_match(result: MatchResult) -> None:
     """Needs found, then each recommended practice with the needs it covers."""
+    _notes(result.notes)
     console.print("[bold]Needs found[/bold]")
     for need in result.needs:
         flag = "  [yellow](no practice covers this well)[/yellow]" if need.id in result.uncovered else ""
         console.print(f"  {escape(need.id)}: {escape(need.text)}{flag}")
     console.print()
     for r in result.results:
-        console.print(f"[bold]{r.rank}. {escape(r.title)}[/bold]  [dim]{r.score:.3f}[/dim]")
+        console.print(f"[bold]{r.rank}. {escape(r.title)}[/bold]  {_relevance(r.relevance, r.score)}")
         console.print(f"   [dim]{escape(' · '.join([r.country_code or '?', r.language] + list(r.themes)))} · {escape(r.practice_id)}[/dim]")
         for c in r.covers:
             console.print(f"   [green]covers {escape(c.need)}[/green] [cyan]{escape(c.label)}[/cyan]: {escape(c.snippet)}")

@@ -108,7 +108,9 @@ class PracticeHitOut(_Out):
     title: str
     source: str = Field(description="The document the practice was read from.")
     url: str | None = Field(None, description="The practice's official web page (null for practices read from files).")
-    score: float
+    score: float = Field(description="Ranking score: orders this answer only (may be negative).")
+    relevance: int | None = Field(None, description="Relevance 0–100, the same meaning for every query "
+                                                     "(estimated chance a practitioner finds it clearly useful).")
     country_code: str | None
     language: str
     themes: list[str]
@@ -118,6 +120,8 @@ class PracticeHitOut(_Out):
 class AskOut(_Out):
     query: str
     results: list[PracticeHitOut]
+    notes: list[str] = Field(default_factory=list, description="What a reader should know about this answer "
+                                                                "(e.g. a query language the encoder does not cover).")
 
 
 class NeedOut(_Out):
@@ -139,7 +143,8 @@ class MatchHitOut(_Out):
     title: str
     source: str
     url: str | None = Field(None, description="The practice's official web page (null for practices read from files).")
-    score: float
+    score: float = Field(description="Ranking score: orders this answer only.")
+    relevance: int | None = Field(None, description="Relevance 0–100, the same meaning for every situation.")
     country_code: str | None
     language: str | None = None
     themes: list[str] = Field(default_factory=list)
@@ -151,6 +156,7 @@ class MatchOut(_Out):
     needs: list[NeedOut]
     results: list[MatchHitOut]
     uncovered: list[str] = Field(description="Ids of the needs no returned practice covers.")
+    notes: list[str] = Field(default_factory=list, description="What a reader should know about this answer.")
 
 
 class SimilarOut(_Out):

@@ -164,8 +164,11 @@ def relevance(hit: RankedPractice, scale: str, top: float, needs: int = 0) -> fl
     ``z``: ask's scores are sums of z-scores over the practices (0 is average, 2 stands out),
     read through a logistic. ``cosine``: similar's scores are cosines. ``rrf``: match's scores
     are rank fusions, which say only how a practice compares with the best; half the bar is
-    that ratio, half the share of the situation's needs the practice covers.
+    that ratio, half the share of the situation's needs the practice covers. A hit that carries
+    the engine's readable relevance (0–100, the same meaning for every query) shows that.
     """
+    if hit.relevance is not None:
+        return hit.relevance / 100
     if scale == "z":
         return _logistic(hit.score)
     if scale == "cosine":
@@ -264,7 +267,7 @@ def add_pages(app: FastAPI, live: LiveEngine, config: ServerConfig) -> None:
         except FormError as exc:
             return error_page(400, "This search cannot be read", str(exc), SearchForm())
         context: dict[str, Any] = {"form": form, "labels": Labels(form.lang), "cards": [], "match": None,
-                                   "browse": None, "error": None, "selected": Filters()}
+                                   "browse": None, "error": None, "selected": Filters(), "notes": ()}
         status = 200
         # one engine for the whole request; the query lock only while the encoder may run
         with live.exclusive() if form.q else nullcontext(live.engine) as engine:
@@ -275,11 +278,13 @@ def add_pages(app: FastAPI, live: LiveEngine, config: ServerConfig) -> None:
                 if form.q and form.kind == "situation" and "match" in offered:
                     match: MatchResult = engine.match(form.q, k=form.k, **form.engine_filters())
                     context["match"] = match
+                    context["notes"] = match.notes
                     context["needs"] = {n.id: (i, n) for i, n in enumerate(match.needs, 1)}
                     context["cards"] = _cards(match.results, engine.practice, "rrf", len(match.needs))
                 elif form.q:
                     found: AskResult = engine.ask(form.q, k=form.k, **form.engine_filters())
                     context["cards"] = _cards(found.results, engine.practice, "z")
+                    context["notes"] = found.notes
                 elif selected:
                     context["browse"] = engine.count(selected)
                     context["cards"] = [Card(None, p) for p in engine.practices(selected, limit=BROWSE_LIMIT)]

