@@ -127,7 +127,6 @@ def test_sigkill_while_a_page_streams_leaves_no_partial_file(tmp_path: Path) -> 
     assert not [f for f in files if f.endswith(".part")], files
 
 
-@pytest.mark.xfail(strict=False, reason="needs the web-page parser (branch web)")
 def test_update_then_ask_finds_a_fetched_practice_with_its_url(tmp_path: Path) -> None:
     site = Site()
     site.body(LISTING_PATH, listing_page([p(s) for s in GOOD], []))

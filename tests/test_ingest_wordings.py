@@ -95,10 +95,7 @@ def shared_sentences() -> dict[str, set[str]]:
 def _params() -> list:  # type: ignore[type-arg]
     out = []
     for name in sorted(EXPECTED):
-        marks = [pytest.mark.xfail(reason="web page of the RAN Collection: the 'web' helper's layout "
-                                          "(issue 14 part 1), not in this branch", strict=False)
-                 ] if name in WEB_PAGES else []
-        out.append(pytest.param(name, marks=marks, id=name[:3]))
+        out.append(pytest.param(name, id=name[:3]))
     return out
 
 
