@@ -41,6 +41,7 @@ from ransearch.ingest.table import Extraction, split_table
 from ransearch.ingest.webpage import Reading, looks_like_webpage, practice_slug, read_webpage
 from ransearch.records import Practice
 from ransearch.template import SECTION_KEYS, Catalogue
+from ransearch.text import tokens
 
 __all__ = ["parse_text", "parse_bytes", "parse_file", "parse_files", "detect_layout", "detect_format", "practice_id",
            "learn_template", "learn_files", "Template", "default_template", "DOCUMENT_SUFFIXES", "FORMATS",
