@@ -214,7 +214,6 @@ def reindex_encoder() -> FakeEncoder:
 @pytest.fixture()
 def reindex_corpus(tmp_path: Path) -> Path:
     """A writable corpus folder: the first 6 documents of the dev set (skipped if it is absent)."""
-    import shutil
 
     if not DEV_CORPUS.is_dir():
         pytest.skip(f"dev corpus not found at {DEV_CORPUS}")

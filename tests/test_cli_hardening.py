@@ -259,7 +259,7 @@ def test_a_full_disk_while_writing_a_generation(cli, corpus: Path, tmp_path: Pat
     monkeypatch.setattr(ransearch.indexing, "write_chunks", _no_space)
     code, out, err = cli("index", str(corpus))
     assert code == 2 and not out
-    assert err.splitlines() == [f"ransearch: cannot write the index at index: No space left on device",
+    assert err.splitlines() == ["ransearch: cannot write the index at index: No space left on device",
                                 f"ransearch: nothing changed: generation {serving} still serves"]
     run = read_last_run(tmp_path / "index")
     assert run and run["outcome"] == "failed" and "No space left on device" in run["error"]
