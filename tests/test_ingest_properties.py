@@ -209,8 +209,9 @@ def test_adversarial_input_stays_fast(shape: str) -> None:
     text = ADVERSARIAL[shape]()
     assert len(text) < 2.5 * MB
     _, took = timed_parse(text)
-    # about 1 MB each; measured at 0.01 to 2 s of CPU time on the development machine
-    assert took < 3.0, f"{shape}: {took:.2f} s"
+    # about 1 MB each; measured at 0.01 to 2 s of CPU time on the development machine (3.0 s once
+    # on a CI machine that was also running a benchmark); a blow-up worse than linear takes minutes
+    assert took < 6.0, f"{shape}: {took:.2f} s"
 
 
 # -- long runs -----------------------------------------------------------------------------
