@@ -25,6 +25,7 @@ demo: install
 	$(BIN)/ransearch ask "$(QUERY)" --index index
 
 test: install-dev
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -m "slow or not slow"
 
 test-quick: install-dev

@@ -97,8 +97,9 @@ def _at_least_one(value: object) -> int | None:
 
 
 def _url(value: object) -> str | None:
-    ok = isinstance(value, str) and re.match(r"https?://[^\s/]+", value.strip()) is not None
-    return value.strip() if ok else None  # type: ignore[union-attr]
+    if not isinstance(value, str) or re.match(r"https?://[^\s/]+", value.strip()) is None:
+        return None
+    return value.strip()
 
 
 def _seconds(value: object) -> float | None:
@@ -165,7 +166,7 @@ def _read_config_file() -> tuple[Path, dict[str, Any]]:
         import tomllib
     except ImportError:  # Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
         except ImportError:
             return path, {}
     try:

@@ -107,7 +107,7 @@ class DigestMemo:
             return
         merged = {**self._read(), **self._entries}  # keep what other processes learned meanwhile
         valid = [(key, entry) for key, entry in merged.items() if _valid(entry)]
-        recent = sorted(valid, key=lambda kv: -float(kv[1][4]))[:_KEEP]  # type: ignore[arg-type,index]
+        recent = sorted(valid, key=lambda kv: -float(kv[1][4]))[:_KEEP]  # type: ignore[arg-type]
         tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -250,6 +250,7 @@ class Searcher:
         qvecs, word_vecs = vecs[: len(encoded)], vecs[len(encoded):]
         n = len(self.practices)
         if mode == "lexical":
+            assert plan is not None  # only dense evidence goes without a plan
             none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             return [Evidence(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
                     for lex in self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))]

@@ -73,7 +73,7 @@ class Manifest:
     package_version: str
     built_at: str
     generation: str
-    documents: dict[str, dict[str, str]]
+    documents: dict[str, dict[str, Any]]
     counts: dict[str, int]
     settings: dict[str, Any]
     files: dict[str, dict[str, Any]] = field(default_factory=dict)

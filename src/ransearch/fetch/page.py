@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
-import lxml.html  # type: ignore[import-untyped]
-from lxml import etree  # type: ignore[import-untyped]
+import lxml.html
+from lxml import etree
 
 __all__ = ["PageFacts", "read_page", "with_canonical", "slug_of", "DEFAULT_FOLLOW", "PAGE_PARAMS"]
 

@@ -233,7 +233,7 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
     app.add_middleware(LoadShed, max_active=config.max_active, max_queued=config.max_queued,
                        queue_wait=config.queue_wait)
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, timeout=config.body_timeout)
-    app.add_middleware(JsonOnly, paths=[r.path for r in app.routes if "POST" in getattr(r, "methods", ())])
+    app.add_middleware(JsonOnly, paths=[getattr(r, "path", "") for r in app.routes if "POST" in getattr(r, "methods", ())])
     if config.token:
         app.add_middleware(BearerAuth, token=config.token)
     app.add_middleware(HostGuard, allowed=config.host_names(), any_ip=config.listens_everywhere())

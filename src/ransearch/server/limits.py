@@ -83,7 +83,7 @@ def header_deadline(timeout: float) -> type[asyncio.Protocol]:
     except ImportError:  # httptools missing: uvicorn's pure-Python parser
         from uvicorn.protocols.http.h11_impl import H11Protocol as base
 
-    class DeadlineProtocol(base):  # type: ignore[misc, valid-type]
+    class DeadlineProtocol(base):
         # both protocols make ``self.cycle`` when a request's headers are complete
         _timer: asyncio.TimerHandle | None = None
         _waiting_for: object = None
