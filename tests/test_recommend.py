@@ -6,7 +6,7 @@ import pytest
 
 from ransearch.engine import Engine
 from ransearch.filters import resolve_filters
-from ransearch.recommend import split_needs
+from ransearch.search import split_needs
 
 
 

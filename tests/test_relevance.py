@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ransearch.relevance import readable, relevance, similarity_relevance
+from ransearch.search.relevance import readable, relevance, similarity_relevance
 
 
 def test_relevance_is_bounded_and_grows_with_the_evidence() -> None:

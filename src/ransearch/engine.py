@@ -21,7 +21,7 @@ from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, 
 from ransearch.filters import FacetTable, Filters, facet_counts, resolve_filters
 from ransearch.report import BuildReport, IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
-from ransearch.recommend import MatchConfig, match, similar
+from ransearch.search import MatchConfig, match, similar
 from ransearch.records import AskResult, MatchResult, Practice, SimilarResult
 from ransearch.search import ChunkTable, SearchConfig, Searcher
 from ransearch.store import Manifest, open_generation, read_manifest

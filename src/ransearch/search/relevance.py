@@ -25,6 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ransearch.search.ranking import standardise
+
 __all__ = ["relevance", "readable", "similarity_relevance", "COEFFICIENTS"]
 
 # (intercept, dense, lexical, standout) per encoder name and mode; "*" serves any other encoder.
@@ -36,25 +38,20 @@ _FITTED = {"hybrid": (-3.2, 0.0, 2.69, 1.79), "dense": (-2.85, 0.0, 0.0, 1.63), 
 COEFFICIENTS: dict[str, dict[str, tuple[float, float, float, float]]] = {"use": _FITTED, "*": _FITTED}
 
 
-def _standardise(x: np.ndarray) -> np.ndarray:
-    std = float(x.std())
-    return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
-
-
 def relevance(dense: np.ndarray, lexical: np.ndarray, fused: np.ndarray, encoder: str,
               mode: str = "hybrid") -> np.ndarray:
     """Relevance in [0, 100] of every practice (float), from its evidence for one text.
 
     Args:
-        dense: per practice, best chunks' cosine (``Evidence.dense``).
-        lexical: per practice, share of the text's words matched (``Evidence.lexical``).
+        dense: per practice, best chunks' cosine (``PracticeSignals.dense``).
+        lexical: per practice, share of the text's words matched (``PracticeSignals.lexical``).
         fused: per practice, the fused score of the text (its z-score is the standout).
         encoder: the encoder's name (selects the coefficients).
         mode: ``hybrid``, ``dense`` or ``lexical``.
     """
     table = COEFFICIENTS.get(encoder, COEFFICIENTS["*"])
     b0, bd, bl, bz = table.get(mode, table["hybrid"])
-    logit = b0 + bd * np.asarray(dense, np.float64) + bl * np.asarray(lexical, np.float64) + bz * _standardise(
+    logit = b0 + bd * np.asarray(dense, np.float64) + bl * np.asarray(lexical, np.float64) + bz * standardise(
         np.asarray(fused, np.float64))
     return 100.0 / (1.0 + np.exp(-np.clip(logit, -30, 30)))
 

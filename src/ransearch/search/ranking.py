@@ -1,0 +1,125 @@
+"""Pure ranking functions on arrays: top rows, ranks, z-scores, fusion, reciprocal rank fusion.
+
+Nothing here knows an index, an encoder or a text: every function takes arrays (one value per
+practice row, or per chunk) and returns arrays, so each can be tested on a handful of numbers.
+
+- :func:`practice_dense`: a practice's dense score is its best chunk plus a share of its second
+  best (two matching places beat one lucky chunk).
+- :func:`log_chunk_counts`: a practice cut into many chunks has more chances of one lucky match,
+  so ``length_prior`` × log(chunks) is taken off its dense score (the length prior).
+- :func:`fuse`: each signal is standardised over the practices (:func:`standardise`) and the
+  signals are added with fixed weights, so a signal that separates nothing contributes nothing.
+- :func:`reciprocal_rank_fusion`: several rankings of the same practices made one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["RANK_DEPTH", "top_rows", "depth_ranks", "standardise", "practice_dense", "log_chunk_counts", "fuse",
+           "reciprocal_rank_fusion", "mean_unit_vectors"]
+
+RANK_DEPTH = 4096
+"""Ranks fused by reciprocal rank are exact down to here (all of them in a collection of fewer
+practices); the practices below share this rank, which moves a fused score by less than
+1/(rrf_k + RANK_DEPTH) per ranking, and spares a full sort of every ranking at 57,000 practices."""
+
+
+def top_rows(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """The rows of the ``k`` highest scores (among ``allowed``), best first, ties by row: the
+    first ``k`` of a stable descending sort, without sorting every row."""
+    rows = np.arange(len(scores)) if allowed is None else np.flatnonzero(allowed)
+    values = -np.asarray(scores)[rows]
+    if k < len(rows):
+        keep = values <= np.partition(values, k - 1)[k - 1]  # with every tie of the k-th
+        rows, values = rows[keep], values[keep]
+    return rows[np.lexsort((rows, values))][:k]
+
+
+def depth_ranks(scores: np.ndarray, depth: int = RANK_DEPTH) -> np.ndarray:
+    """Every row's rank (0 = best, ties by row), exact for the first ``depth`` ranks; the rows
+    below share rank ``depth``."""
+    ranks = np.full(len(scores), depth, dtype=np.int64)
+    top = top_rows(scores, depth)
+    ranks[top] = np.arange(len(top))
+    return ranks
+
+
+def standardise(x: np.ndarray) -> np.ndarray:
+    """z-scores over the practices; a flat signal becomes all zeros."""
+    std = float(x.std())
+    return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
+
+
+def practice_dense(ids: np.ndarray, scores: np.ndarray, chunk_practice: np.ndarray, n: int,
+                   second_weight: float) -> np.ndarray:
+    """Per practice row: best chunk score plus ``second_weight`` × the second best, scaled back
+    to a cosine; 0 for a practice without a candidate chunk.
+
+    Args:
+        ids: candidate chunk rows, best first (-1 for none).
+        scores: their cosines.
+        chunk_practice: the practice row of every chunk row.
+        n: the number of practice rows.
+        second_weight: the share of the second best chunk.
+    """
+    first = np.full(n, -1.0, dtype=np.float32)
+    second = np.full(n, -1.0, dtype=np.float32)
+    found = ids >= 0
+    rows, scores = chunk_practice[ids[found]], np.asarray(scores, dtype=np.float32)[found]
+    # ids come best first: a practice's first occurrence is its best chunk, the next its second
+    best_rows, at = np.unique(rows, return_index=True)
+    first[best_rows] = scores[at]
+    rest = np.ones(len(rows), dtype=bool)
+    rest[at] = False
+    next_rows, at = np.unique(rows[rest], return_index=True)
+    second[next_rows] = scores[rest][at]
+    second = np.where(second < -0.5, first, second)
+    dense = (first + second_weight * second) / (1 + second_weight)
+    dense[first < -0.5] = 0.0
+    return dense
+
+
+def log_chunk_counts(chunk_practice: np.ndarray, n: int) -> np.ndarray:
+    """log(number of chunks) of every practice row (at least one), what the length prior scales."""
+    counts = np.bincount(chunk_practice, minlength=n)
+    return np.log(np.maximum(counts, 1)).astype(np.float32)
+
+
+def fuse(dense: np.ndarray, title: np.ndarray, lexical: np.ndarray, log_chunks: np.ndarray, *, mode: str,
+         title_weight: float, lexical_weight: float, length_prior: float,
+         sentence_dense: Sequence[np.ndarray] = (), sentence_weight: float = 0.0) -> np.ndarray:
+    """One score per practice from its signals for one text.
+
+    ``lexical`` mode is the lexical share alone; otherwise the dense score (blended with the mean
+    of ``sentence_dense`` by ``sentence_weight``, less the length prior) and the title cosine are
+    standardised and added, and in ``hybrid`` mode the standardised lexical share too.
+    """
+    if mode == "lexical":
+        return lexical.copy()
+    if sentence_dense and sentence_weight:
+        dense = (1 - sentence_weight) * dense + sentence_weight * np.mean(sentence_dense, axis=0)
+    dense = dense - length_prior * log_chunks
+    total = standardise(dense) + title_weight * standardise(title)
+    if mode == "hybrid":
+        total = total + lexical_weight * standardise(lexical)
+    return total.astype(np.float32)
+
+
+def reciprocal_rank_fusion(rankings: Sequence[np.ndarray], k: float, depth: int = RANK_DEPTH) -> np.ndarray:
+    """Sum over ``rankings`` (scores of the same rows) of 1 / (``k`` + rank + 1), rank 0 = best."""
+    fused = np.zeros(len(rankings[0]), dtype=np.float64)
+    for r in rankings:
+        fused += 1.0 / (k + depth_ranks(r, depth) + 1)
+    return fused.astype(np.float32)
+
+
+def mean_unit_vectors(vectors: np.ndarray, groups: np.ndarray, keep: np.ndarray, n: int) -> np.ndarray:
+    """One unit vector per group row (``n`` of them): the normalised sum of the ``keep`` vectors
+    of ``groups``; a group without any stays zero."""
+    out = np.zeros((n, vectors.shape[1]), dtype=np.float32)
+    np.add.at(out, groups[keep], vectors[keep])
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1)

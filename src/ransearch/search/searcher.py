@@ -1,0 +1,214 @@
+"""Ranking practices for a query over one loaded index generation (:class:`Searcher`).
+
+A query's path goes down, once: the query is checked, its signals are read
+(:mod:`~ransearch.search.signals`: dense, title, lexical), fused into one score per practice
+(:mod:`~ransearch.search.ranking`), turned into a readable relevance
+(:mod:`~ransearch.search.relevance`), and each returned practice gets its 1–3 best matching
+sections with a snippet (:mod:`~ransearch.search.sections`).
+
+A query of several sentences is also matched sentence by sentence; from ``situation_sentences``
+sentences on it is ranked as a situation: reciprocal rank fusion of the whole text's ranking and
+one ranking per sentence (:meth:`Searcher.rank_situation`).
+
+The methods below :meth:`Searcher.ask` are the narrow interface that situation matching
+(:mod:`~ransearch.search.matching`) and similar practices (:mod:`~ransearch.search.similarity`)
+are built on: signals, fusion, relevance, heads and the sections that explain a practice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ransearch.encoders import Encoder
+from ransearch.errors import QueryError
+from ransearch.filters import FacetTable, Filters
+from ransearch.lexical import LexicalIndex
+from ransearch.querylang import coverage_note
+from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
+import ransearch.search.ranking as ranking
+import ransearch.search.sections as sections
+from ransearch.search.chunks import ChunkTable, PracticeTable
+from ransearch.search.relevance import readable, relevance
+from ransearch.search.sentences import split_sentences
+from ransearch.search.signals import PracticeSignals, SignalReader
+from ransearch.search.tuning import MAX_QUERY_CHARS, MODES, SearchConfig
+from ransearch.vectors import VectorIndex
+
+__all__ = ["Searcher"]
+
+
+class Searcher:
+    """Ranks the practices of one loaded index generation."""
+
+    def __init__(self, practices: PracticeTable, chunks: ChunkTable, vectors: VectorIndex,
+                 lexical: LexicalIndex, titles: np.ndarray, encoder: Encoder,
+                 config: SearchConfig = SearchConfig(), facets: FacetTable | None = None) -> None:
+        """``practices`` makes its records on demand: ranking reads only the heads of the ones it
+        returns; ``facets`` (else built from ``practices``) serves the filters."""
+        self.practices = practices
+        self.chunks = chunks
+        self.vectors = vectors
+        self.lexical = lexical
+        self.titles = np.asarray(titles, dtype=np.float32)
+        self.encoder = encoder
+        self.config = config
+        self._log_chunks = ranking.log_chunk_counts(chunks.practice_row, len(practices))
+        # filters become array operations
+        self.facets = facets if facets is not None else FacetTable.from_values(practices.facet_values(),
+                                                                               len(practices))
+        self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config)
+        self._chunk_vectors: np.ndarray | None = None
+        self._practice_matrix: np.ndarray | None = None
+
+    def ask(self, query: str, k: int = 5, filters: Filters = Filters(), mode: str | None = None,
+            route: bool = True) -> AskResult:
+        """The ``k`` best practices for ``query``, with the sections that matched.
+
+        Raises:
+            QueryError: empty or oversized query, k < 1, unknown mode.
+        """
+        query = self.check_query(query)
+        if k < 1:
+            raise QueryError("k must be at least 1")
+        allowed = self.allowed(filters)  # practice rows; chunks follow
+        mode = mode or self.config.mode
+        total, whole = self.rank(query, mode, route, allowed)
+        order = ranking.top_rows(total, k, allowed).tolist()
+        shown = readable(self.relevance(whole, mode)[order].tolist())
+        hits = []
+        for rank, (row, rel) in enumerate(zip(order, shown), 1):
+            p = self.head(row)
+            hits.append(PracticeHit(
+                rank=rank, practice_id=p.id, title=p.title, source=p.source, score=float(total[row]),
+                country_code=p.country_code, language=p.language, themes=p.themes, url=p.url, relevance=rel,
+                sections=self.matched_sections(row, p.language, query, whole),
+            ))
+        return AskResult(query=query, results=tuple(hits), notes=self.notes(query))
+
+    @staticmethod
+    def check_query(text: str) -> str:
+        """``text`` stripped.
+
+        Raises:
+            QueryError: empty or longer than ``MAX_QUERY_CHARS``.
+        """
+        text = (text or "").strip()
+        if not text:
+            raise QueryError("empty query: say what you are looking for")
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"query too long ({len(text):,} characters, limit {MAX_QUERY_CHARS:,})")
+        return text
+
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """The practice rows passing ``filters`` (a boolean mask), or None without filters."""
+        return filters.mask(self.facets) if filters else None
+
+    def rank(self, query: str, mode: str | None = None, route: bool = True,
+             allowed: np.ndarray | None = None) -> tuple[np.ndarray, PracticeSignals]:
+        """The score of every practice row for ``query``, and the signals of the whole text.
+
+        A query of several sentences is also matched sentence by sentence (``sentence_weight``);
+        from ``situation_sentences`` sentences on (when ``route``), it is ranked as a situation:
+        see :meth:`rank_situation`. ``allowed`` (practice rows passing the filters) restricts the
+        dense candidates to their chunks.
+
+        Raises:
+            QueryError: unknown mode.
+        """
+        mode = mode or self.config.mode
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        parts = split_sentences(query)
+        parts = parts if len(parts) > 1 else []
+        signals = self.signals([query] + parts, mode, allowed)
+        if route and self.config.situation_sentences and len(parts) >= self.config.situation_sentences:
+            return self.rank_situation(signals[0], signals[1:], mode), signals[0]
+        return self.fuse(signals[0], signals[1:], mode), signals[0]
+
+    # the interface of matching and similar practices
+
+    def signals(self, texts: Sequence[str], mode: str = "hybrid",
+                allowed: np.ndarray | None = None) -> list[PracticeSignals]:
+        """The signals of each text for every practice row (see :class:`SignalReader`)."""
+        return self._signals.read(texts, mode, allowed)
+
+    def fuse(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals] = (), mode: str = "hybrid",
+             sentence_weight: float | None = None) -> np.ndarray:
+        """One score per practice from a text's signals (and those of its sentences)."""
+        cfg = self.config
+        return ranking.fuse(whole.dense, whole.title, whole.lexical, self._log_chunks, mode=mode,
+                            title_weight=cfg.title_weight, lexical_weight=cfg.lexical_weight,
+                            length_prior=cfg.length_prior, sentence_dense=[s.dense for s in sentences],
+                            sentence_weight=cfg.sentence_weight if sentence_weight is None else sentence_weight)
+
+    def rank_situation(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals],
+                       mode: str = "hybrid") -> np.ndarray:
+        """Reciprocal rank fusion of the whole text's ranking and one ranking per sentence.
+
+        A practice that answers one part of a situation very well rises even when the whole text
+        is about more (dev set, situation queries: nDCG@10 0.886 → 0.911; docs/evaluation.md).
+        """
+        rankings = [self.fuse(whole, sentences, mode)] + [self.fuse(s, (), mode) for s in sentences]
+        return ranking.reciprocal_rank_fusion(rankings, self.config.rrf_k)
+
+    def relevance(self, whole: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
+        """Every practice's readable relevance (0–100) from the signals of the whole text."""
+        return relevance(whole.dense, whole.lexical, self.fuse(whole, (), mode), self.encoder.name, mode)
+
+    def notes(self, text: str) -> tuple[str, ...]:
+        """What a reader of the answer to ``text`` should know (see ``ransearch.querylang``)."""
+        note = coverage_note(text, self.encoder)
+        return (note,) if note else ()
+
+    def head(self, row: int) -> PracticeHead:
+        """What answers show of practice ``row``, without reading its record."""
+        return self.practices.head(row)
+
+    def records(self, rows: Sequence[int]) -> list[Practice]:
+        """The whole records of practice ``rows``, in that order."""
+        return self.practices.take(rows)
+
+    def practice_ids(self) -> list[str]:
+        """The id of every practice row, without making records."""
+        return list(self.practices.ids)
+
+    def matched_sections(self, row: int, language: str, query: str,
+                         whole: PracticeSignals) -> tuple[SectionHit, ...]:
+        """Practice ``row``'s best matching sections for ``query`` (one chunk each), with snippets."""
+        return sections.matched_sections(self.chunks, row, query, language, whole.chunk_ids, whole.chunk_scores,
+                                         self.config.max_sections, self.config.snippet_chars)
+
+    def best_section(self, row: int, language: str, text: str, signals: PracticeSignals) -> SectionHit | None:
+        """The section of practice ``row``'s best candidate chunk for ``text`` (scored by its cosine)."""
+        return sections.best_section(self.chunks, row, text, language, signals.chunk_ids, signals.chunk_scores,
+                                     self.config.snippet_chars)
+
+    def likeness(self, row: int) -> np.ndarray:
+        """Every practice's cosine with practice ``row`` on what they do (see :meth:`practice_matrix`)."""
+        matrix = self.practice_matrix()
+        return matrix @ matrix[row]
+
+    def alike_sections(self, row: int, others: Sequence[int], language: Sequence[str]
+                       ) -> list[tuple[SectionHit, ...]]:
+        """For each of ``others`` (in ``language``), the two sections that make it alike to ``row``."""
+        vectors = self.chunk_vectors()
+        source_rows = np.flatnonzero((self.chunks.practice_row == row) & sections.what_it_does(self.chunks.section))
+        return [sections.alike_sections(self.chunks, vectors, source_rows, other, lang, self.config.snippet_chars)
+                for other, lang in zip(others, language)]
+
+    def chunk_vectors(self) -> np.ndarray:
+        """All chunk embeddings (loaded from the vector index on first use)."""
+        if self._chunk_vectors is None:
+            self._chunk_vectors = self.vectors.reconstruct_all()
+        return self._chunk_vectors
+
+    def practice_matrix(self) -> np.ndarray:
+        """One unit vector per practice describing what it does: the mean of its chunks from the
+        sections that say so (:data:`~ransearch.search.sections.WHAT_IT_DOES`)."""
+        if self._practice_matrix is None:
+            self._practice_matrix = ranking.mean_unit_vectors(
+                self.chunk_vectors(), self.chunks.practice_row, sections.what_it_does(self.chunks.section),
+                len(self.practices))
+        return self._practice_matrix
