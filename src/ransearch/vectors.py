@@ -68,8 +68,9 @@ def choose_kind(n_vectors: int) -> str:
     return "flat" if n_vectors <= EXACT_MAX else "hnsw"
 
 
-class _Pinned:
-    """Exposes FAISS-owned memory to numpy while keeping its owner alive."""
+class _FaissMemoryView:
+    """FAISS-owned memory seen by numpy (through ``__array_interface__``): the arrays made from
+    it keep this view, and through it the index that owns the memory, alive."""
 
     def __init__(self, owner: object, pointer: Any, shape: tuple[int, int]) -> None:
         faiss = _faiss()
@@ -198,7 +199,7 @@ class VectorIndex:
         """All stored vectors as a read-only (n, dimension) array, without copying them."""
         if self.size == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        view = np.asarray(_Pinned(self, self._flat.get_xb(), (self.size, self.dimension)))
+        view = np.asarray(_FaissMemoryView(self, self._flat.get_xb(), (self.size, self.dimension)))
         view.flags.writeable = False
         return view
 
