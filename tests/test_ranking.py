@@ -104,8 +104,8 @@ def test_mean_unit_vectors_average_the_kept_rows_of_each_group() -> None:
 
 
 _PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ransearch" / "search"
-_ORDER = ("tuning", "ranking", "sentences", "chunks", "relevance", "signals", "sections", "searcher", "needs",
-          "matching", "similarity")
+_ORDER = ("tuning", "ranking", "sentences", "chunks", "relevance", "signals", "fusion", "sections", "searcher",
+          "needs", "matching", "similarity")
 
 
 def _package_imports(module: str) -> set[str]:

@@ -8,6 +8,7 @@ Modules, each using only the ones listed before it (dependencies point one way):
     chunks      ChunkTable (chunk rows as arrays) and PracticeTable (the practices, by row)
     relevance   a readable relevance (0–100) from a text's signals
     signals     PracticeSignals of a text (dense, title, lexical) and the SignalReader
+    fusion      Fusion: a text's signals → one score per practice, its relevance, the top rows
     sections    the matched sections of a practice, with snippets
     searcher    Searcher: ``ask``, and the narrow interface the two below use
     needs       a situation's needs

@@ -1,10 +1,12 @@
 """Ranking practices for a query over one loaded index generation (:class:`Searcher`).
 
-A query's path goes down, once: the query is checked, its signals are read
-(:mod:`~ransearch.search.signals`: dense, title, lexical), fused into one score per practice
-(:mod:`~ransearch.search.ranking`), turned into a readable relevance
-(:mod:`~ransearch.search.relevance`), and each returned practice gets its 1–3 best matching
-sections with a snippet (:mod:`~ransearch.search.sections`).
+A query's path goes down, once: the query is checked and split into sentences
+(:mod:`~ransearch.search.sentences`), its signals are read (:mod:`~ransearch.search.signals`:
+dense, title, lexical), fused into one score per practice with a readable relevance
+(:mod:`~ransearch.search.fusion`, over :mod:`~ransearch.search.ranking` and
+:mod:`~ransearch.search.relevance`), each returned practice gets its 1–3 best matching sections
+with a snippet (:mod:`~ransearch.search.sections`), and the answer its notes
+(:mod:`ransearch.querylang`).
 
 A query of several sentences is also matched sentence by sentence; from ``situation_sentences``
 sentences on it is ranked as a situation: reciprocal rank fusion of the whole text's ranking and
@@ -27,10 +29,10 @@ from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import LexicalIndex
 from ransearch.querylang import coverage_note
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
-import ransearch.search.ranking as ranking
-import ransearch.search.sections as sections
 from ransearch.search.chunks import ChunkTable, PracticeTable
-from ransearch.search.relevance import readable, relevance
+from ransearch.search.fusion import Fusion
+from ransearch.search.ranking import log_chunk_counts, mean_unit_vectors
+from ransearch.search.sections import alike_sections, best_section, matched_sections, what_it_does
 from ransearch.search.sentences import split_sentences
 from ransearch.search.signals import PracticeSignals, SignalReader
 from ransearch.search.tuning import MAX_QUERY_CHARS, MODES, SearchConfig
@@ -54,17 +56,20 @@ class Searcher:
         self.titles = np.asarray(titles, dtype=np.float32)
         self.encoder = encoder
         self.config = config
-        self._log_chunks = ranking.log_chunk_counts(chunks.practice_row, len(practices))
         # filters become array operations
         self.facets = facets if facets is not None else FacetTable.from_values(practices.facet_values(),
                                                                                len(practices))
         self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config)
+        self._fusion = Fusion(config, log_chunk_counts(chunks.practice_row, len(practices)), encoder.name)
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None
 
     def ask(self, query: str, k: int = 5, filters: Filters = Filters(), mode: str | None = None,
             route: bool = True) -> AskResult:
         """The ``k`` best practices for ``query``, with the sections that matched.
+
+        The query goes down once: its sentences, its signals, their fusion (and relevance), the
+        sections of the practices returned, the notes.
 
         Raises:
             QueryError: empty or oversized query, k < 1, unknown mode.
@@ -73,19 +78,22 @@ class Searcher:
         if k < 1:
             raise QueryError("k must be at least 1")
         allowed = self.allowed(filters)  # practice rows; chunks follow
-        mode = mode or self.config.mode
-        total, whole = self.rank(query, mode, route, allowed)
-        order = ranking.top_rows(total, k, allowed).tolist()
-        shown = readable(self.relevance(whole, mode)[order].tolist())
+        mode = self.check_mode(mode)
+        parts = split_sentences(query)
+        signals = self._signals.read([query] + (parts if len(parts) > 1 else []), mode, allowed)
+        whole = signals[0]
         hits = []
-        for rank, (row, rel) in enumerate(zip(order, shown), 1):
-            p = self.head(row)
+        for rank, ranked in enumerate(self._fusion.top(signals, k, mode, route, allowed), 1):
+            p = self.head(ranked.row)
             hits.append(PracticeHit(
-                rank=rank, practice_id=p.id, title=p.title, source=p.source, score=float(total[row]),
-                country_code=p.country_code, language=p.language, themes=p.themes, url=p.url, relevance=rel,
-                sections=self.matched_sections(row, p.language, query, whole),
+                rank=rank, practice_id=p.id, title=p.title, source=p.source, score=ranked.score,
+                country_code=p.country_code, language=p.language, themes=p.themes, url=p.url,
+                relevance=ranked.relevance,
+                sections=matched_sections(self.chunks, ranked.row, query, p.language, whole.chunk_ids,
+                                          whole.chunk_scores, self.config.max_sections, self.config.snippet_chars),
             ))
-        return AskResult(query=query, results=tuple(hits), notes=self.notes(query))
+        note = coverage_note(query, self.encoder)
+        return AskResult(query=query, results=tuple(hits), notes=(note,) if note else ())
 
     @staticmethod
     def check_query(text: str) -> str:
@@ -101,31 +109,20 @@ class Searcher:
             raise QueryError(f"query too long ({len(text):,} characters, limit {MAX_QUERY_CHARS:,})")
         return text
 
-    def allowed(self, filters: Filters) -> np.ndarray | None:
-        """The practice rows passing ``filters`` (a boolean mask), or None without filters."""
-        return filters.mask(self.facets) if filters else None
-
-    def rank(self, query: str, mode: str | None = None, route: bool = True,
-             allowed: np.ndarray | None = None) -> tuple[np.ndarray, PracticeSignals]:
-        """The score of every practice row for ``query``, and the signals of the whole text.
-
-        A query of several sentences is also matched sentence by sentence (``sentence_weight``);
-        from ``situation_sentences`` sentences on (when ``route``), it is ranked as a situation:
-        see :meth:`rank_situation`. ``allowed`` (practice rows passing the filters) restricts the
-        dense candidates to their chunks.
+    def check_mode(self, mode: str | None) -> str:
+        """``mode``, or the configured one.
 
         Raises:
-            QueryError: unknown mode.
+            QueryError: not one of ``MODES``.
         """
         mode = mode or self.config.mode
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-        parts = split_sentences(query)
-        parts = parts if len(parts) > 1 else []
-        signals = self.signals([query] + parts, mode, allowed)
-        if route and self.config.situation_sentences and len(parts) >= self.config.situation_sentences:
-            return self.rank_situation(signals[0], signals[1:], mode), signals[0]
-        return self.fuse(signals[0], signals[1:], mode), signals[0]
+        return mode
+
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """The practice rows passing ``filters`` (a boolean mask), or None without filters."""
+        return filters.mask(self.facets) if filters else None
 
     # the interface of matching and similar practices
 
@@ -137,25 +134,16 @@ class Searcher:
     def fuse(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals] = (), mode: str = "hybrid",
              sentence_weight: float | None = None) -> np.ndarray:
         """One score per practice from a text's signals (and those of its sentences)."""
-        cfg = self.config
-        return ranking.fuse(whole.dense, whole.title, whole.lexical, self._log_chunks, mode=mode,
-                            title_weight=cfg.title_weight, lexical_weight=cfg.lexical_weight,
-                            length_prior=cfg.length_prior, sentence_dense=[s.dense for s in sentences],
-                            sentence_weight=cfg.sentence_weight if sentence_weight is None else sentence_weight)
+        return self._fusion.fuse(whole, sentences, mode, sentence_weight)
 
     def rank_situation(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals],
                        mode: str = "hybrid") -> np.ndarray:
-        """Reciprocal rank fusion of the whole text's ranking and one ranking per sentence.
-
-        A practice that answers one part of a situation very well rises even when the whole text
-        is about more (dev set, situation queries: nDCG@10 0.886 → 0.911; docs/evaluation.md).
-        """
-        rankings = [self.fuse(whole, sentences, mode)] + [self.fuse(s, (), mode) for s in sentences]
-        return ranking.reciprocal_rank_fusion(rankings, self.config.rrf_k)
+        """Reciprocal rank fusion of the whole text's ranking and one ranking per sentence."""
+        return self._fusion.situation(whole, sentences, mode)
 
     def relevance(self, whole: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
-        """Every practice's readable relevance (0–100) from the signals of the whole text."""
-        return relevance(whole.dense, whole.lexical, self.fuse(whole, (), mode), self.encoder.name, mode)
+        """Every practice's relevance (0–100, float) from the signals of the whole text."""
+        return self._fusion.relevance(whole, mode)
 
     def notes(self, text: str) -> tuple[str, ...]:
         """What a reader of the answer to ``text`` should know (see ``ransearch.querylang``)."""
@@ -174,15 +162,9 @@ class Searcher:
         """The id of every practice row, without making records."""
         return list(self.practices.ids)
 
-    def matched_sections(self, row: int, language: str, query: str,
-                         whole: PracticeSignals) -> tuple[SectionHit, ...]:
-        """Practice ``row``'s best matching sections for ``query`` (one chunk each), with snippets."""
-        return sections.matched_sections(self.chunks, row, query, language, whole.chunk_ids, whole.chunk_scores,
-                                         self.config.max_sections, self.config.snippet_chars)
-
     def best_section(self, row: int, language: str, text: str, signals: PracticeSignals) -> SectionHit | None:
         """The section of practice ``row``'s best candidate chunk for ``text`` (scored by its cosine)."""
-        return sections.best_section(self.chunks, row, text, language, signals.chunk_ids, signals.chunk_scores,
+        return best_section(self.chunks, row, text, language, signals.chunk_ids, signals.chunk_scores,
                                      self.config.snippet_chars)
 
     def likeness(self, row: int) -> np.ndarray:
@@ -194,8 +176,8 @@ class Searcher:
                        ) -> list[tuple[SectionHit, ...]]:
         """For each of ``others`` (in ``language``), the two sections that make it alike to ``row``."""
         vectors = self.chunk_vectors()
-        source_rows = np.flatnonzero((self.chunks.practice_row == row) & sections.what_it_does(self.chunks.section))
-        return [sections.alike_sections(self.chunks, vectors, source_rows, other, lang, self.config.snippet_chars)
+        source_rows = np.flatnonzero((self.chunks.practice_row == row) & what_it_does(self.chunks.section))
+        return [alike_sections(self.chunks, vectors, source_rows, other, lang, self.config.snippet_chars)
                 for other, lang in zip(others, language)]
 
     def chunk_vectors(self) -> np.ndarray:
@@ -208,7 +190,7 @@ class Searcher:
         """One unit vector per practice describing what it does: the mean of its chunks from the
         sections that say so (:data:`~ransearch.search.sections.WHAT_IT_DOES`)."""
         if self._practice_matrix is None:
-            self._practice_matrix = ranking.mean_unit_vectors(
-                self.chunk_vectors(), self.chunks.practice_row, sections.what_it_does(self.chunks.section),
+            self._practice_matrix = mean_unit_vectors(
+                self.chunk_vectors(), self.chunks.practice_row, what_it_does(self.chunks.section),
                 len(self.practices))
         return self._practice_matrix
