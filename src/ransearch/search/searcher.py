@@ -165,20 +165,21 @@ class Searcher:
     def best_section(self, row: int, language: str, text: str, signals: PracticeSignals) -> SectionHit | None:
         """The section of practice ``row``'s best candidate chunk for ``text`` (scored by its cosine)."""
         return best_section(self.chunks, row, text, language, signals.chunk_ids, signals.chunk_scores,
-                                     self.config.snippet_chars)
+                            self.config.snippet_chars)
 
     def likeness(self, row: int) -> np.ndarray:
         """Every practice's cosine with practice ``row`` on what they do (see :meth:`practice_matrix`)."""
         matrix = self.practice_matrix()
         return matrix @ matrix[row]
 
-    def alike_sections(self, row: int, others: Sequence[int], language: Sequence[str]
+    def alike_sections(self, row: int, others: Sequence[int], languages: Sequence[str]
                        ) -> list[tuple[SectionHit, ...]]:
-        """For each of ``others`` (in ``language``), the two sections that make it alike to ``row``."""
+        """For each of ``others`` (labelled in its language, ``languages``), the two sections that
+        make it alike to practice ``row``."""
         vectors = self.chunk_vectors()
         source_rows = np.flatnonzero((self.chunks.practice_row == row) & what_it_does(self.chunks.section))
         return [alike_sections(self.chunks, vectors, source_rows, other, lang, self.config.snippet_chars)
-                for other, lang in zip(others, language)]
+                for other, lang in zip(others, languages)]
 
     def chunk_vectors(self) -> np.ndarray:
         """All chunk embeddings (loaded from the vector index on first use)."""
