@@ -30,12 +30,11 @@ from ransearch.filters import Filters
 from ransearch.lexical import analyse
 from ransearch.records import Cover, MatchResult, Need, PracticeHit, Recommendation, SectionHit
 from ransearch.relevance import readable, similarity_relevance
-from ransearch.search import Evidence, Searcher, depth_ranks, make_snippet, section_label, split_sentences, top_rows
-from ransearch.text import fold
+from ransearch.search import Evidence, Searcher, depth_ranks, make_snippet, section_label, top_rows
+from ransearch.text import fold, split_sentences
 
 __all__ = ["is_covered", "split_needs", "match", "similar", "practice_vectors", "MatchConfig"]
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"«(]?[A-ZÀ-ÖØ-Þ¿¡])")
 SIMILAR_SECTIONS = ("description", "deliverables", "evaluation", "sustainability")
 
 
@@ -78,7 +77,7 @@ def split_needs(situation: str, max_needs: int = 8) -> tuple[list[Need], list[st
     """
     _, breaks = _need_data()
     units: list[str] = []
-    for sentence in _SENTENCE.split(" ".join(situation.split())):
+    for sentence in split_sentences(" ".join(situation.split())):
         parts = [sentence]
         for brk in breaks:
             parts = [piece for part in parts for piece in part.split(brk)]

@@ -17,7 +17,6 @@ proportion. Each returned practice carries its 1–3 best matching sections with
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,14 +35,14 @@ from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, Se
 from ransearch.relevance import readable, relevance
 from ransearch.tables import PracticeRows
 from ransearch.template import catalogue
+from ransearch.text import split_sentences
 from ransearch.vectors import AllowedRows, VectorIndex
 
-__all__ = ["SearchConfig", "Searcher", "Evidence", "MAX_QUERY_CHARS", "MODES", "RANK_DEPTH", "split_sentences",
-           "top_rows", "depth_ranks"]
+__all__ = ["SearchConfig", "Searcher", "Evidence", "MAX_QUERY_CHARS", "MODES", "RANK_DEPTH", "top_rows",
+           "depth_ranks"]
 
 MAX_QUERY_CHARS = 5000
 MODES = ("hybrid", "dense", "lexical")
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
 HANDOFF_MIN_WORK = 20_000
 """Query rows × chunks below which an exact vector search (~1 ms at 20,000) runs in the calling
 thread rather than on the helper thread: handing it over would cost more than it saves."""
@@ -51,8 +50,6 @@ RANK_DEPTH = 4096
 """Ranks fused by reciprocal rank are exact down to here (all of them in a collection of fewer
 practices); the practices below share this rank, which moves a fused score by less than
 1/(rrf_k + RANK_DEPTH) per ranking, and spares a full sort of every ranking at 57,000 practices."""
-_PROFILE_LABELS = {"fr": "Nom, thèmes et public", "en": "Name, themes and audience",
-                   "de": "Name, Themen und Zielgruppe", "nl": "Naam, thema's en doelgroep"}
 
 
 @dataclass(frozen=True)
@@ -83,10 +80,6 @@ class Evidence:
     chunk_scores: np.ndarray  # ... and their cosine
 
 
-def split_sentences(text: str) -> list[str]:
-    return [x for x in _SENTENCE.split(text) if x.strip()]
-
-
 @dataclass(frozen=True)
 class ChunkTable:
     """Chunk metadata as arrays: row i describes vector i."""
@@ -101,7 +94,7 @@ class ChunkTable:
 
 def section_label(section: str, language: str) -> str:
     if section == PROFILE:
-        return _PROFILE_LABELS.get(language, _PROFILE_LABELS["en"])
+        return catalogue().profile_label(language)
     return catalogue().field(section).label(language)
 
 
@@ -110,7 +103,7 @@ def make_snippet(text: str, terms: set[str], language: str, limit: int) -> str:
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
-    sentences = _SENTENCE.split(flat)
+    sentences = split_sentences(flat)
     if terms:
         best = max(range(len(sentences)), key=lambda i: len(terms & set(analyse(sentences[i], language))))
     else:
