@@ -12,6 +12,7 @@ language without importing the ingestion package, which a search never needs.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -39,7 +40,7 @@ class Language:
 
 
 @lru_cache(maxsize=1)
-def known_languages() -> dict[str, Language]:
+def known_languages() -> Mapping[str, Language]:
     """Every language of the template data, by code, in the file's order."""
     data = json.loads(files("ransearch.template").joinpath("languages.json").read_text("utf-8"))
     return {code: Language(code, **entry) for code, entry in data["languages"].items()}
