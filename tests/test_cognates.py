@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ransearch.cognates import CognateIndex, skeleton
+from ransearch.lexical.cognates import CognateIndex, skeleton
 
 
 def test_skeleton_merges_spelling_conventions() -> None:

@@ -216,7 +216,7 @@ def test_long_queries_encode_in_two_halves_at_once(use_cache_root: tuple[Path, U
     from ransearch.encoders import threads
     from ransearch.encoders.use import QUERY_SPLIT_CHARS
     from ransearch.encoders.use_spans import SharedPass
-    from ransearch.search import split_sentences
+    from ransearch.text import split_sentences
 
     monkeypatch.delenv("RANSEARCH_THREADS", raising=False)
     monkeypatch.setattr(threads, "_helper_allowed", True)  # a server test may have capped this process

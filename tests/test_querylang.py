@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from ransearch.querylang import USE_LANGUAGES, coverage_note, detect_query_language, encoder_languages
+from ransearch.encoders.use import UseEncoder
+from ransearch.querylang import coverage_note, detect_query_language, encoder_languages
+
+USE_LANGUAGES = UseEncoder.languages
 
 
 def test_detects_clear_queries_and_abstains_on_short_ambiguous_ones() -> None:

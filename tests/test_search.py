@@ -89,7 +89,7 @@ def test_contacts_are_never_searched(engine: Engine) -> None:
 def test_translations_are_searched_once_and_new_words_embedded_once(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A word's translations depend on its embedding alone: a lexicon word's is stored, a new
     word is embedded once; either way its translations are searched once per open index."""
-    from ransearch.lexical import LexicalIndex
+    from ransearch.lexical.lexicon import Lexicons
 
     lexical = engine.searcher.lexical
     lexical._translation_memo.clear()  # whatever other tests asked
@@ -102,13 +102,13 @@ def test_translations_are_searched_once_and_new_words_embedded_once(engine: Engi
     assert set(first) == set(lexical._languages)
     assert ("famill", 1.0) in [(stem, round(sim, 3)) for stem, sim in first["fr"]["famille"]]  # itself
     searched: list[int] = []
-    real = LexicalIndex._search_translations
+    real = Lexicons.translations
 
     def counting(self, vectors):  # type: ignore[no-untyped-def]
         searched.append(len(vectors))
         return real(self, vectors)
 
-    monkeypatch.setattr(LexicalIndex, "_search_translations", counting)
+    monkeypatch.setattr(Lexicons, "translations", counting)
     plan = lexical.plan_expansion(words)
     assert plan.to_embed == [] and set(plan.remembered) == set(words)  # ... nothing to embed again,
     assert lexical.expand(words) == first  # ... the same answer,
@@ -128,7 +128,7 @@ def test_a_plan_keeps_its_translations_when_another_query_empties_the_memo(engin
 
 
 def test_translation_memo_starts_again_when_full(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import ransearch.lexical as lexical_module
+    import ransearch.lexical.index as lexical_module
 
     lexical = engine.searcher.lexical
     monkeypatch.setattr(lexical_module, "TRANSLATION_MEMO", 2)

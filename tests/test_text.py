@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ransearch.ingest.markup import html_to_text, normalise_bullets, tidy
-from ransearch.text import clean_ocr, fold, tokens
+from ransearch.text import clean_ocr, fold, split_sentences, tokens, word_spans, words
 
 
 @pytest.mark.parametrize("text, folded", [
@@ -46,6 +46,28 @@ def test_tokens() -> None:
     out = tokens("a b")
     out.append("c")  # a fresh list each time, never the cached one
     assert tokens("a b") == ["a", "b"]
+
+
+def test_words_are_what_search_matches_on_in_any_script() -> None:
+    assert words("L'Éducation, 2019 à Αθήνα: I'objectif x") == ["éducation", "2019", "αθήνα", "objectif"]
+    assert words("a de la", shortest=1) == ["a", "de", "la"] and words("a de la", shortest=3) == []
+
+
+def test_word_spans_are_where_the_words_are() -> None:
+    text = "Statut |égal, de l'État"
+    assert [text[a:b] for a, b in word_spans(text)] == ["Statut", "|égal", "de", "État"]
+    assert [clean_ocr(text[a:b]).lower() for a, b in word_spans(text)] == words(text)
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("Un. Deux! Trois? Quatre; Cinq: Six", ["Un.", "Deux!", "Trois?", "Quatre;", "Cinq:", "Six"]),
+    ("art. 3 et e.g. the end; and more", ["art.", "3 et e.g. the end; and more"]),
+    ("Fin. «Citation» puis (Note) et ¿Qué? ¡Sí!", ["Fin.", "«Citation» puis (Note) et ¿Qué?", "¡Sí!"]),
+    ("Fin.\n- item", ["Fin.", "- item"]),
+    ("", []),
+])
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
 
 
 @pytest.mark.parametrize("text, cleaned", [

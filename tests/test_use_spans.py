@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ransearch.encoders.use import UseEncoder
 from ransearch.encoders.use_spans import REACH, SharedPass, find_spans
-from ransearch.search import split_sentences
+from ransearch.text import split_sentences
 
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev" / "queries.jsonl"
 

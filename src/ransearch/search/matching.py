@@ -21,7 +21,7 @@ from ransearch.search.needs import split_needs
 from ransearch.search.ranking import depth_ranks, top_rows
 from ransearch.search.relevance import readable
 from ransearch.search.searcher import Searcher
-from ransearch.search.sentences import split_sentences
+from ransearch.text import split_sentences
 from ransearch.search.signals import PracticeSignals
 from ransearch.search.tuning import MatchConfig
 

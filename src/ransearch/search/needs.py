@@ -9,11 +9,9 @@ from functools import lru_cache
 from importlib.resources import files
 
 from ransearch.records import Need
-from ransearch.text import fold
+from ransearch.text import fold, split_sentences
 
 __all__ = ["split_needs"]
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"«(]?[A-ZÀ-ÖØ-Þ¿¡])")
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +40,7 @@ def split_needs(situation: str, max_needs: int = 8) -> tuple[list[Need], list[st
     """
     _, breaks = _need_data()
     units: list[str] = []
-    for sentence in _SENTENCE.split(" ".join(situation.split())):
+    for sentence in split_sentences(" ".join(situation.split())):
         parts = [sentence]
         for brk in breaks:
             parts = [piece for part in parts for piece in part.split(brk)]

@@ -18,14 +18,12 @@ from ransearch.columns import CategoryColumn
 from ransearch.lexical import analyse
 from ransearch.records import SectionHit
 from ransearch.search.chunks import ChunkTable
-from ransearch.search.sentences import split_sentences
+from ransearch.text import split_sentences
 from ransearch.template import catalogue
 
 __all__ = ["section_label", "make_snippet", "matched_sections", "best_section",
            "WHAT_IT_DOES", "what_it_does", "alike_sections"]
 
-_PROFILE_LABELS = {"fr": "Nom, thèmes et public", "en": "Name, themes and audience",
-                   "de": "Name, Themen und Zielgruppe", "nl": "Naam, thema's en doelgroep"}
 WHAT_IT_DOES = ("description", "deliverables", "evaluation", "sustainability")
 """The sections that say what a practice does: similar practices are compared on them only,
 never on contacts, boilerplate or country."""
@@ -33,7 +31,7 @@ never on contacts, boilerplate or country."""
 
 def section_label(section: str, language: str) -> str:
     if section == PROFILE:
-        return _PROFILE_LABELS.get(language, _PROFILE_LABELS["en"])
+        return catalogue().profile_label(language)
     return catalogue().field(section).label(language)
 
 

@@ -3,10 +3,11 @@
 Every function here returns :class:`markupsafe.Markup` built from escaped pieces: the text of a
 practice is never trusted as markup, whatever it contains (``<script>``, tags, entities).
 
-A word of a snippet is marked when it is one of the query's content words once folded (case and
-accents ignored, see :func:`ransearch.text.fold`; stopwords of every language left out), or when
-it has the same stem as a query word in the practice's language (``ransearch.lexical.analyse``,
-the terms the engine matches on).
+Words are cut as search cuts them (:func:`ransearch.text.word_spans`, the positions of
+:func:`ransearch.text.words`). A word of a snippet is marked when it is one of the query's content
+words once folded (case and accents ignored, see :func:`ransearch.text.fold`; stopwords of every
+language left out), or when it has the same stem as a query word in the practice's language
+(``ransearch.lexical.analyse``, the terms the engine matches on).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 
 from ransearch.lexical import analyse, query_words
-from ransearch.text import tokens
+from ransearch.text import tokens, word_spans
 
 __all__ = ["query_terms", "highlight", "linkify"]
 
-_WORD = re.compile(r"\w+")
 _LINK = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _MIN_CHARS = 3  # "de", "la", "of": never worth a mark
 
@@ -47,11 +47,12 @@ def highlight(text: str, query: str, language: str) -> Markup:
         return escape(text)
     out: list[Markup] = []
     pos = 0
-    for m in _WORD.finditer(text):
-        if _word_terms(m.group(), language) & terms:
-            out.append(escape(text[pos:m.start()]))
-            out.append(Markup("<mark>%s</mark>") % m.group())  # % escapes its argument
-            pos = m.end()
+    for start, end in word_spans(text, _MIN_CHARS):
+        word = text[start:end]
+        if _word_terms(word, language) & terms:
+            out.append(escape(text[pos:start]))
+            out.append(Markup("<mark>%s</mark>") % word)  # % escapes its argument
+            pos = end
     out.append(escape(text[pos:]))
     return Markup("").join(out)
 

@@ -1,8 +1,9 @@
 """The RAN practice template as data: fields, labels, instruction text and vocabularies.
 
 The data live in JSON files beside this module (``fields.json``, ``vocabulary.json``,
-``countries.json``); this module loads them once and answers questions about them.
-Adding a language is an edit of those files, not of code.
+``countries.json``, ``needs.json``, ``languages.json``); this module loads them once and answers
+questions about them (``languages.json`` is read by :mod:`ransearch.languages`). Adding a
+language is an edit of those files, not of code.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class Catalogue:
         self.template_titles = {lang: tuple(v) for lang, v in keep(data["template_title"]).items()}
         self.organisation_type_prefixes = {
             lang: tuple(v) for lang, v in keep(data["organisation_type_prefix"]).items()}
+        self.profile_labels: dict[str, str] = dict(data.get("profile_label", {}))
         # label token sequences, longest first so "Organisation" never shadows a longer label
         seqs = []
         for i, f in enumerate(fields):
@@ -101,6 +103,11 @@ class Catalogue:
 
     def index(self, key: str) -> int:
         return self.keys.index(key)
+
+    def profile_label(self, language: str) -> str:
+        """The name of the profile section (title, themes, audience, country) in ``language``
+        (English when that language has none)."""
+        return self.profile_labels.get(language) or self.profile_labels["en"]
 
     def with_labels(self, labels: Mapping[str, Mapping[str, Sequence[str]]],
                     titles: Mapping[str, Sequence[str]] | None = None) -> Catalogue:

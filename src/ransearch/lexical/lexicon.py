@@ -1,0 +1,167 @@
+"""The cross-language lexicon: a query word's translations in every language's lexicon.
+
+Plain BM25 cannot match a German query to a French document; so each language index also keeps
+a *lexicon*: its vocabulary's most frequent words, embedded with the index's own multilingual
+encoder. A query word's nearest lexicon words in a language (cosine ≥ ``TRANSLATION_MIN``:
+"Gefängnis" → "prison", "Familie" → "famille") count as the query word there, weighted by
+their similarity; so do its cognates, words spelt alike (:mod:`ransearch.lexical.cognates`),
+which serve the languages the encoder was not trained on.
+
+The lexicon needs only what :class:`WordEncoder` names of an encoder, so this package imports
+no encoder backend.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ransearch.lexical import cognates
+from ransearch.lexical.analysis import analyse, query_words
+from ransearch.lexical.cognates import CognateIndex
+from ransearch.lexical.storage import LanguageIndex
+
+__all__ = ["WordEncoder", "Lexicons", "Translations", "Expansion", "ExpansionPlan", "choose_words", "embed_words",
+           "TRANSLATION_MIN", "TRANSLATIONS", "MAX_LEXICON"]
+
+TRANSLATION_MIN = 0.7
+"""Cosine above which a lexicon word counts as a translation of a query word."""
+TRANSLATIONS = 2
+"""Nearest lexicon words considered per query word and language."""
+MAX_LEXICON = 50_000
+"""Most frequent words kept in a language's lexicon."""
+
+Translations = tuple[tuple[str, str, float], ...]
+"""A word's translations: (language, stem of a lexicon word, cosine), language by language,
+nearest first."""
+Expansion = dict[str, dict[str, list[tuple[str, float]]]]
+"""language -> query word -> [(stem of a lexicon word, its cosine to the query word)]."""
+
+
+class WordEncoder(Protocol):
+    """What the lexicon needs of a text encoder (any :class:`ransearch.encoders.Encoder` is one)."""
+
+    dimension: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised embeddings of ``texts``, shape (len(texts), dimension)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExpansionPlan:
+    """A query's distinct words, the translations remembered for some of them, and the words
+    whose embedding :meth:`LexicalIndex.expand` needs (see :meth:`LexicalIndex.plan_expansion`)."""
+
+    words: tuple[str, ...]
+    remembered: dict[str, Translations]
+    to_embed: list[str]
+
+
+def choose_words(texts: Sequence[str], language: str, idf: Mapping[str, float]) -> tuple[list[str], list[str]]:
+    """The most frequent content words of a language's texts (at most ``MAX_LEXICON``) whose
+    stem is indexed, with their stems."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(query_words(text))
+    words, stems = [], []
+    for word, _ in counts.most_common():
+        stem = next(iter(analyse(word, language)), None)
+        if stem is not None and stem in idf:
+            words.append(word)
+            stems.append(stem)
+            if len(words) >= MAX_LEXICON:
+                break
+    return words, stems
+
+
+def embed_words(words: Sequence[str], encoder: WordEncoder, known: Mapping[str, np.ndarray]) -> np.ndarray:
+    """float16 embeddings of ``words``, taken from ``known`` where possible."""
+    out = np.zeros((len(words), encoder.dimension), np.float16)
+    new = [i for i, w in enumerate(words) if w not in known]
+    for i, w in enumerate(words):
+        if w in known:
+            out[i] = known[w]
+    if new:
+        out[new] = encoder.encode_queries([words[i] for i in new]).astype(np.float16)
+    return out
+
+
+class Lexicons:
+    """Every language's lexicon, one after the other, searched for a word's translations.
+
+    The stacked float32 matrix, the word lookup and the cognate index are made on first use.
+    """
+
+    def __init__(self, languages: Mapping[str, LanguageIndex]) -> None:
+        self._languages = languages
+        self._rows: dict[str, tuple[LanguageIndex, int]] | None = None
+        self._stacked: tuple[np.ndarray, np.ndarray, list[str], list[str]] | None = None
+        self._cognates: CognateIndex | None = None
+
+    def vector(self, word: str) -> np.ndarray | None:
+        """The stored embedding of a lexicon word (None if no lexicon holds it).
+
+        A lexicon word was embedded alone with the index's encoder, as a query word is; its
+        stored vector is that embedding rounded to float16.
+        """
+        if self._rows is None:
+            self._rows = {w: (index, j) for index in self._languages.values() for j, w in enumerate(index.words)}
+        found = self._rows.get(word)
+        return None if found is None else found[0].vectors[found[1]]
+
+    def word_vectors(self) -> dict[str, np.ndarray]:
+        """Every lexicon word and its stored embedding."""
+        return {w: v for index in self._languages.values() for w, v in zip(index.words, index.vectors)}
+
+    def _stack(self) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+        """(float32 embeddings of every lexicon word, per row the position of its language in
+        the names, the languages' names, per row the word's stem), converted once for BLAS."""
+        if self._stacked is None:
+            languages = [(lang, index) for lang, index in self._languages.items() if index.words]
+            vectors = [np.asarray(index.vectors, dtype=np.float32) for _, index in languages]
+            self._stacked = (
+                np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32),
+                np.repeat(np.arange(len(languages)), [len(index.words) for _, index in languages]),
+                [lang for lang, _ in languages],
+                [stem for _, index in languages for stem in index.stems])
+        return self._stacked
+
+    def translations(self, vectors: np.ndarray) -> list[Translations]:
+        """Per word (one embedding per row): the stems of its nearest lexicon words in each
+        language (at most ``TRANSLATIONS`` per language) with cosine ≥ ``TRANSLATION_MIN``,
+        as (language, stem, cosine), language by language, nearest first."""
+        found: list[list[tuple[str, str, float]]] = [[] for _ in range(len(vectors))]
+        stacked, language, names, stems = self._stack()
+        if len(vectors) and len(stacked):
+            sims = vectors @ stacked.T
+            rows, cols = np.nonzero(sims >= TRANSLATION_MIN)  # a few per word: no sort of whole rows
+            values, langs = sims[rows, cols], language[cols]
+            order = np.lexsort((cols, -values, langs, rows))
+            taken: Counter[tuple[int, int]] = Counter()
+            for i, lang, j, value in zip(rows[order].tolist(), langs[order].tolist(), cols[order].tolist(),
+                                         values[order].tolist()):
+                taken[i, lang] += 1
+                if taken[i, lang] <= TRANSLATIONS:
+                    found[i].append((names[lang], stems[j], value))
+        return [tuple(f) for f in found]
+
+    def cognates(self, word: str) -> Translations:
+        """The stems of ``word``'s cognates (spelt alike) in each language's lexicon, at most
+        ``TRANSLATIONS`` per language, as (language, stem, Dice coefficient); encoder-free."""
+        _, language, names, stems = self._stack()
+        if self._cognates is None:
+            self._cognates = CognateIndex([w for index in self._languages.values() if index.words
+                                           for w in index.words])
+        taken: Counter[int] = Counter()
+        out = []
+        for row, dice in self._cognates.search(word, cognates.COGNATE_MIN):
+            lang = int(language[row])
+            taken[lang] += 1
+            if taken[lang] <= TRANSLATIONS:
+                out.append((names[lang], stems[row], cognates.COGNATE_WEIGHT * dice))
+        return tuple(out)
