@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ransearch.search import MAX_QUERY_CHARS, MODES
+from ransearch import MAX_QUERY_CHARS, MODES, Filters
 
 __all__ = [
     "MAX_K", "MAX_QUERY_CHARS", "MAX_FILTER_VALUES", "MAX_FILTER_CHARS",
@@ -63,9 +63,9 @@ class FilterSet(BaseModel):
     audience: FilterValue = Field(None, description=_FILTER_HELP["audience"])
     language: FilterValue = Field(None, description=_FILTER_HELP["language"])
 
-    def to_kwargs(self) -> dict[str, Any]:
-        return {"country": self.country, "theme": self.theme, "audience": self.audience,
-                "language": self.language}
+    def filters(self) -> Filters:
+        """The engine's filter value (resolved by the engine)."""
+        return Filters.of(self.country, self.theme, self.audience, self.language)
 
 
 class AskRequest(FilterSet):
