@@ -11,7 +11,7 @@ import pytest
 from conftest import FakeEncoder
 from ransearch import Engine, FacetValue, Facets, Filters, QueryError, Settings
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = Path(__file__).resolve().parent / "data" / "seeds"
 SITUATION = "Young people return from Syria. Their families are isolated. Schools need training."
 
 

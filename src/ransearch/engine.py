@@ -177,6 +177,11 @@ class Engine:
         return IndexSizes(practices=len(s.practices), chunks=len(s.chunks), vectors=s.vectors.size,
                           lexical_practices=s.lexical.n_practices, vector_kind=s.vectors.kind)
 
+    def practice_vectors(self) -> np.ndarray:
+        """One unit vector per practice, rows in index order (as :meth:`practices`): what each
+        practice does, the vectors :meth:`similar` compares (for maps and clustering)."""
+        return self._searcher.practice_matrix()
+
     def warm_up(self) -> None:
         """Load the encoder's weights and whole tokenizer vocabulary now, and start reading the
         vector index into the page cache (servers call this at start-up)."""
