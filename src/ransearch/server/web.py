@@ -38,6 +38,7 @@ from ransearch import (
     QueryError,
     RankedPractice,
     RansearchError,
+    Recommendation,
     __version__,
     label_language,
 )
@@ -177,7 +178,7 @@ def relevance(hit: RankedPractice, scale: str, top: float, needs: int = 0) -> fl
     ratio = hit.score / top if top > 0 else 0.0
     if not needs:
         return ratio
-    covered = len({c.need for c in getattr(hit, "covers", ())})
+    covered = len({c.need for c in hit.covers}) if isinstance(hit, Recommendation) else 0
     return 0.5 * ratio + 0.5 * covered / needs
 
 
