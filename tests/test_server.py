@@ -79,9 +79,10 @@ def test_health_names_the_generation_encoder_and_counts(client, live: LiveEngine
 @pytest.mark.parametrize("request_body, kwargs", [
     ({"query": QUERY}, {}),
     ({"query": QUERY, "k": 2}, {"k": 2}),
-    ({"query": QUERY, "k": 3, "country": "Belgique"}, {"k": 3, "country": "Belgique"}),
-    ({"query": QUERY, "country": ["BE", "NO"], "language": "fr"}, {"country": ["BE", "NO"], "language": "fr"}),
-    ({"query": QUERY, "theme": "Family support"}, {"theme": "Family support"}),
+    ({"query": QUERY, "k": 3, "country": "Belgique"}, {"k": 3, "filters": Filters(country="Belgique")}),
+    ({"query": QUERY, "country": ["BE", "NO"], "language": "fr"},
+     {"filters": Filters(country=("BE", "NO"), language=("fr",))}),
+    ({"query": QUERY, "theme": "Family support"}, {"filters": Filters(theme="Family support")}),
     ({"query": QUERY, "mode": "lexical"}, {"mode": "lexical"}),
 ])
 def test_ask_returns_the_contract_of_ask_json(client, live: LiveEngine, request_body, kwargs) -> None:
