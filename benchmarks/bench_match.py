@@ -63,9 +63,10 @@ def measure(index: Path, texts: list[str], passes: int) -> dict[str, Any]:
             wall.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
     ms, cms = np.asarray(wall) * 1000, np.asarray(cpu) * 1000
+    sizes = engine.sizes()
     return {
-        "index": str(index), "chunks": len(engine.searcher.chunks), "practices": len(engine.searcher.practices),
-        "vector_kind": engine.searcher.vectors.kind, "situations": len(texts),
+        "index": str(index), "chunks": sizes.chunks, "practices": sizes.practices,
+        "vector_kind": sizes.vector_kind, "situations": len(texts),
         "chars_min": min(map(len, texts)), "chars_max": max(map(len, texts)),
         "needs_mean": round(float(np.mean(needs)), 1),
         "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),

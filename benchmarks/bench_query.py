@@ -83,8 +83,9 @@ def warm_10k(work: Path, passes: int) -> dict[str, Any]:
             if n == 0:  # each query for the first time: nothing remembered from an earlier pass
                 first.wall.append(every.wall[-1])
                 first.cpu.append(every.cpu[-1])
-    return {"chunks": len(engine.searcher.chunks), "practices": len(engine.searcher.practices), "vectors": source,
-            "vector_kind": engine.searcher.vectors.kind, "all": every.summary(), "first_pass": first.summary(),
+    sizes = engine.sizes()
+    return {"chunks": sizes.chunks, "practices": sizes.practices, "vectors": source,
+            "vector_kind": sizes.vector_kind, "all": every.summary(), "first_pass": first.summary(),
             **{kind: c.summary() for kind, c in sorted(by_kind.items())}}
 
 

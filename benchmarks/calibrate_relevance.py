@@ -31,7 +31,7 @@ COLUMNS = {"hybrid": (0, 1, 2), "dense": (0, 2), "lexical": (1, 2)}
 
 
 def features(engine: Engine, queries_path: Path, mode: str) -> tuple[np.ndarray, np.ndarray]:
-    s = engine.searcher
+    s = engine._searcher  # white-box: the searcher's evidence and fusion are what is calibrated
     names = [PurePosixPath(s.head(r).source).name for r in range(len(s.practices))]
     rows, labels = [], []
     for q in load_queries(queries_path):

@@ -21,7 +21,7 @@ pytest.importorskip("mcp", reason='the MCP SDK is not installed (pip install "ra
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
 
-from ransearch.engine import Engine  # noqa: E402
+from ransearch import Engine, Filters  # noqa: E402
 from ransearch.live import LiveEngine  # noqa: E402
 from ransearch.mcp_server import build_server  # noqa: E402
 
@@ -103,7 +103,7 @@ def test_stdio_server_lists_and_answers_every_tool_with_citations(serve_real_ind
     search = out["search"]
     assert not search.is_error
     data = search.structured_content
-    assert data == approx(engine.ask("soutien aux familles", k=3, country="BE").to_dict())
+    assert data == approx(engine.ask("soutien aux familles", k=3, filters=Filters(country="BE")).to_dict())
     assert data["results"] and all(hit["country_code"] == "BE" for hit in data["results"])
     text = search.content[0].text
     for hit in data["results"]:
@@ -134,7 +134,7 @@ def test_stdio_server_lists_and_answers_every_tool_with_citations(serve_real_ind
         for hit in s["results"]:
             assert_cites(out["similar"].content[0].text, hit)
     if "facets" in out:
-        assert out["facets"].structured_content == engine.facets("fr")  # type: ignore[attr-defined]
+        assert out["facets"].structured_content == engine.facets("fr").to_dict()
         assert "Belgique" in out["facets"].content[0].text
 
 

@@ -77,7 +77,7 @@ def test_similar_excludes_itself_and_explains(engine: Engine) -> None:
 
 
 def test_facets_both_ways(engine: Engine) -> None:
-    facets = engine.facets("fr")
+    facets = engine.facets("fr").to_dict()
     themes = {f["value"]: f for f in facets["theme"]}
     assert themes["Family support"]["label"] == "Soutien de la famille" and themes["Family support"]["count"] == 1
     assert themes["Local strategies/cities"]["count"] == 3
@@ -87,4 +87,4 @@ def test_facets_both_ways(engine: Engine) -> None:
         assert resolve_filters(audience=label).audience == ("Families",)
     for label in ("Norvège", "Norway", "Norwegen", "Noorwegen", "NO"):
         assert resolve_filters(country=label).country == ("NO",)
-    assert engine.facets("de")["theme"][0]["label"] == "Lokale Strategien/Städte"
+    assert engine.facets("de").theme[0].label == "Lokale Strategien/Städte"

@@ -102,7 +102,7 @@ def _serving(index: Path, scenario: dict[str, object]) -> str:
     assert state is not None, f"a mix of states: {sorted(ids)}"
     if state == "a":
         assert engine.manifest.generation == scenario["gen_a"]
-    assert len(engine.searcher.chunks) == engine.manifest.counts["chunks"]
+    assert engine.sizes().chunks == engine.manifest.counts["chunks"]
     for query in ("family support", "zebra okapi", "prison"):
         hits = engine.ask(query, k=5).results
         assert hits and {h.practice_id for h in hits} <= ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ransearch.engine import Engine
+from ransearch import Engine, Filters
 from ransearch.errors import PracticeNotFound, QueryError
 from ransearch.search import MAX_QUERY_CHARS
 
@@ -48,17 +48,17 @@ def test_every_mode_answers(engine: Engine) -> None:
 
 def test_filters_accept_any_language(engine: Engine) -> None:
     for theme in ("Family support", "Soutien de la famille", "Familienunterstützung", "gezinsondersteuning"):
-        ids = [r.practice_id for r in engine.ask("prévention", k=5, theme=theme).results]
+        ids = [r.practice_id for r in engine.ask("prévention", k=5, filters=Filters(theme=theme)).results]
         assert ids == ["004_c92d1ef0c5228cd4"]
-    assert {r.country_code for r in engine.ask("prévention", k=5, country="Belgique").results} == {"BE"}
-    assert {r.country_code for r in engine.ask("prévention", k=5, country="be").results} == {"BE"}
-    assert engine.ask("prévention", k=5, language="de").results == ()
+    assert {r.country_code for r in engine.ask("prévention", k=5, filters=Filters(country="Belgique")).results} == {"BE"}
+    assert {r.country_code for r in engine.ask("prévention", k=5, filters=Filters(country="be")).results} == {"BE"}
+    assert engine.ask("prévention", k=5, filters=Filters(language="de")).results == ()
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    ({"theme": "astrophysics"}, "unknown theme"),
-    ({"country": "Atlantis"}, "unknown country"),
-    ({"language": "french"}, "unknown language"),
+    ({"filters": Filters(theme="astrophysics")}, "unknown theme"),
+    ({"filters": Filters(country="Atlantis")}, "unknown country"),
+    ({"filters": Filters(language="french")}, "unknown language"),
     ({"mode": "magic"}, "unknown mode"),
 ])
 def test_unknown_filter_values_are_query_errors(engine: Engine, kwargs: dict, message: str) -> None:
@@ -81,17 +81,20 @@ def test_practice_lookup(engine: Engine) -> None:
 
 
 def test_contacts_are_never_searched(engine: Engine) -> None:
-    chunks = engine.searcher.chunks
-    assert not any("@" in text and "vilvoorde.be" in text.lower() for text in chunks.text)
-    assert not any("sarpsborg.com" in text for text in chunks.text)
+    import pyarrow.parquet as pq
+
+    texts = pq.read_table(engine.generation_dir / "chunks.parquet", columns=["text"]).column("text").to_pylist()
+    assert not any("@" in text and "vilvoorde.be" in text.lower() for text in texts)
+    assert not any("sarpsborg.com" in text for text in texts)
 
 
 def test_translations_are_searched_once_and_new_words_embedded_once(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A word's translations depend on its embedding alone: a lexicon word's is stored, a new
     word is embedded once; either way its translations are searched once per open index."""
+    from ransearch.lexical import LexicalIndex
     from ransearch.lexical.lexicon import Lexicons
 
-    lexical = engine.searcher.lexical
+    lexical = LexicalIndex.load(engine.generation_dir / "lexical")
     lexical._translation_memo.clear()  # whatever other tests asked
     words = ["famille", "combattants", "zzqxjunknownword"]
     assert lexical.plan_expansion(words).to_embed == ["zzqxjunknownword"]
@@ -118,7 +121,9 @@ def test_translations_are_searched_once_and_new_words_embedded_once(engine: Engi
 
 
 def test_a_plan_keeps_its_translations_when_another_query_empties_the_memo(engine: Engine) -> None:
-    lexical = engine.searcher.lexical
+    from ransearch.lexical import LexicalIndex
+
+    lexical = LexicalIndex.load(engine.generation_dir / "lexical")
     first = lexical.expand(["famille", "zzqxjunknownword"],
                            dict(zip(["zzqxjunknownword"], engine.encoder.encode_queries(["zzqxjunknownword"]))))
     plan = lexical.plan_expansion(["famille", "zzqxjunknownword"])
@@ -130,7 +135,7 @@ def test_a_plan_keeps_its_translations_when_another_query_empties_the_memo(engin
 def test_translation_memo_starts_again_when_full(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import ransearch.lexical.index as lexical_module
 
-    lexical = engine.searcher.lexical
+    lexical = lexical_module.LexicalIndex.load(engine.generation_dir / "lexical")
     monkeypatch.setattr(lexical_module, "TRANSLATION_MEMO", 2)
     lexical._translation_memo.clear()
     first = lexical.expand(["famille", "prison"])
@@ -154,11 +159,9 @@ def test_a_language_without_lexicon_words_translates_nothing() -> None:
 
 
 def test_count_and_limited_listing_make_no_more_records_than_asked(engine: Engine) -> None:
-    from ransearch.filters import resolve_filters
-
     everything = engine.practices()
     assert engine.count() == len(everything)
-    belgian = resolve_filters(country="BE")
+    belgian = Filters(country="BE")
     assert engine.count(belgian) == len([p for p in everything if p.country_code == "BE"]) >= 1
     assert engine.practices(limit=1) == everything[:1]
     assert engine.practices(belgian, limit=0) == []

@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("fastapi", reason='fastapi not installed (pip install "ransearch[server]")')
 httpx = pytest.importorskip("httpx")
 
-from ransearch.engine import Engine  # noqa: E402
+from ransearch import Engine, Filters  # noqa: E402
 from ransearch.errors import IndexCorrupt, RansearchError  # noqa: E402
 from ransearch.live import LiveEngine  # noqa: E402
 from ransearch.server import ServerConfig, create_app, is_loopback  # noqa: E402
@@ -79,9 +79,10 @@ def test_health_names_the_generation_encoder_and_counts(client, live: LiveEngine
 @pytest.mark.parametrize("request_body, kwargs", [
     ({"query": QUERY}, {}),
     ({"query": QUERY, "k": 2}, {"k": 2}),
-    ({"query": QUERY, "k": 3, "country": "Belgique"}, {"k": 3, "country": "Belgique"}),
-    ({"query": QUERY, "country": ["BE", "NO"], "language": "fr"}, {"country": ["BE", "NO"], "language": "fr"}),
-    ({"query": QUERY, "theme": "Family support"}, {"theme": "Family support"}),
+    ({"query": QUERY, "k": 3, "country": "Belgique"}, {"k": 3, "filters": Filters(country="Belgique")}),
+    ({"query": QUERY, "country": ["BE", "NO"], "language": "fr"},
+     {"filters": Filters(country=("BE", "NO"), language=("fr",))}),
+    ({"query": QUERY, "theme": "Family support"}, {"filters": Filters(theme="Family support")}),
     ({"query": QUERY, "mode": "lexical"}, {"mode": "lexical"}),
 ])
 def test_ask_returns_the_contract_of_ask_json(client, live: LiveEngine, request_body, kwargs) -> None:
@@ -255,7 +256,7 @@ def test_match_situation(client, live: LiveEngine) -> None:
                  "Les écoles doivent être formées.")
     response = client.post("/match", json={"situation": situation, "k": 3, "country": "BE"})
     assert response.status_code == 200, response.text
-    expected = live.engine.match(situation, k=3, country="BE").to_dict()  # type: ignore[attr-defined]
+    expected = live.engine.match(situation, k=3, filters=Filters(country="BE")).to_dict()
     assert response.json() == json.loads(json.dumps(expected))
     body = response.json()
     assert body["needs"] and all(r["country_code"] == "BE" for r in body["results"])
@@ -273,7 +274,7 @@ def test_facets(client, live: LiveEngine) -> None:
     countries = {v["value"]: v["count"] for v in body["country"]}
     assert sum(countries.values()) == sum(1 for p in live.engine.practices() if p.country_code)
     french = client.get("/facets", params={"lang": "fr"}).json()
-    assert french == json.loads(json.dumps(live.engine.facets("fr")))  # type: ignore[attr-defined]
+    assert french == json.loads(json.dumps(live.engine.facets("fr").to_dict()))
     assert client.get("/facets", params={"lang": "french"}).status_code == 422
 
 

@@ -22,7 +22,7 @@ pytest.importorskip("httpx")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from ransearch.engine import Engine  # noqa: E402
+from ransearch import Engine, Filters  # noqa: E402
 from ransearch.live import LiveEngine  # noqa: E402
 from ransearch.server import ServerConfig, create_app  # noqa: E402
 from ransearch.server.highlight import highlight, linkify  # noqa: E402
@@ -110,7 +110,7 @@ def test_a_question_lists_the_practices_of_engine_ask(client: TestClient, web_li
 
 def test_filters_are_in_the_url_and_narrow_the_results(client: TestClient, web_live: LiveEngine) -> None:
     page = client.get("/", params={"q": QUERY, "country": "NO"}).text
-    assert titles(page) == [h.title for h in web_live.engine.ask(QUERY, k=10, country="NO").results]
+    assert titles(page) == [h.title for h in web_live.engine.ask(QUERY, k=10, filters=Filters(country="NO")).results]
     assert all("Sarpsborg" in t for t in titles(page))
     assert re.search(r'name="country" value="NO" checked', page)
     assert "Country: Norway" in page  # a chip that removes the filter

@@ -29,7 +29,7 @@ pytest.importorskip("jinja2", reason='jinja2 not installed (pip install "ransear
 
 from test_web import IMG, INJECTED_ID, SCRIPT, SITUATION, injected_corpus  # noqa: E402
 
-from ransearch.engine import Engine  # noqa: E402
+from ransearch import Engine, Filters  # noqa: E402
 from ransearch.live import LiveEngine  # noqa: E402
 from ransearch.server import ServerConfig, create_app  # noqa: E402
 
@@ -149,13 +149,13 @@ def test_search_in_french_and_english_filter_open_a_practice_and_a_similar_one(b
     assert page.evaluate("window.__still_here") == 1
     query = parse_qs(urlsplit(page.url).query)
     assert query["q"] == [ENGLISH] and query["country"] == ["BE"]
-    filtered = [h.title for h in live.engine.ask(ENGLISH, k=10, country="BE").results]
+    filtered = [h.title for h in live.engine.ask(ENGLISH, k=10, filters=Filters(country="BE")).results]
     assert card_titles(page) == filtered and not any("Sarpsborg" in t for t in filtered)
     page.reload()  # the URL alone gives the same list: it can be shared
     assert card_titles(page) == filtered and page.get_by_label(re.compile(r"^Belgium")).is_checked()
 
     # a practice, then a practice like it
-    first = live.engine.ask(ENGLISH, k=10, country="BE").results[0]
+    first = live.engine.ask(ENGLISH, k=10, filters=Filters(country="BE")).results[0]
     with page.expect_navigation():
         page.locator("ol.cards h3 a").first.click()
     assert page.url.endswith(f"/practice/{first.practice_id}")

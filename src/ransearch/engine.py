@@ -1,11 +1,16 @@
-"""The one public facade: ``Engine.open(index_dir)`` → ``ask``, ``practice``, ``practices``;
-``Engine.index(...)`` brings the index up to date, ``Engine.rollback`` and ``Engine.status``
-manage its generations. Every front end (CLI, HTTP, MCP) uses it.
+"""The one public facade: ``Engine.open(index_dir)`` → ``ask``, ``match``, ``similar``,
+``practice``, ``practices``, ``count``, ``facets``, ``sizes``; ``Engine.index(...)`` brings the
+index up to date, ``Engine.rollback`` and ``Engine.status`` manage its generations. Every front
+end (CLI, HTTP, MCP) uses it, through ``from ransearch import Engine, Filters``.
+
+Every operation that selects practices takes one :class:`~ransearch.filters.Filters` value, as
+the user gave it; the engine resolves it to canonical values once, here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,12 +23,11 @@ from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
 from ransearch.encoders.threads import one_thread
 from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError
-from ransearch.filters import FacetTable, Filters, facet_counts, resolve_filters
+from ransearch.filters import FacetTable, Filters, facet_counts
 from ransearch.report import BuildReport, IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
-from ransearch.search import MatchConfig, match, similar
-from ransearch.records import AskResult, MatchResult, Practice, SimilarResult
-from ransearch.search import ChunkTable, SearchConfig, Searcher
+from ransearch.records import AskResult, Facets, MatchResult, Practice, SimilarResult
+from ransearch.search import MAX_QUERY_CHARS, MODES, ChunkTable, MatchConfig, SearchConfig, Searcher, match, similar
 from ransearch.store import Manifest, open_generation, read_manifest
 from ransearch.tables import read_practice_rows
 from ransearch.vectors import VectorIndex
@@ -31,7 +35,19 @@ from ransearch.vectors import VectorIndex
 if TYPE_CHECKING:
     from ransearch.indexing import Progress
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "IndexSizes", "MODES", "MAX_QUERY_CHARS"]
+
+
+@dataclass(frozen=True)
+class IndexSizes:
+    """What a loaded generation holds: practices, chunks (one vector each), the practices the
+    lexical index knows, and the kind of vector index (``flat``, ``ivf``, …)."""
+
+    practices: int
+    chunks: int
+    vectors: int
+    lexical_practices: int
+    vector_kind: str
 
 
 def _load_chunks(path: Path, practice_ids: Sequence[str]) -> ChunkTable:
@@ -154,9 +170,16 @@ class Engine:
     def encoder(self) -> Encoder:
         return self._searcher.encoder
 
-    @property
-    def searcher(self) -> Searcher:
-        return self._searcher
+    def sizes(self) -> IndexSizes:
+        """How many practices, chunks and vectors the loaded generation holds (nothing computed)."""
+        s = self._searcher
+        return IndexSizes(practices=len(s.practices), chunks=len(s.chunks), vectors=s.vectors.size,
+                          lexical_practices=s.lexical.n_practices, vector_kind=s.vectors.kind)
+
+    def practice_vectors(self) -> np.ndarray:
+        """One unit vector per practice, rows in index order (as :meth:`practices`): what each
+        practice does, the vectors :meth:`similar` compares (for maps and clustering)."""
+        return self._searcher.practice_matrix()
 
     def warm_up(self) -> None:
         """Load the encoder's weights and whole tokenizer vocabulary now, and start reading the
@@ -164,9 +187,7 @@ class Engine:
         self._searcher.vectors.prefetch()
         self._searcher.encoder.warm_up()
 
-    def ask(self, text: str, k: int = 5, *, country: str | Sequence[str] | None = None,
-            theme: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
-            language: str | Sequence[str] | None = None, mode: str | None = None,
+    def ask(self, text: str, k: int = 5, *, filters: Filters | None = None, mode: str | None = None,
             route: bool = True) -> AskResult:
         """The ``k`` practices that best fit ``text``, with the sections that matched.
 
@@ -176,9 +197,9 @@ class Engine:
         Raises:
             QueryError: empty or oversized query, unknown filter value or mode.
         """
-        filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
+        resolved = _resolve(filters)
         with one_thread:
-            return self._searcher.ask(text, k=k, filters=filters, mode=mode, route=route)
+            return self._searcher.ask(text, k=k, filters=resolved, mode=mode, route=route)
 
     def practice(self, practice_id: str) -> Practice:
         """The practice with this id.
@@ -194,21 +215,18 @@ class Engine:
         except KeyError:
             raise PracticeNotFound(practice_id) from None
 
-    def match(self, text: str, k: int = 5, *, country: str | Sequence[str] | None = None,
-              theme: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
-              language: str | Sequence[str] | None = None, config: MatchConfig | None = None) -> MatchResult:
+    def match(self, text: str, k: int = 5, *, filters: Filters | None = None,
+              config: MatchConfig | None = None) -> MatchResult:
         """Practices that together cover the needs a situation description states.
 
         Raises:
             QueryError: empty or oversized text, unknown filter value.
         """
-        filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
+        resolved = _resolve(filters)
         with one_thread:
-            return match(self._searcher, text, k=k, filters=filters, config=config or MatchConfig())
+            return match(self._searcher, text, k=k, filters=resolved, config=config or MatchConfig())
 
-    def similar(self, practice_id: str, k: int = 5, *, country: str | Sequence[str] | None = None,
-                theme: str | Sequence[str] | None = None, audience: str | Sequence[str] | None = None,
-                language: str | Sequence[str] | None = None) -> SimilarResult:
+    def similar(self, practice_id: str, k: int = 5, *, filters: Filters | None = None) -> SimilarResult:
         """Practices most alike to ``practice_id`` in what they do.
 
         Raises:
@@ -217,26 +235,44 @@ class Engine:
         if k < 1:
             raise QueryError("k must be at least 1")
         row = self._row(practice_id)
-        filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
+        resolved = _resolve(filters)
         with one_thread:
-            return SimilarResult(practice_id, similar(self._searcher, row, k=k, filters=filters))
+            return SimilarResult(practice_id, similar(self._searcher, row, k=k, filters=resolved))
 
-    def facets(self, language: str = "en") -> dict[str, list[dict[str, object]]]:
-        """Every facet value with its practice count, labelled in ``language`` where known."""
+    def facets(self, language: str = "en") -> Facets:
+        """Every facet value with its practice count, labelled in ``language`` where known.
+
+        Raises:
+            QueryError: ``language`` is not a known language code.
+        """
         return facet_counts(self._searcher.facets, language)
 
     def practices(self, filters: Filters | None = None, limit: int | None = None) -> list[Practice]:
-        """The practices passing ``filters`` (all without), in index order; the first ``limit``."""
+        """The practices passing ``filters`` (all without), in index order; the first ``limit``.
+
+        Raises:
+            QueryError: unknown filter value.
+        """
         rows = self._selected(filters)
         if limit is not None:
             rows = rows[:max(0, limit)]
         return self._searcher.records(rows.tolist())
 
     def count(self, filters: Filters | None = None) -> int:
-        """How many practices pass ``filters`` (all without), without making their records."""
+        """How many practices pass ``filters`` (all without), without making their records.
+
+        Raises:
+            QueryError: unknown filter value.
+        """
         return len(self._selected(filters))
 
     def _selected(self, filters: Filters | None) -> np.ndarray:
-        if not filters:
+        resolved = _resolve(filters)
+        if not resolved:
             return np.arange(len(self._searcher.practices))
-        return np.flatnonzero(filters.mask(self._searcher.facets))
+        return np.flatnonzero(resolved.mask(self._searcher.facets))
+
+
+def _resolve(filters: Filters | None) -> Filters:
+    """The one resolution of user filter values to canonical ones (QueryError when unknown)."""
+    return filters.resolve() if filters is not None else Filters()

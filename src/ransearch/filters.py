@@ -6,9 +6,12 @@ then a few numpy operations over practice rows, and chunk rows get their mask th
 chunk table's ``practice_row`` (``mask[practice_row]``): no Python loop per practice or per
 chunk at query time, whatever the size of the index.
 
-:func:`resolve_filters` and :func:`label_language` are the one validation of user filter
-values: the CLI, the HTTP API, the page and the MCP tools all refuse an unknown value with
-the same ``QueryError`` (exit 2, status 422, a tool error).
+A :class:`Filters` value is what every front end builds from what its user gave (country
+names in any language, labels in any catalogued language, comma-separated lists) and passes to
+every engine operation; the engine resolves it to canonical values once
+(:meth:`Filters.resolve`). :meth:`Filters.resolve` and :func:`label_language` are the one
+validation of user filter values: the CLI, the HTTP API, the page and the MCP tools all refuse
+an unknown value with the same ``QueryError`` (exit 2, status 422, a tool error).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 
 from ransearch.errors import QueryError
 from ransearch.languages import LANGUAGES
-from ransearch.records import Practice
+from ransearch.records import Facets, FacetValue, Practice
 from ransearch.template import countries, vocabulary
 
 __all__ = ["Filters", "FacetColumn", "FacetTable", "FACETS", "resolve_filters", "facet_counts", "label_language",
@@ -97,12 +100,49 @@ class FacetTable:
 
 @dataclass(frozen=True)
 class Filters:
-    """Canonical filter values; a practice passes when it matches one value of every given facet."""
+    """Facet filters: a practice passes when it matches one value of every given facet.
+
+    Values may be given as a user writes them: a country's ISO code or name in any language, a
+    theme or audience label in any catalogued language, an ISO 639-1 language code; a string
+    may list several values separated by commas (``Filters(country="Belgique, DE")``). Engine
+    operations resolve them to canonical values (:meth:`resolve`) before use.
+    """
 
     country: tuple[str, ...] = ()
     theme: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     language: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for facet in FACETS:  # a bare string is one value or several (commas), never its characters
+            object.__setattr__(self, facet, tuple(_values(getattr(self, facet))))
+
+    @classmethod
+    def of(cls, country: str | Iterable[str] | None = None, theme: str | Iterable[str] | None = None,
+           audience: str | Iterable[str] | None = None, language: str | Iterable[str] | None = None) -> Filters:
+        """Filters from a front end's optional values: ``None``, one string (commas separate
+        values) or several strings. Nothing is validated yet (see :meth:`resolve`)."""
+        return cls(tuple(_values(country)), tuple(_values(theme)), tuple(_values(audience)),
+                   tuple(_values(language)))
+
+    def resolve(self) -> Filters:
+        """The same filters with canonical values: ISO country codes, canonical English theme and
+        audience labels, lower-case language codes. Canonical values resolve to themselves.
+
+        Raises:
+            QueryError: a value that names nothing known.
+        """
+        if not self:
+            return self
+        codes = []
+        for value in self.country:
+            code = countries().code(value)
+            if code is None:
+                raise QueryError(f"unknown country {value!r}: give an ISO code (BE) or a name (Belgium, Belgique)")
+            codes.append(code)
+        langs = [_language(value, "language") for value in self.language]
+        return Filters(tuple(codes), _vocab_values("themes", self.theme), _vocab_values("audience", self.audience),
+                       tuple(langs))
 
     def __bool__(self) -> bool:
         return bool(self.country or self.theme or self.audience or self.language)
@@ -138,10 +178,10 @@ def _values(raw: str | Iterable[str] | None) -> list[str]:
     return [v.strip() for item in items for v in item.split(",") if v.strip()]
 
 
-def _vocab_values(name: str, raw: str | Iterable[str] | None) -> tuple[str, ...]:
+def _vocab_values(name: str, values: Sequence[str]) -> tuple[str, ...]:
     vocab = vocabulary()[name]
     out = []
-    for value in _values(raw):
+    for value in values:
         canonical = vocab.canonical(value)
         if canonical is None:
             raise QueryError(f"unknown {name.rstrip('s')} {value!r}; known values: " + "; ".join(vocab.labels))
@@ -174,23 +214,15 @@ def label_language(value: str) -> str:
 def resolve_filters(country: str | Iterable[str] | None = None, theme: str | Iterable[str] | None = None,
                     audience: str | Iterable[str] | None = None,
                     language: str | Iterable[str] | None = None) -> Filters:
-    """Filters from user values: country codes or names, theme and audience labels in any
-    catalogued language, ISO 639-1 language codes. Several values may be comma-separated.
+    """Canonical filters from user values (``Filters.of(...).resolve()``).
 
     Raises:
         QueryError: a value that names nothing known.
     """
-    codes = []
-    for value in _values(country):
-        code = countries().code(value)
-        if code is None:
-            raise QueryError(f"unknown country {value!r}: give an ISO code (BE) or a name (Belgium, Belgique)")
-        codes.append(code)
-    langs = [_language(value, "language") for value in _values(language)]
-    return Filters(tuple(codes), _vocab_values("themes", theme), _vocab_values("audience", audience), tuple(langs))
+    return Filters.of(country, theme, audience, language).resolve()
 
 
-def facet_counts(practices: FacetTable | Sequence[Practice], language: str = "en") -> dict[str, list[dict[str, object]]]:
+def facet_counts(practices: FacetTable | Sequence[Practice], language: str = "en") -> Facets:
     """Counts of every facet value, most frequent first, with a label in ``language``.
 
     ``value`` is the canonical value filters accept (ISO code, canonical English label);
@@ -209,6 +241,6 @@ def facet_counts(practices: FacetTable | Sequence[Practice], language: str = "en
         "audience": lambda v: voc["audience"].label_in(v, language),
         "language": lambda v: v,
     }
-    return {name: [{"value": v, "label": labels[name](v), "count": n}
-                   for v, n in sorted(c.items(), key=lambda x: (-x[1], x[0]))]
-            for name, c in counters.items()}
+    return Facets(**{name: tuple(FacetValue(v, labels[name](v), n)
+                                 for v, n in sorted(c.items(), key=lambda x: (-x[1], x[0])))
+                     for name, c in counters.items()})

@@ -2,9 +2,9 @@
 
     search_practices(query, k, filters)     Engine.ask
     get_practice(practice_id)               Engine.practice
-    match_situation(situation, k, filters)  Engine.match    (when the engine has it)
-    similar_practices(practice_id, k)       Engine.similar  (when the engine has it)
-    list_facets()                           Engine.facets   (when the engine has it)
+    match_situation(situation, k, filters)  Engine.match
+    similar_practices(practice_id, k)       Engine.similar
+    list_facets()                           Engine.facets
 
 Each tool answers twice: a readable text that cites every result (practice id, title, source
 document, section label and snippet) for the model to quote, and the same data as structured
@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import Field
 
-from ransearch.errors import RansearchError
-from ransearch.live import LiveEngine, capabilities
-from ransearch.server import require_extra
+from ransearch import RansearchError
+from ransearch.live import LiveEngine
+from ransearch.server.extras import require_extra
 from ransearch.server.schemas import (
     MAX_K,
     MAX_QUERY_CHARS,
@@ -66,9 +66,9 @@ Situation = Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS,
 K = Annotated[int, Field(ge=1, le=MAX_K, strict=True, description=f"How many practices to return (1–{MAX_K}).")]
 PracticeId = Annotated[str, Field(min_length=1, max_length=200,
                                   description="A practice id as returned by the other tools.")]
-# checked by the library (ransearch.filters.label_language), as the CLI and HTTP check it
+# checked by the library (ransearch.label_language), as the CLI and HTTP check it
 Lang = Annotated[str, Field(max_length=20, description="Language of the labels (ISO 639-1 code).")]
-Filters = Annotated[FilterSet | None, Field(description="Optional filters: country, theme, audience, "
+FilterArg = Annotated[FilterSet | None, Field(description="Optional filters: country, theme, audience, "
                                                         "language (values in any language).")]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -192,8 +192,7 @@ def _strict_server_class() -> type:
 
 
 def build_server(live: LiveEngine, *, contacts: bool = True) -> "MCPServer":
-    """The MCP server over ``live``; ``match_situation``, ``similar_practices`` and ``list_facets``
-    only when the engine has those operations.
+    """The MCP server over ``live``.
 
     Raises:
         RansearchError: the ``mcp`` extra is missing.
@@ -206,19 +205,16 @@ def build_server(live: LiveEngine, *, contacts: bool = True) -> "MCPServer":
     server = _strict_server_class()("ransearch", version=__version__, instructions=_INSTRUCTIONS)
     read_only = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                                 open_world_hint=False)
-    offered = capabilities(live.engine)
-
     def answer(text: str, data: dict[str, Any]) -> CallToolResult:
         return CallToolResult(content=[TextContent(text=text)], structured_content=data)
 
     @server.tool(annotations=read_only)
     @_tool_errors
-    def search_practices(query: Query, k: K = 5, filters: Filters = None) -> Annotated[CallToolResult, AskOut]:
+    def search_practices(query: Query, k: K = 5, filters: FilterArg = None) -> Annotated[CallToolResult, AskOut]:
         """Rank the RAN practices that fit a question, in any EU language. Each result cites the
         practice id, title, source document and the sections (label and snippet) that matched."""
-        kwargs = filters.to_kwargs() if filters else {}
         with live.exclusive() as engine:
-            data = engine.ask(query, k=k, **kwargs).to_dict()
+            data = engine.ask(query, k=k, filters=filters.filters() if filters else None).to_dict()
         return answer(cite_hits(data, f"Practices for {_quote(data['query'])}"), data)
 
     @server.tool(annotations=read_only)
@@ -228,38 +224,32 @@ def build_server(live: LiveEngine, *, contacts: bool = True) -> "MCPServer":
         data = live.engine.practice(practice_id).to_dict(contacts=contacts)
         return answer(cite_practice(data), data)
 
-    if "match" in offered:
-        @server.tool(annotations=read_only)
-        @_tool_errors
-        def match_situation(situation: Situation, k: K = 5, filters: Filters = None
-                            ) -> Annotated[CallToolResult, MatchOut]:
-            """Recommend practices for a situation described in a few sentences: the needs read in
+    @server.tool(annotations=read_only)
+    @_tool_errors
+    def match_situation(situation: Situation, k: K = 5, filters: FilterArg = None
+                        ) -> Annotated[CallToolResult, MatchOut]:
+        """Recommend practices for a situation described in a few sentences: the needs read in
             it, the practices covering them (which section covers which need, with snippets), and
-            the needs no practice covers."""
-            kwargs = filters.to_kwargs() if filters else {}
-            with live.exclusive() as engine:
-                data = engine.match(situation, k=k, **kwargs).to_dict()
-            return answer(cite_match(data), data)
+            the needs no practice covers."""  # the SDK sends docstrings as written: indent kept as before
+        with live.exclusive() as engine:
+            data = engine.match(situation, k=k, filters=filters.filters() if filters else None).to_dict()
+        return answer(cite_match(data), data)
 
-    if "similar" in offered:
-        @server.tool(annotations=read_only)
-        @_tool_errors
-        def similar_practices(practice_id: PracticeId, k: K = 5) -> Annotated[CallToolResult, SimilarOut]:
-            """The practices most like a given one, with the sections that make them alike."""
-            with live.exclusive() as engine:
-                data = engine.similar(practice_id, k=k).to_dict()
-            return answer(cite_hits(data, f"Practices like {practice_id}"), data)
+    @server.tool(annotations=read_only)
+    @_tool_errors
+    def similar_practices(practice_id: PracticeId, k: K = 5) -> Annotated[CallToolResult, SimilarOut]:
+        """The practices most like a given one, with the sections that make them alike."""
+        with live.exclusive() as engine:
+            data = engine.similar(practice_id, k=k).to_dict()
+        return answer(cite_hits(data, f"Practices like {practice_id}"), data)
 
-    if "facets" in offered:
-        @server.tool(annotations=read_only)
-        @_tool_errors
-        def list_facets(lang: Lang = "en") -> Annotated[CallToolResult, FacetsOut]:
-            """The filter values present in the index (countries, themes, audiences, languages),
+    @server.tool(annotations=read_only)
+    @_tool_errors
+    def list_facets(lang: Lang = "en") -> Annotated[CallToolResult, FacetsOut]:
+        """The filter values present in the index (countries, themes, audiences, languages),
             with how many practices have each: use them in the filters of the other tools."""
-            engine: Any = live.engine
-            found = engine.facets(lang)
-            data = found.to_dict() if hasattr(found, "to_dict") else found
-            return answer(cite_facets(data), data)
+        data = live.engine.facets(lang).to_dict()
+        return answer(cite_facets(data), data)
 
     return server
 

@@ -1,6 +1,15 @@
 """Typed records that flow through the pipeline: practices, chunks and search results.
 
-All records are frozen dataclasses; ``to_dict`` gives the JSON shape used by the CLI and APIs.
+All records are frozen dataclasses; ``to_dict`` gives the JSON shape used by the CLI and APIs
+(the one serialisation: the HTTP and MCP schemas in ``ransearch.server.schemas`` document it
+and are checked against it).
+
+Ranked answers share one base, :class:`RankedPractice` (what every answer says of a practice
+at a rank), extended by what made it rank:
+
+    RankedPractice
+    ├── PracticeHit      + sections (SectionHit): the answers of ``ask`` and ``similar``
+    └── Recommendation   + covers (Cover): the answer of ``match`` (which section covers which need)
 """
 
 from __future__ import annotations
@@ -9,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 __all__ = ["Practice", "PracticeHead", "Chunk", "SectionHit", "RankedPractice", "PracticeHit", "AskResult", "Need", "Cover",
-           "Recommendation", "MatchResult", "SimilarResult"]
+           "Recommendation", "MatchResult", "SimilarResult", "FacetValue", "Facets"]
 
 
 class PracticeHead(NamedTuple):
@@ -213,3 +222,33 @@ class SimilarResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"practice_id": self.practice_id, "results": [r.to_dict() for r in self.results]}
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet in an index: the canonical value filters accept (ISO code,
+    canonical English label), its label in the language asked for, and how many practices have it."""
+
+    value: str
+    label: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "label": self.label, "count": self.count}
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Every value of every facet a search can be filtered on, most frequent first (``Engine.facets``)."""
+
+    country: tuple[FacetValue, ...] = ()
+    theme: tuple[FacetValue, ...] = ()
+    audience: tuple[FacetValue, ...] = ()
+    language: tuple[FacetValue, ...] = ()
+
+    def items(self) -> list[tuple[str, tuple[FacetValue, ...]]]:
+        """(facet name, values) pairs, in the order of the fields."""
+        return [(name, getattr(self, name)) for name in ("country", "theme", "audience", "language")]
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        return {name: [v.to_dict() for v in values] for name, values in self.items()}

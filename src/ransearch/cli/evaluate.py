@@ -33,7 +33,7 @@ def eval_command(
     as_json: bool = typer.Option(False, "--json", help="Print the reports as one JSON object."),
 ) -> None:
     """Score ranking quality: nDCG@10, MRR@10, Recall@5 by kind, language, cross-lingual; per set and their mean."""
-    from ransearch.engine import Engine
+    from ransearch import Engine
     from ransearch.evaluation import find_sets, load_queries, mean_averages, score_engine
 
     sets = find_sets(queries)

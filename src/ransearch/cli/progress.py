@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ransearch.indexing import Progress
+Progress = Callable[[str, int, int], None]
+"""What ``Engine.index`` calls as it goes: (stage, done, total)."""
 
 __all__ = ["progress_bar"]
 

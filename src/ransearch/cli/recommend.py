@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ransearch import Filters
 from ransearch.cli import app, fail
 from ransearch.cli.options import AUDIENCE, COUNTRY, JSON_OPTION, K_OPTION, LANG, THEME, IndexOption, OptionalPath, OptionalStr
 from ransearch.cli.search import emit, open_engine
@@ -31,8 +32,7 @@ def match(
         from ransearch.inputs import read_text_file
 
         text = read_text_file(file)  # UTF-8, UTF-16 or cp1252; else one line (QueryError, status 2)
-    result = open_engine(index).match(text or "", k=k, country=country, theme=theme, audience=audience,
-                                      language=lang)
+    result = open_engine(index).match(text or "", k=k, filters=Filters.of(country, theme, audience, lang))
     emit(result.to_dict(), as_json, lambda render: render.print_match(result))
 
 
@@ -55,5 +55,5 @@ def facets(
     lang: str = typer.Option("en", "--lang", help="Language of the labels (en, fr, de, nl)."),
 ) -> None:
     """Facet values (countries, themes, audiences, languages) with practice counts."""
-    counts = open_engine(index).facets(lang)
-    emit(counts, as_json, lambda render: render.print_facets(counts))
+    facets = open_engine(index).facets(lang)
+    emit(facets.to_dict(), as_json, lambda render: render.print_facets(facets))

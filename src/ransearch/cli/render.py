@@ -10,9 +10,9 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape as _markup_escape
 
-from ransearch.evaluation import EvalReport
+from ransearch import AskResult, Facets, MatchResult, Practice, SimilarResult
 from ransearch.display import visible
-from ransearch.records import AskResult, MatchResult, Practice, SimilarResult
+from ransearch.evaluation import EvalReport
 from ransearch.template import SECTION_KEYS, catalogue
 
 __all__ = ["console", "print_practice", "print_hits", "print_practice_table", "print_eval", "print_match", "print_facets"]
@@ -171,9 +171,9 @@ def print_match(result: MatchResult) -> None:
         console.print()
 
 
-def print_facets(counts: dict[str, list[dict[str, object]]]) -> None:
+def print_facets(facets: Facets) -> None:
     """Facet values with their practice counts, one block per facet."""
-    for name, values in counts.items():
+    for name, values in facets.items():
         console.print(f"[bold]{escape(name)}[/bold]")
         for v in values:
-            console.print(f"  {v['count']:4d}  {escape(v['label'])}  [dim]({escape(v['value'])})[/dim]")
+            console.print(f"  {v.count:4d}  {escape(v.label)}  [dim]({escape(v.value)})[/dim]")

@@ -9,13 +9,14 @@ from types import ModuleType
 
 import typer
 
+from ransearch import Filters
 from ransearch.cli import app
 from ransearch.cli.options import AUDIENCE, COUNTRY, JSON_OPTION, K_OPTION, LANG, THEME, IndexOption, OptionalPath, OptionalStr
 
 
 def open_engine(index: OptionalPath):  # noqa: ANN201 (typer reads the signature)
+    from ransearch import Engine
     from ransearch.display import visible
-    from ransearch.engine import Engine
 
     engine = Engine.open(index)
     for warning in engine.warnings:  # e.g. a damaged current generation: an older one serves
@@ -52,7 +53,7 @@ def ask(
 ) -> None:
     """Rank the practices that fit TEXT, with the sections that matched."""
     engine = open_engine(index)
-    result = engine.ask(text, k=k, country=country, theme=theme, audience=audience, language=lang, mode=mode)
+    result = engine.ask(text, k=k, filters=Filters.of(country, theme, audience, lang), mode=mode)
     emit(result.to_dict(), as_json, lambda render: render.print_hits(result))
 
 
@@ -79,9 +80,6 @@ def practices(
     lang: OptionalStr = LANG,
 ) -> None:
     """List the indexed practices with their facets."""
-    from ransearch.filters import resolve_filters
-
-    filters = resolve_filters(country=country, theme=theme, audience=audience, language=lang)
-    found = open_engine(index).practices(filters)
+    found = open_engine(index).practices(Filters.of(country, theme, audience, lang))
     emit({"practices": [p.to_dict(contacts=False) | {"sections": None} for p in found]}, as_json,
          lambda render: render.print_practice_table(found))

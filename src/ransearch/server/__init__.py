@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ransearch.errors import RansearchError
+from ransearch.server.extras import require_extra
 from ransearch.server.guard import LOOPBACK_NAMES, host_name, normalise_host
 
 if TYPE_CHECKING:
@@ -48,20 +49,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def require_extra(module: str, extra: str) -> Any:
-    """Import ``module`` or say which extra to install.
-
-    Raises:
-        RansearchError: the module is missing.
-    """
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise RansearchError(f"{module} is not installed: pip install \"ransearch[{extra}]\"") from None
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """The FastAPI app: one route per engine operation, and the one place errors become status codes.
 
     POST /ask                     Engine.ask        (the contract of ``ransearch ask --json``)
-    POST /match                   Engine.match      (when the engine has it)
+    POST /match                   Engine.match
     GET  /practices               Engine.practices  (facet filters as query parameters)
     GET  /practices/{id}          Engine.practice
-    GET  /practices/{id}/similar  Engine.similar    (when the engine has it)
-    GET  /facets                  Engine.facets     (when the engine has it)
+    GET  /practices/{id}/similar  Engine.similar
+    GET  /facets                  Engine.facets
     GET  /health                  the generation served, its encoder and sizes (HEAD too)
     GET  /, /practice/{id}        the search page, HTML for people (ransearch.server.web)
     GET  /docs, /redoc            the API's docs pages, from the ``docs`` extra (ransearch.server.docs)
@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,22 +33,13 @@ from fastapi.security import HTTPBearer
 from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ransearch import __version__
-from ransearch.errors import (
-    EncoderUnavailable,
-    IndexCorrupt,
-    IndexMismatch,
-    IndexNotFound,
-    PracticeNotFound,
-    QueryError,
-    RansearchError,
-)
-from ransearch.filters import resolve_filters
-from ransearch.live import LiveEngine, capabilities
-from ransearch.server import ServerConfig, require_extra
+from ransearch import Filters, RansearchError, __version__
+from ransearch.live import LiveEngine
+from ransearch.server.extras import require_extra
 from ransearch.server.guard import BearerAuth, BodyLimit, HostGuard, JsonOnly
 from ransearch.server.limits import LoadShed
 from ransearch.server.problems import plain_errors
+from ransearch.server.status import status_for
 from ransearch.server.schemas import (
     MAX_FILTER_CHARS,
     MAX_FILTER_VALUES,
@@ -65,21 +56,16 @@ from ransearch.server.schemas import (
     SimilarOut,
 )
 
-__all__ = ["build_app", "status_for"]
+if TYPE_CHECKING:  # the package makes the app: this module needs the config's type only
+    from ransearch.server import ServerConfig
+
+__all__ = ["build_app", "status_for", "OPERATIONS"]
+
+OPERATIONS = ("match", "similar", "facets")
+"""What ``/health`` lists in ``capabilities`` (every engine has them; the field stays for clients)."""
 
 FilterQuery = Annotated[list[Annotated[str, Field(min_length=1, max_length=MAX_FILTER_CHARS)]] | None,
                         Query(max_length=MAX_FILTER_VALUES)]
-
-
-def status_for(exc: RansearchError) -> int:
-    """The HTTP status of a library error: the one place where errors become status codes."""
-    if isinstance(exc, QueryError):
-        return 422
-    if isinstance(exc, PracticeNotFound):
-        return 404
-    if isinstance(exc, (IndexNotFound, IndexCorrupt, IndexMismatch, EncoderUnavailable)):
-        return 503
-    return 500
 
 
 def _clean(text: object) -> str:
@@ -127,8 +113,7 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
-    """The app over ``live``; routes for ``match``, ``similar`` and ``facets`` only if the engine has them."""
-    offered = capabilities(live.engine)
+    """The app over ``live``."""
     common = (401, 422, 503) if config.token else (422, 503)
     guard = [Depends(HTTPBearer(auto_error=False))] if config.token else []  # documents the scheme
 
@@ -168,26 +153,24 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
         """The `k` practices that best fit `query`, each with the sections that matched
         (the JSON of `ransearch ask --json`)."""
         with live.exclusive() as engine:
-            result = engine.ask(request.query, k=request.k, mode=request.mode, **request.to_kwargs())
+            result = engine.ask(request.query, k=request.k, mode=request.mode, filters=request.filters())
         return result.to_dict()
 
-    if "match" in offered:
-        @app.post("/match", response_model=MatchOut, responses=_responses(*common, 400, 408, 413, 415),
-                  tags=["search"], summary="Find practices that cover the needs of a situation")
-        def match(request: MatchRequest) -> Any:
-            """Splits `situation` into needs and returns the practices that cover them, which
-            section covers which need, and the needs no practice covers."""
-            with live.exclusive() as engine:
-                result = engine.match(request.situation, k=request.k, **request.to_kwargs())
-            return result.to_dict()
+    @app.post("/match", response_model=MatchOut, responses=_responses(*common, 400, 408, 413, 415),
+              tags=["search"], summary="Find practices that cover the needs of a situation")
+    def match(request: MatchRequest) -> Any:
+        """Splits `situation` into needs and returns the practices that cover them, which
+        section covers which need, and the needs no practice covers."""
+        with live.exclusive() as engine:
+            result = engine.match(request.situation, k=request.k, filters=request.filters())
+        return result.to_dict()
 
     @app.get("/practices", response_model=PracticeListOut, response_model_exclude_unset=True,
              responses=_responses(*common), tags=["practices"], summary="List the practices")
     def practices(country: FilterQuery = None, theme: FilterQuery = None,
                   audience: FilterQuery = None, language: FilterQuery = None) -> Any:
         """Every indexed practice passing the filters, without its sections or contacts."""
-        filters = resolve_filters(country=country, theme=theme, audience=audience, language=language)
-        found = live.engine.practices(filters)
+        found = live.engine.practices(Filters.of(country, theme, audience, language))
         return {"practices": [p.to_dict(contacts=False) | {"sections": None} for p in found]}
 
     @app.get("/practices/{practice_id}", response_model=PracticeOut, response_model_exclude_unset=True,
@@ -196,25 +179,21 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
         """The practice, section by section (contacts left out if the server says so)."""
         return live.engine.practice(practice_id).to_dict(contacts=config.contacts)
 
-    if "similar" in offered:
-        @app.get("/practices/{practice_id}/similar", response_model=SimilarOut,
-                 responses=_responses(*common, 404), tags=["practices"], summary="Practices like this one")
-        def similar(practice_id: str, k: Annotated[int, Query(ge=1, le=MAX_K)] = 5) -> Any:
-            """The `k` practices most like this one, with the sections that make them alike."""
-            with live.exclusive() as engine:
-                result = engine.similar(practice_id, k=k)
-            return result.to_dict()
+    @app.get("/practices/{practice_id}/similar", response_model=SimilarOut,
+             responses=_responses(*common, 404), tags=["practices"], summary="Practices like this one")
+    def similar(practice_id: str, k: Annotated[int, Query(ge=1, le=MAX_K)] = 5) -> Any:
+        """The `k` practices most like this one, with the sections that make them alike."""
+        with live.exclusive() as engine:
+            result = engine.similar(practice_id, k=k)
+        return result.to_dict()
 
-    if "facets" in offered:
-        @app.get("/facets", response_model=FacetsOut, responses=_responses(*common), tags=["practices"],
-                 summary="Filter values and how many practices have each")
-        def facets(lang: Annotated[str, Query(max_length=MAX_FILTER_CHARS, description="Language of the labels "
-                                              "(ISO 639-1; English where no label is known).")] = "en") -> Any:
-            """Every value of every filter (country, theme, audience, language) present in the
-            index, with its label and practice count."""
-            engine: Any = live.engine
-            found = engine.facets(lang)
-            return found.to_dict() if hasattr(found, "to_dict") else found
+    @app.get("/facets", response_model=FacetsOut, responses=_responses(*common), tags=["practices"],
+             summary="Filter values and how many practices have each")
+    def facets(lang: Annotated[str, Query(max_length=MAX_FILTER_CHARS, description="Language of the labels "
+                                          "(ISO 639-1; English where no label is known).")] = "en") -> Any:
+        """Every value of every filter (country, theme, audience, language) present in the
+        index, with its label and practice count."""
+        return live.engine.facets(lang).to_dict()
 
     @app.get("/health", response_model=HealthOut, responses=_responses(*common), tags=["service"],
              summary="The index generation being served")
@@ -224,7 +203,7 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
         return {"status": "ok", "generation": m.generation, "encoder": m.encoder, "dimension": m.dimension,
                 "practices": engine.count(),
                 "chunks": int(m.counts.get("chunks", 0)), "built_at": m.built_at,
-                "package_version": m.package_version, "capabilities": offered}
+                "package_version": m.package_version, "capabilities": list(OPERATIONS)}
 
     # HEAD /health: the probe of load balancers and uptime checks (out of the schema: one operation id)
     app.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)

@@ -1,8 +1,11 @@
 """The JSON contract of the HTTP API and the MCP tools, as pydantic models.
 
-Responses mirror the records' ``to_dict()`` (the contract of ``ransearch ask --json``);
-requests mirror the CLI's options. Needs pydantic only, which both the ``server`` and the
-``mcp`` extras bring.
+One serialisation: a response is the record's own ``to_dict()`` (``ransearch.records``, the JSON
+of ``ransearch ask --json``); the response models here document it for OpenAPI and the MCP
+tools' output schemas. :data:`RECORD_SCHEMAS` pairs each record type with its model, and
+``tests/test_schemas.py`` checks every pair: the record's JSON has exactly the model's fields and
+passes through the model unchanged. Requests mirror the CLI's options. Needs pydantic only,
+which both the ``server`` and the ``mcp`` extras bring.
 """
 
 from __future__ import annotations
@@ -11,13 +14,29 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ransearch.search import MAX_QUERY_CHARS, MODES
+from ransearch import (
+    MAX_QUERY_CHARS,
+    MODES,
+    AskResult,
+    Cover,
+    Facets,
+    FacetValue,
+    Filters,
+    MatchResult,
+    Need,
+    Practice,
+    PracticeHit,
+    Recommendation,
+    SectionHit,
+    SimilarResult,
+)
 
 __all__ = [
     "MAX_K", "MAX_QUERY_CHARS", "MAX_FILTER_VALUES", "MAX_FILTER_CHARS",
     "AskRequest", "MatchRequest", "FilterSet",
     "SectionOut", "PracticeHitOut", "AskOut", "NeedOut", "CoverOut", "MatchHitOut", "MatchOut",
     "SimilarOut", "FacetValueOut", "FacetsOut", "PracticeOut", "PracticeListOut", "HealthOut", "ErrorOut",
+    "RECORD_SCHEMAS",
 ]
 
 MAX_K = 100
@@ -63,9 +82,9 @@ class FilterSet(BaseModel):
     audience: FilterValue = Field(None, description=_FILTER_HELP["audience"])
     language: FilterValue = Field(None, description=_FILTER_HELP["language"])
 
-    def to_kwargs(self) -> dict[str, Any]:
-        return {"country": self.country, "theme": self.theme, "audience": self.audience,
-                "language": self.language}
+    def filters(self) -> Filters:
+        """The engine's filter value (resolved by the engine)."""
+        return Filters.of(self.country, self.theme, self.audience, self.language)
 
 
 class AskRequest(FilterSet):
@@ -222,3 +241,19 @@ class ErrorOut(BaseModel):
                                    "Unauthorized, PayloadTooLarge, IndexNotFound…")
     detail: str = Field(description="One line saying what went wrong and how to fix it.")
     errors: list[dict[str, Any]] | None = Field(None, description="Per-field problems (validation errors).")
+
+
+RECORD_SCHEMAS: dict[type, type[BaseModel]] = {
+    AskResult: AskOut,
+    PracticeHit: PracticeHitOut,
+    SectionHit: SectionOut,
+    MatchResult: MatchOut,
+    Recommendation: MatchHitOut,
+    Cover: CoverOut,
+    Need: NeedOut,
+    SimilarResult: SimilarOut,
+    Facets: FacetsOut,
+    FacetValue: FacetValueOut,
+    Practice: PracticeOut,
+}
+"""The response model documenting each record's ``to_dict()`` (checked pair by pair in tests)."""

@@ -8,7 +8,7 @@ Templates are Jinja2 files of this package, rendered with autoescaping on: every
 document text reaches the page escaped, and highlighting (``ransearch.server.highlight``)
 escapes before it marks. The page works without JavaScript (a GET form; the URL holds the
 query and the filters); ``app.js`` only applies filters without a full reload. Library errors
-become status codes through ``ransearch.server.app.status_for``, as in the JSON API, with an
+become status codes through ``ransearch.server.status.status_for``, as in the JSON API, with an
 HTML page instead of JSON (a query error is a 400 here: a form, not a JSON body, was wrong).
 
 Only the server imports this module: jinja2 never loads for ``ransearch ask``.
@@ -20,8 +20,8 @@ import math
 import re
 from collections.abc import Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
-from typing import Any, TypedDict
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
@@ -29,15 +29,27 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.staticfiles import StaticFiles
 
-from ransearch import __version__
-from ransearch.errors import PracticeNotFound, QueryError, RansearchError
-from ransearch.filters import FACETS, Filters, label_language, resolve_filters
-from ransearch.live import LiveEngine, capabilities
-from ransearch.records import AskResult, MatchResult, Practice, RankedPractice
-from ransearch.server import ServerConfig
+from ransearch import (
+    AskResult,
+    Filters,
+    MatchResult,
+    Practice,
+    PracticeNotFound,
+    QueryError,
+    RankedPractice,
+    RansearchError,
+    Recommendation,
+    __version__,
+    label_language,
+)
+from ransearch.live import LiveEngine
 from ransearch.server.highlight import highlight, linkify
 from ransearch.server.schemas import MAX_FILTER_CHARS, MAX_FILTER_VALUES, MAX_K
+from ransearch.server.status import status_for
 from ransearch.template import SECTION_KEYS, catalogue, countries, vocabulary
+
+if TYPE_CHECKING:  # the package makes the app: this module needs the config's type only
+    from ransearch.server import ServerConfig
 
 __all__ = ["add_pages", "SearchForm", "FormError"]
 
@@ -60,13 +72,7 @@ LANGUAGE_NAMES = {
     "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish",
 }
 FACET_NAMES = {"country": "Country", "theme": "Theme", "audience": "Audience", "language": "Language"}
-
-
-class FilterArgs(TypedDict):
-    country: list[str] | None
-    theme: list[str] | None
-    audience: list[str] | None
-    language: list[str] | None
+FACETS = tuple(f.name for f in fields(Filters))
 
 
 class FormError(ValueError):
@@ -130,13 +136,9 @@ class SearchForm:
         kept = {f: tuple(v for v in vs if v != value) if f == facet else vs for f, vs in self.filters.items()}
         return self.url(filters={f: vs for f, vs in kept.items() if vs})
 
-    def engine_filters(self) -> FilterArgs:
-        """The filters as keyword arguments of ``Engine.ask``, ``match`` and ``resolve_filters``."""
-        def values(facet: str) -> list[str] | None:
-            return list(self.filters[facet]) if facet in self.filters else None
-
-        return FilterArgs(country=values("country"), theme=values("theme"), audience=values("audience"),
-                          language=values("language"))
+    def engine_filters(self) -> Filters:
+        """The filters of the form, as the engine takes them (values as the URL gives them)."""
+        return Filters(**{facet: self.filters.get(facet, ()) for facet in FACETS})
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ def relevance(hit: RankedPractice, scale: str, top: float, needs: int = 0) -> fl
     ratio = hit.score / top if top > 0 else 0.0
     if not needs:
         return ratio
-    covered = len({c.need for c in getattr(hit, "covers", ())})
+    covered = len({c.need for c in hit.covers}) if isinstance(hit, Recommendation) else 0
     return 0.5 * ratio + 0.5 * covered / needs
 
 
@@ -240,8 +242,6 @@ def _environment() -> Environment:
 
 
 def page_status(exc: RansearchError) -> int:
-    from ransearch.server.app import status_for
-
     status = status_for(exc)
     return 400 if status == 422 else status  # the page's input is a form: a bad one is a 400
 
@@ -249,10 +249,9 @@ def page_status(exc: RansearchError) -> int:
 def add_pages(app: FastAPI, live: LiveEngine, config: ServerConfig) -> None:
     """Add the search page, the practice page and their static files to ``app``."""
     env = _environment()
-    offered = capabilities(live.engine)
 
     def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = env.get_template(name).render(offered=offered, **context)
+        html = env.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     def error_page(status: int, title: str, detail: str, form: SearchForm) -> HTMLResponse:
@@ -272,22 +271,24 @@ def add_pages(app: FastAPI, live: LiveEngine, config: ServerConfig) -> None:
         # one engine for the whole request; the query lock only while the encoder may run
         with live.exclusive() if form.q else nullcontext(live.engine) as engine:
             context["total"] = engine.count()
-            context["facets"] = engine.facets(form.lang) if "facets" in offered else {}
+            context["facets"] = engine.facets(form.lang)
             try:
-                context["selected"] = selected = resolve_filters(**form.engine_filters())
-                if form.q and form.kind == "situation" and "match" in offered:
-                    match: MatchResult = engine.match(form.q, k=form.k, **form.engine_filters())
+                # resolved here only to show which values are chosen; the engine takes them as given
+                context["selected"] = form.engine_filters().resolve()
+                filters = form.engine_filters()
+                if form.q and form.kind == "situation":
+                    match: MatchResult = engine.match(form.q, k=form.k, filters=filters)
                     context["match"] = match
                     context["notes"] = match.notes
                     context["needs"] = {n.id: (i, n) for i, n in enumerate(match.needs, 1)}
                     context["cards"] = _cards(match.results, engine.practice, "rrf", len(match.needs))
                 elif form.q:
-                    found: AskResult = engine.ask(form.q, k=form.k, **form.engine_filters())
+                    found: AskResult = engine.ask(form.q, k=form.k, filters=filters)
                     context["cards"] = _cards(found.results, engine.practice, "z")
                     context["notes"] = found.notes
-                elif selected:
-                    context["browse"] = engine.count(selected)
-                    context["cards"] = [Card(None, p) for p in engine.practices(selected, limit=BROWSE_LIMIT)]
+                elif filters:
+                    context["browse"] = engine.count(filters)
+                    context["cards"] = [Card(None, p) for p in engine.practices(filters, limit=BROWSE_LIMIT)]
             except RansearchError as exc:
                 context["error"] = str(exc)
                 status = page_status(exc)
@@ -301,12 +302,10 @@ def add_pages(app: FastAPI, live: LiveEngine, config: ServerConfig) -> None:
             return error_page(400, "This page cannot be read", str(exc), SearchForm())
         lang = form.lang if "lang" in request.query_params else None
         try:
-            with live.exclusive() if "similar" in offered else nullcontext(live.engine) as engine:
+            with live.exclusive() as engine:
                 practice = engine.practice(practice_id)
-                similar = []
-                if "similar" in offered:
-                    alike = engine.similar(practice_id, k=SIMILAR_K)
-                    similar = _cards(alike.results, engine.practice, "cosine")
+                alike = engine.similar(practice_id, k=SIMILAR_K)
+                similar = _cards(alike.results, engine.practice, "cosine")
         except PracticeNotFound as exc:
             return error_page(404, "No such practice",
                               f"There is no practice with the id “{exc.practice_id}” in this collection.", form)
