@@ -160,7 +160,7 @@ def test_furniture_needs_two_pages_and_the_margins() -> None:
 def test_an_open_table_is_read_by_its_rules() -> None:
     # only the column split and the row rules are drawn (no outer border): still a ruled table.
     # (pdfplumber's table finder needs closed cells and reads this page by its gutter instead:
-    # one reason the ruling lines are read here; see docs/formats.md)
+    # one reason the ruling lines are read here)
     page = ruled_table([("Name", "Family support"), ("Country", "Belgium"), ("Themes", "Families and schools")])
     page.vedges = [v for v in page.vedges if v[0] == 200.0]
     rows, how, split = page_rows(page, page.chars)
