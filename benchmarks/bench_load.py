@@ -33,10 +33,7 @@ import asyncio
 import json
 import os
 import platform
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,7 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_server import HOST, ROOT, Connection, ask_body, free_port, percentile, ransearch, wait_ready  # noqa: E402
+from served import HOST, Connection, add_server_arguments, ask_body, percentile, served_index  # noqa: E402
 
 TARGET_P99_MS = 1000.0
 TARGET_REFUSAL_P99_MS = 100.0
@@ -157,40 +154,18 @@ def main() -> None:
     parser.add_argument("--slow", type=int, default=500, help="slow clients of the second phase (0: skip it)")
     parser.add_argument("--ignore-retry-after", action="store_true",
                         help="refused clients ask again at once instead of waiting Retry-After")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
-    parser.add_argument("--deadline", type=float, default=300.0, help="stop everything after this many seconds")
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/results/load.json")
+    add_server_arguments(parser, deadline=300.0, results="load.json")
     args = parser.parse_args()
     deadline = time.monotonic() + args.deadline
 
-    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    index = work / "index"
-    built = ransearch("index", str(args.corpus), "--index", str(index), "--json")
-    if built.returncode != 0:
-        raise SystemExit(f"indexing failed:\n{built.stderr}")
-    port = free_port()
-    log = work / "serve.log"
-    env = {k: v for k, v in os.environ.items() if k != "RANSEARCH_TOKEN"}
-    load_before = os.getloadavg()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "ransearch", "serve", "--index", str(index),
-                                 "--host", HOST, "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
     results: dict[str, Any] = {}
-    try:
-        wait_ready(port, proc, log, deadline)
+    with served_index(args.corpus, deadline, prefix="bench-load-") as server:
+        port = server.port
         seconds = min(args.seconds, max(1.0, (deadline - time.monotonic()) / 2 - 15))
         results["crowd"] = asyncio.run(crowd(port, args.connections, seconds, not args.ignore_retry_after))
         if args.slow:
             seconds = min(args.seconds, max(1.0, deadline - time.monotonic() - 15))
             results["slow"] = asyncio.run(slow_phase(port, args.slow, seconds))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(work, ignore_errors=True)
 
     c = results["crowd"]
     results["targets"] = {
@@ -209,7 +184,7 @@ def main() -> None:
         "corpus": str(args.corpus), "seconds": args.seconds, "connections": args.connections, "slow": args.slow,
         "retry_after": "ignored" if args.ignore_retry_after else "honoured",
         "client": "asyncio HTTP/1.1 keep-alive, same machine",
-        "loadavg_before": round(load_before[0], 2), "loadavg_after": round(os.getloadavg()[0], 2),
+        "loadavg_before": round(server.load_before, 2), "loadavg_after": round(os.getloadavg()[0], 2),
     }
 
     print(f"crowd: {args.connections} connections, {c['seconds']} s, Retry-After {results['setup']['retry_after']}")

@@ -32,102 +32,32 @@ import asyncio
 import json
 import os
 import platform
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from served import (  # noqa: E402
+    Connection,
+    add_server_arguments,
+    ask_body,
+    cpu_seconds,
+    percentile,
+    ransearch,
+    served_index,
+)
+
 TARGET_RPS = 100.0
 TARGET_P95_MS = 50.0
-QUERIES = [
-    "soutien aux familles de combattants étrangers", "coopération entre écoles et autorités locales",
-    "family support for returning foreign fighters", "multi-agency local network against radicalisation",
-    "Netzwerk lokaler Akteure gegen Radikalisierung", "ondersteuning van gezinnen en scholen",
-    "formation des enseignants à la prévention", "traumatismes et stress des familles",
-    "prévention de la radicalisation des jeunes", "mentoring young people at risk",
-    "stratégie locale de prévention de l'extrémisme", "Kommunikation mit Eltern und Schulen",
-]
-
-
 def _has(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a running process (Linux ``/proc``)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
-# ---- a minimal HTTP/1.1 keep-alive client ----------------------------------------------------------
-
-class Connection:
-    """One keep-alive connection; ``request`` returns the status (0 when the connection broke)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        try:
-            if self.writer is None:
-                self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-            head = (f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n").encode()
-            self.writer.write(head + body)
-            assert self.reader is not None
-            raw = await self.reader.readuntil(b"\r\n\r\n")
-            status = int(raw[9:12])
-            length = 0
-            for line in raw.split(b"\r\n")[1:]:
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            payload = await self.reader.readexactly(length)
-            return status, payload
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            await self.close()
-            return 0, b""
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            try:
-                await self.writer.wait_closed()
-            except OSError:
-                pass
-        self.reader = self.writer = None
-
-
-def ask_body(i: int) -> bytes:
-    return json.dumps({"query": QUERIES[i % len(QUERIES)], "k": 5}).encode()
 
 
 class Recorder:
@@ -228,12 +158,6 @@ async def open_loop(port: int, rate: float, seconds: float, until: threading.Eve
 
 # ---- the run --------------------------------------------------------------------------------------
 
-def ransearch(*args: str, timeout: float = 300, nice: int = 0) -> subprocess.CompletedProcess[str]:
-    prefix = ["nice", "-n", str(nice)] if nice and shutil.which("nice") else []
-    return subprocess.run([*prefix, sys.executable, "-m", "ransearch", *args], check=False, capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT, stdin=subprocess.DEVNULL)
-
-
 def reindex(index: Path, corpus: Path, times: int, out: list[dict[str, Any]], finished: threading.Event,
             nice: int) -> None:
     try:
@@ -252,22 +176,6 @@ def reindex(index: Path, corpus: Path, times: int, out: list[dict[str, Any]], fi
         finished.set()
 
 
-def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
-    async def probe() -> int:
-        conn = Connection(port)
-        status, _ = await conn.request("GET", "/health")
-        await conn.close()
-        return status
-
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"ransearch serve exited with {proc.returncode}:\n{log.read_text()}")
-        if asyncio.run(probe()) == 200:
-            return
-        time.sleep(0.05)
-    raise SystemExit("ransearch serve did not start in time")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="length of the saturation and rate phases")
@@ -279,32 +187,15 @@ def main() -> None:
     parser.add_argument("--nice", type=int, default=10,
                         help="niceness of the re-index runs, as a nightly job on a serving machine should "
                              "run (0: same priority as the server)")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
-    parser.add_argument("--deadline", type=float, default=600.0, help="stop everything after this many seconds")
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/results/server.json")
+    add_server_arguments(parser, deadline=600.0, results="server.json")
     args = parser.parse_args()
     deadline = time.monotonic() + args.deadline
 
-    work = Path(tempfile.mkdtemp(prefix="bench-server-"))
-    index = work / "index"
-    built = ransearch("index", str(args.corpus), "--index", str(index), "--json")
-    if built.returncode != 0:
-        raise SystemExit(f"indexing failed:\n{built.stderr}")
-    port = free_port()
-    log = work / "serve.log"
-    env = {k: v for k, v in os.environ.items() if k != "RANSEARCH_TOKEN"}
-    if args.threads:
-        env["RANSEARCH_THREADS"] = str(args.threads)
-    load_before = os.getloadavg()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "ransearch", "serve", "--index", str(index),
-                                 "--host", HOST, "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, stdin=subprocess.DEVNULL)
+    env = {"RANSEARCH_THREADS": str(args.threads)} if args.threads else {}
     results: dict[str, Any] = {}
-    try:
-        t = time.perf_counter()
-        wait_ready(port, proc, log, deadline)
-        results["startup_s"] = round(time.perf_counter() - t, 2)
+    with served_index(args.corpus, deadline, prefix="bench-server-", env=env) as server:
+        port, proc, index = server.port, server.proc, server.index
+        results["startup_s"] = server.startup_s
         cpu0 = cpu_seconds(proc.pid)
         results["saturation"] = asyncio.run(saturate(port, args.connections, args.seconds))
         cpu1 = cpu_seconds(proc.pid)
@@ -324,13 +215,6 @@ def main() -> None:
         results["switches"]["generations_seen"] = len(seen)
         last = switches[-1].get("generation") if switches else None
         results["switches"]["last_generation_served"] = last in seen
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(work, ignore_errors=True)
 
     sat, rate, sw = results["saturation"], results["target_rate"], results["switches"]
     results["targets"] = {
@@ -348,7 +232,7 @@ def main() -> None:
         "server_threads": args.threads or "default (1)", "reindex_nice": args.nice,
         "http": "httptools" if _has("httptools") else "h11", "loop": "uvloop" if _has("uvloop") else "asyncio",
         # what else ran on the machine: the 1-minute load average before and after the run
-        "loadavg_before": round(load_before[0], 2), "loadavg_after": round(os.getloadavg()[0], 2),
+        "loadavg_before": round(server.load_before, 2), "loadavg_after": round(os.getloadavg()[0], 2),
     }
 
     print(f"{'phase':<14}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'requests':>10}{'errors':>8}")

@@ -16,7 +16,7 @@ import ransearch.engine
 from ransearch.engine import Engine
 from ransearch.indexing import build_index
 from ransearch.ingest import parse_file, parse_files
-from ransearch.ingest.duplicates import THRESHOLD, duplicate_groups, plain_text, shingles, similarity
+from ransearch.ingest.shingling import THRESHOLD, duplicate_groups, plain_text, shingles, similarity
 from ransearch.ingest.formats import extract_file
 from ransearch.records import Practice
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast
 
 import typer
 
@@ -21,35 +26,90 @@ SHOWN = 20
 _URLS = typer.Argument(None, help="Listing or practice page addresses (default: the Collection's listing, "
                                   "setting fetch_url).")
 _CORPUS = typer.Option(None, "--corpus", help="Folder the pages go to (default: the first corpus folder, ./corpus).")
-_FOLLOW = typer.Option(None, "--follow", help="Regex searched in a link's path: the links to practice pages "
-                                              "(default: /ran-practices/<slug>_en).")
-_PRUNE = typer.Option(False, "--prune", help="Move the files of practices gone upstream to DIR/.removed/.")
-_DELAY = typer.Option(None, "--delay", min=0, help="Least seconds between two requests (default 1, setting "
-                                                   "fetch_delay; 0 lifts the limit: only for your own server).")
-_TIMEOUT = typer.Option(30.0, "--timeout", min=0.01, help="Seconds to wait for a connection or the next bytes.")
-_RETRIES = typer.Option(3, "--retries", min=0, help="Further attempts after a 429, a 5xx or a network error.")
-_MAX_SIZE = typer.Option(5_000_000, "--max-size", min=1000, help="Largest page accepted, in bytes.")
-_BACKOFF = typer.Option(2.0, "--backoff", min=0, help="First wait before a retry, in seconds (doubled each time).")
 
 
-def _config(settings: Settings, follow: str | None, delay: float | None, timeout: float, retries: int,
-            max_size: int, backoff: float) -> FetchConfig:
-    from ransearch.fetch import DEFAULT_FOLLOW, ClientConfig, FetchConfig
+@dataclass(frozen=True)
+class FetchOptions:
+    """The options of fetching, shared by ``fetch`` and ``update`` (declared once, in :func:`fetch_options`)."""
 
-    client = ClientConfig(delay=settings.fetch_delay if delay is None else delay, timeout=timeout,
-                          retries=retries, backoff=backoff, max_bytes=max_size,
-                          max_retry_after=max(120.0, backoff * 8))
-    return FetchConfig(follow=follow or DEFAULT_FOLLOW, client=client)
+    follow: str | None
+    prune: bool
+    delay: float | None
+    timeout: float
+    retries: int
+    max_size: int
+    backoff: float
+
+    def config(self, settings: Settings) -> FetchConfig:
+        """The fetch configuration these options ask for (the delay defaults to the setting)."""
+        from ransearch.fetch import DEFAULT_FOLLOW, ClientConfig, FetchConfig
+
+        delay = settings.fetch_delay if self.delay is None else self.delay
+        client = ClientConfig(delay=delay, timeout=self.timeout, retries=self.retries, backoff=self.backoff,
+                              max_bytes=self.max_size, max_retry_after=max(120.0, self.backoff * 8))
+        return FetchConfig(follow=self.follow or DEFAULT_FOLLOW, client=client)
 
 
-def _run_fetch(urls: list[str] | None, corpus: Path | None, config: FetchConfig, prune: bool,
+def _option(name: str, annotation: object, default: object) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+_HEAD = [  # before the command's own options
+    _option("follow", Optional[str], typer.Option(None, "--follow", help="Regex searched in a link's path: the links "
+                                                  "to practice pages (default: /ran-practices/<slug>_en).")),
+    _option("prune", bool, typer.Option(False, "--prune", help="Move the files of practices gone upstream to "
+                                        "DIR/.removed/.")),
+]
+_TAIL = [  # after them
+    _option("delay", Optional[float], typer.Option(None, "--delay", min=0, help="Least seconds between two requests "
+                                                   "(default 1, setting fetch_delay; 0 lifts the limit: only for "
+                                                   "your own server).")),
+    _option("timeout", float, typer.Option(30.0, "--timeout", min=0.01, help="Seconds to wait for a connection or "
+                                           "the next bytes.")),
+    _option("retries", int, typer.Option(3, "--retries", min=0, help="Further attempts after a 429, a 5xx or a "
+                                         "network error.")),
+    _option("max_size", int, typer.Option(5_000_000, "--max-size", min=1000, help="Largest page accepted, in bytes.")),
+    _option("backoff", float, typer.Option(2.0, "--backoff", min=0, help="First wait before a retry, in seconds "
+                                           "(doubled each time).")),
+]
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def fetch_options(command: Command) -> Command:
+    """Give ``command`` the options of fetching; it receives them as one :class:`FetchOptions` ``options``.
+
+    The command declares its own arguments and options, keyword-only, with an ``options:
+    FetchOptions`` parameter among them: typer sees ``--follow`` and ``--prune`` where
+    ``options`` stands, and the HTTP client's options after the command's own.
+    """
+    params = list(inspect.signature(command).parameters.values())
+    at = [p.name for p in params].index("options")
+    lead, rest = params[:at], params[at + 1:]
+    shared = {p.name for p in _HEAD + _TAIL}
+
+    @functools.wraps(command)
+    def run(**kwargs: Any) -> None:
+        options = FetchOptions(**{name: kwargs.pop(name) for name in list(kwargs) if name in shared})
+        command(options=options, **kwargs)
+
+    order = lead + _HEAD + rest + _TAIL
+    signature = inspect.Signature([p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in order])
+    hints = typing.get_type_hints(command)
+    run.__signature__ = signature  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: hints.get(p.name, p.annotation) for p in order}
+    del run.__wrapped__  # typer must see the signature above, not the command's
+    return cast(Command, run)
+
+
+def _run_fetch(urls: list[str] | None, corpus: Path | None, options: FetchOptions,
                settings: Settings) -> FetchReport:
     from ransearch.errors import FetchError
     from ransearch.fetch import fetch_pages
 
     folder = corpus if corpus is not None else settings.corpus_dirs[0]
     try:
-        return fetch_pages(urls or None, folder, config=config, prune=prune)
+        return fetch_pages(urls or None, folder, config=options.config(settings), prune=options.prune)
     except FetchError as exc:
         fail(str(exc), 2)
     except OSError as exc:
@@ -81,17 +141,13 @@ def print_fetch_report(report: FetchReport) -> None:
 
 
 @app.command()
+@fetch_options
 def fetch(
+    *,
     urls: Optional[list[str]] = _URLS,
     corpus: Optional[Path] = _CORPUS,
-    follow: Optional[str] = _FOLLOW,
-    prune: bool = _PRUNE,
+    options: FetchOptions,
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-    delay: Optional[float] = _DELAY,
-    timeout: float = _TIMEOUT,
-    retries: int = _RETRIES,
-    max_size: int = _MAX_SIZE,
-    backoff: float = _BACKOFF,
 ) -> None:
     """Download the practice pages of the RAN Collection (or of the given listing or pages) into
     the corpus folder, one `<slug>.html` per practice, politely (robots.txt, one request a second)
@@ -103,8 +159,7 @@ def fetch(
     from ransearch.config import load_settings
 
     settings = load_settings()
-    report = _run_fetch(urls, corpus, _config(settings, follow, delay, timeout, retries, max_size, backoff),
-                        prune, settings)
+    report = _run_fetch(urls, corpus, options, settings)
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -113,18 +168,14 @@ def fetch(
 
 
 @app.command()
+@fetch_options
 def update(
+    *,
     urls: Optional[list[str]] = _URLS,
     corpus: Optional[Path] = _CORPUS,
     index_dir: Optional[Path] = typer.Option(None, "--index", help="Index folder (default: $RANSEARCH_INDEX or ./index)."),
-    follow: Optional[str] = _FOLLOW,
-    prune: bool = _PRUNE,
+    options: FetchOptions,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object: {\"fetch\": ..., \"index\": ...}."),
-    delay: Optional[float] = _DELAY,
-    timeout: float = _TIMEOUT,
-    retries: int = _RETRIES,
-    max_size: int = _MAX_SIZE,
-    backoff: float = _BACKOFF,
 ) -> None:
     """Fetch the Collection's pages, then bring the index up to date: the nightly job in one
     command. Indexes the fetched folder (`--corpus`), else every configured corpus folder.
@@ -141,8 +192,7 @@ def update(
 
     settings = load_settings()
     target = index_dir if index_dir is not None else settings.index_dir
-    fetched = _run_fetch(urls, corpus, _config(settings, follow, delay, timeout, retries, max_size, backoff),
-                         prune, settings)
+    fetched = _run_fetch(urls, corpus, options, settings)
     out: dict[str, object] = {"fetch": fetched.to_dict(), "index": None}
     if not as_json:
         print_fetch_report(fetched)

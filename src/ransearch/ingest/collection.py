@@ -20,10 +20,10 @@ import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
-from ransearch.ingest import _parse, _parse_extracted, _source, practice_id
+from ransearch.errors import ParseError
 from ransearch.ingest.boilerplate import Template, default_template
 from ransearch.ingest.formats import extract_file
-from ransearch.errors import ParseError
+from ransearch.ingest.pipeline import parse_extracted_file, parse_extraction, practice_id, source_of
 from ransearch.ingest.table import Row
 from ransearch.records import Practice
 from ransearch.template import Catalogue
@@ -94,15 +94,15 @@ def parse_document(path: Path, root: Path | None = None, *, template: Template |
     parts = split_practices(extraction.rows, (template or default_template()).catalogue) \
         if extraction.text is None else []
     if len(parts) < 2:
-        return [_parse_extracted(path, root, extraction, data, template, strict_template)]
-    source = _source(path, root)
+        return [parse_extracted_file(path, root, extraction, data, template, strict_template)]
+    source = source_of(path, root)
     out: list[Practice] = []
     used: set[str] = set()
     for k, (rows, unsure) in enumerate(parts):
         piece = replace(extraction, rows=rows)
         digest = hashlib.sha256(data + f"#{k}".encode()).hexdigest()
         try:
-            practice = _parse(piece, source, digest, template, strict=True)
+            practice = parse_extraction(piece, source, digest, template, strict=True)
         except ParseError:
             if k == len(parts) - 1 and not out:
                 raise

@@ -10,7 +10,7 @@ editing ``fields.json``. Learned, per language (detected on each document's text
   alone or after a few words (a label cell reads "Key themes Please select…"); and
   parentheticals such as "(max. 300 words)" found as often (they only ever remove a line that
   is nothing else). Duplicates (the same practice saved as PDF, DOCX and web page, two versions
-  of one file: :mod:`ransearch.ingest.duplicates`) count once.
+  of one file: :mod:`ransearch.ingest.shingling`) count once.
 * **Label cells**: the whole left cell of a template row (label and instructions) when it
   starts with a catalogued or learned label: it is template text by its place in the table.
 * **Labels**, for a language most of whose documents show fewer than four catalogued labels:
@@ -37,9 +37,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ransearch.ingest.boilerplate import Template, default_template
-from ransearch.ingest.duplicates import duplicate_groups, shingles
 from ransearch.ingest.language import detect_language
 from ransearch.ingest.markup import html_to_text
+from ransearch.ingest.shingling import duplicate_groups, shingles
 from ransearch.ingest.table import Extraction
 from ransearch.template import Catalogue
 from ransearch.text import fold, tokens
@@ -195,7 +195,7 @@ def learn_template(documents: Iterable[Extraction | str], base: Template | None 
         min_documents: fewest documents of a language a text must be found in.
         min_share: smallest share of a language's documents it must be found in.
         groups: the documents' duplicate groups (indices), if already known
-            (default: :func:`~ransearch.ingest.duplicates.duplicate_groups`).
+            (default: :func:`~ransearch.ingest.shingling.duplicate_groups`).
     """
     base = base or default_template()
     cat = base.catalogue

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 
-from ransearch.ingest.labels import new_document, reader, similarity_allowed
+from ransearch.ingest.labels import reader
 from ransearch.ingest.markup import html_to_text
+from ransearch.ingest.wording import new_document, similarity_allowed
 from ransearch.template import Catalogue
 
 __all__ = ["split_rows", "label_only"]

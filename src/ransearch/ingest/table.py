@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ransearch.ingest.labels import new_document, reader
+from ransearch.ingest.labels import reader
 from ransearch.ingest.rows import label_only
+from ransearch.ingest.wording import new_document
 from ransearch.template import Catalogue
 
 __all__ = ["Row", "Extraction", "split_table"]

@@ -4,14 +4,15 @@
 ("Prisión y libertad vigilada", "Personale docente/mondo accademico"). Catalogued wordings are
 found first (greedy longest match, :meth:`Vocabulary.runs`); each run of words between them is
 then looked up tolerantly (rapidfuzz) and, in a document in a new wording, by the encoder's
-similarity to every wording of every entry (see :mod:`ransearch.ingest.labels`).
+similarity to every wording of every entry (see :mod:`ransearch.ingest.similar_labels`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ransearch.ingest.labels import catalogue_vectors, embed, similarity_allowed
+from ransearch.ingest.label_vectors import catalogue_vectors, embed
+from ransearch.ingest.wording import similarity_allowed
 from ransearch.template import Vocabulary
 from ransearch.text import fold
 
