@@ -160,20 +160,9 @@ def import_cycles() -> list[frozenset[str]]:
     return cycles
 
 
-# Cycles that other branches of the #16 redesign are removing; the merger empties this list as
-# they land. Any cycle not listed here (or a listed one that grew) fails the test.
-KNOWN_CYCLES = [
-    # branch ingesttidy: duplicate detection and boilerplate learning call each other
-    frozenset({"ransearch.ingest.duplicates", "ransearch.ingest.learning"}),
-]
-
-
 def test_no_import_cycles() -> None:
-    found = import_cycles()
-    unexpected = [sorted(c) for c in found if c not in KNOWN_CYCLES]
-    assert not unexpected, f"import cycles: {unexpected}"
-    gone = [sorted(c) for c in KNOWN_CYCLES if c not in found]
-    assert not gone, f"these cycles are gone: remove them from KNOWN_CYCLES: {gone}"
+    """Dependencies point one way: no module reaches itself through its imports."""
+    assert import_cycles() == []
 
 
 def test_the_cycle_finder_sees_relative_and_function_level_imports(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
