@@ -17,9 +17,9 @@ from ransearch.chunking import ChunkingConfig
 from ransearch.engine import Engine
 from ransearch.errors import IndexWriteError, RansearchError
 from ransearch.indexing import build_index, rollback_index
-from ransearch.report import index_status
+from ransearch.build_report import index_status
 from ransearch.store import GENERATIONS, current_generation, list_generations, open_generation, read_last_run
-from ransearch.tables import read_chunks, read_practices
+from ransearch.parquet_tables import read_chunks, read_practices
 from ransearch.vectors import VectorIndex
 
 

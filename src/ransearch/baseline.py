@@ -19,7 +19,7 @@ from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from ransearch.lexical import LexicalIndex
 from ransearch.records import Chunk, Practice
 from ransearch.store import Generation, open_generation
-from ransearch.tables import read_chunks, read_practices
+from ransearch.parquet_tables import read_chunks, read_practices
 from ransearch.vectors import VectorIndex
 
 __all__ = ["Baseline", "Entry", "open_baseline", "full_rebuild_reason"]

@@ -13,19 +13,19 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from ransearch.chunking import ChunkingConfig
-from ransearch.columns import CategoryColumn, TextColumn, chunk_rows
+from ransearch.arrow_columns import CategoryColumn, TextColumn, chunk_rows
 from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
 from ransearch.encoders.threads import one_thread
 from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError
 from ransearch.filters import FacetTable, Filters, facet_counts, resolve_filters
-from ransearch.report import BuildReport, IndexStatus, index_status
+from ransearch.build_report import BuildReport, IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
 from ransearch.recommend import MatchConfig, match, similar
 from ransearch.records import AskResult, MatchResult, Practice, SimilarResult
 from ransearch.search import ChunkTable, SearchConfig, Searcher
 from ransearch.store import Manifest, open_generation, read_manifest
-from ransearch.tables import read_practice_rows
+from ransearch.parquet_tables import read_practice_rows
 from ransearch.vectors import VectorIndex
 
 if TYPE_CHECKING:

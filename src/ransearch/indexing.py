@@ -44,13 +44,13 @@ from ransearch.lexical import LexicalIndex
 from ransearch.lock import index_lock
 from ransearch.plan import Item, claim_ids, duplicate_report, keep_one_per_group, manifest_entry, old_ids
 from ransearch.records import Chunk, Practice
-from ransearch.report import (FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildReport, DocumentFailure, ParsedDocument,
+from ransearch.build_report import (FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildReport, DocumentFailure, ParsedDocument,
                               now_iso)
 from ransearch.store import (SCHEMA_VERSION, Manifest, clean_stale, commit_generation,
                              file_checksums, list_generations, new_generation_dir, open_generation,
                              read_current, record_last_run, rollback_generation, serving_generation,
                              write_manifest)
-from ransearch.tables import write_chunks, write_practices
+from ransearch.parquet_tables import write_chunks, write_practices
 from ransearch.vectors import VectorIndex
 
 __all__ = ["BuildReport", "DocumentFailure", "SHRINK_LIMIT", "build_index", "rollback_index", "Progress", "practice_text", "ENCODE_BATCH"]

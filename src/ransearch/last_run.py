@@ -35,7 +35,7 @@ def record_last_run(index_dir: Path, report: dict[str, Any]) -> str | None:
 
     When the report cannot be written, ``last_run.json`` is replaced by a short record of this
     run that says so (``record_error``; ``exit_status`` 2, the status of such a run: see
-    :mod:`ransearch.report`), and if even that cannot be written, it is removed.
+    :mod:`ransearch.build_report`), and if even that cannot be written, it is removed.
     """
     try:
         write_last_run(index_dir, report)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ransearch.records import Practice
-from ransearch.report import DocumentFailure, DuplicateGroup
+from ransearch.build_report import DocumentFailure, DuplicateGroup
 
 __all__ = ["Item", "claim_ids", "keep_one_per_group", "duplicate_report", "manifest_entry", "old_ids"]
 

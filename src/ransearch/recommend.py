@@ -24,7 +24,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from ransearch.columns import CategoryColumn
+from ransearch.arrow_columns import CategoryColumn
 from ransearch.errors import QueryError
 from ransearch.filters import Filters
 from ransearch.lexical import analyse

@@ -34,7 +34,7 @@ from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, analyse, 
 from ransearch.querylang import coverage_note
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
 from ransearch.relevance import readable, relevance
-from ransearch.tables import PracticeRows
+from ransearch.parquet_tables import PracticeRows
 from ransearch.template import catalogue
 from ransearch.vectors import AllowedRows, VectorIndex
 

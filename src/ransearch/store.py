@@ -7,7 +7,7 @@
       generations/<id>/           one complete, self-describing index
         manifest.json             schema version, encoder, package version, build time, document
                                   hashes, chunking settings, and size + sha256 of every other file
-        practices.parquet         practice records (see ransearch.tables)
+        practices.parquet         practice records (see ransearch.parquet_tables)
         chunks.parquet            chunk table: row i is vector i
         vectors.faiss             FAISS index of chunk embeddings
         titles.npy                embedding of each practice's title (row i = practice i)
