@@ -107,6 +107,6 @@ def full_rebuild_reason(baseline: Baseline, encoder: str, chunking: ChunkingConf
         return f"encoder changed ({m.encoder} → {encoder})"
     if m.package_version != __version__:
         return f"package version changed ({m.package_version} → {__version__})"
-    if m.settings.get("chunking") != asdict(chunking):
+    if dict(m.settings.chunking) != asdict(chunking):
         return "chunking settings changed"
     return None
