@@ -369,3 +369,11 @@ def test_report_json_shape(indexed: Path, reindex_corpus: Path, reindex_encoder)
                                    "embedded_chunks", "reused_chunks"}
     assert set(data["durations"]) >= {"scan", "parse", "embed", "write", "switch"}
     assert data["encoder"] == "fake" and data["generation"] and data["exit_status"] == 0
+
+
+def test_outcomes_are_an_enum_written_as_plain_text() -> None:
+    from ransearch.build_report import BuildReport, Outcome
+
+    data = BuildReport(Outcome.ROLLED_BACK, "g2", "fake").to_dict()
+    assert type(data["outcome"]) is str and json.dumps(data["outcome"]) == '"rolled back"'
+    assert f"{Outcome.FAILED}" == str(Outcome.FAILED) == "failed" and Outcome.UPDATED == "updated"
