@@ -57,7 +57,7 @@ class DocumentFailure:
     reason: str
     kept: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "reason": self.reason, "kept_last_good_version": self.kept}
 
 
@@ -69,7 +69,7 @@ class ParsedDocument:
     format: str
     layout: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"source": self.source, "format": self.format, "layout": self.layout}
 
 
@@ -81,7 +81,7 @@ class DuplicateGroup:
     practice_id: str
     duplicates: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"kept": self.kept, "practice_id": self.practice_id, "duplicates": list(self.duplicates)}
 
 
@@ -130,7 +130,7 @@ class BuildReport:
             return 2
         return 3 if self.failed else 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "outcome": Outcome(self.outcome).value,
             "exit_status": self.exit_status,
@@ -174,7 +174,7 @@ class IndexStatus:
     warnings: tuple[str, ...] = ()
     last_run: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "index": self.index_dir, "generation": self.generation, "built_at": self.built_at,
             "encoder": self.encoder, "dimension": self.dimension, "counts": dict(self.counts),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,16 +61,16 @@ class Settings:
     """The Collection's listing page: where ``ransearch fetch`` starts without an address."""
     fetch_delay: float = 1.0
     """Least seconds between two requests of ``ransearch fetch`` (0 lifts the limit)."""
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)  # Any: keyword arguments of config classes
     """Checked values of the ``[search]``, ``[match]``, ``[chunking]`` and ``[server]`` sections,
     by section (keyword arguments of their config classes, see :mod:`ransearch.config_sections`)."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
-    def with_overrides(self, **overrides: Any) -> Settings:
+    def with_overrides(self, **overrides: Any) -> Settings:  # Any: checked by KEYS, typed by the fields
         """A copy with the non-None ``overrides`` applied (explicit arguments win)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
-    def with_section(self, section: str, **values: Any) -> Settings:
+    def with_section(self, section: str, **values: object) -> Settings:
         """A copy with ``values`` set in ``section`` (checked as the file's are).
 
         Raises:
@@ -157,11 +157,12 @@ def _url(value: object) -> str | None:
 
 
 def _seconds(value: object) -> float | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-    return float(value) if ok else None  # type: ignore[arg-type]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return None
+    return float(value)
 
 
-_Check = Callable[[object], Any]
+_Check = Callable[[object], object]
 KEYS: dict[str, tuple[str, str, _Check]] = {
     # key: (Settings field, what is expected, check returning the value or None)
     "index": ("index_dir", "a folder path (text)", _path),
@@ -205,7 +206,7 @@ def _toml_error(path: Path, data: bytes, exc: Exception) -> ConfigError:
     return ConfigError(f"{path}, line {n}", f"{shown} ({reason}){expects}")
 
 
-def _read_config_file() -> tuple[Path, dict[str, Any]]:
+def _read_config_file() -> tuple[Path, dict[str, object]]:
     """The config file and its keys ({} when there is none).
 
     Raises:
@@ -239,8 +240,8 @@ def _read_config_file() -> tuple[Path, dict[str, Any]]:
         raise _toml_error(path, data, exc) from None
 
 
-def _from_file(path: Path, file: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _from_file(path: Path, file: dict[str, object]) -> dict[str, object]:
+    values: dict[str, object] = {}
     for key, (name, expected, check) in KEYS.items():
         if key not in file:
             continue
@@ -251,8 +252,8 @@ def _from_file(path: Path, file: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _from_env(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _from_env(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
     if env.get("RANSEARCH_INDEX"):
         values["index_dir"] = Path(env["RANSEARCH_INDEX"])
     if env.get("RANSEARCH_CORPUS"):

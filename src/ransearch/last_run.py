@@ -7,6 +7,7 @@ be written (a full disk, a file size limit) by a short record saying so, or remo
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +21,17 @@ _SHORT_RECORD = ("outcome", "exit_status", "generation", "previous_generation", 
                  "finished_at", "error")
 
 
-def write_last_run(index_dir: Path, report: dict[str, Any]) -> None:
+def write_last_run(index_dir: Path, report: Mapping[str, object]) -> None:
     """Record the report of a run (atomically).
 
     Raises:
         OSError: it could not be written.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(index_dir / LAST_RUN, json.dumps(report, indent=1, ensure_ascii=False))
+    write_atomic(index_dir / LAST_RUN, json.dumps(dict(report), indent=1, ensure_ascii=False))
 
 
-def record_last_run(index_dir: Path, report: dict[str, Any]) -> str | None:
+def record_last_run(index_dir: Path, report: Mapping[str, object]) -> str | None:
     """Record the report of a run; why it could not be, if so.
 
     When the report cannot be written, ``last_run.json`` is replaced by a short record of this

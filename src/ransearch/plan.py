@@ -92,16 +92,17 @@ def keep_one_per_group(items: list[Item], groups: Sequence[Sequence[int]]) -> No
     good version as it was; a file holding several practices is never a copy of one).
     """
     for group in groups:
-        members = [items[i] for i in group if items[i].practices is not None and len(items[i].practices or ()) == 1]
+        # (position in the group, item, its one practice)
+        members = [(n, it, it.practices[0]) for n, it in enumerate(items[i] for i in group)
+                   if it.practices is not None and len(it.practices) == 1]
         if len(members) < 2:
             continue
         # newest, else richest; else the one indexed already (no churn), else the first source
-        best = max(members, key=lambda it: (it.practices[0].last_update or 0,  # type: ignore[index]
-                                            _richness(it.practices[0]),  # type: ignore[index]
-                                            it.status != DocumentStatus.ADDED, -members.index(it)))
-        others = tuple(sorted(it.source for it in members if it is not best))
-        best.practices = (replace(best.practices[0], duplicate_sources=others),)  # type: ignore[index]
-        for it in members:
+        _, best, practice = max(members, key=lambda m: (m[2].last_update or 0, _richness(m[2]),
+                                                        m[1].status != DocumentStatus.ADDED, -m[0]))
+        others = tuple(sorted(it.source for _, it, _ in members if it is not best))
+        best.practices = (replace(practice, duplicate_sources=others),)
+        for _, it, _ in members:
             if it is not best:
                 it.practices, it.practice_ids, it.duplicate_of = None, (), best.source
 
