@@ -2,14 +2,15 @@
 
 A run holds the index lock (:mod:`ransearch.lock`) from start to end and goes through:
 
-    scan     list the documents and hash their bytes (sha256), without parsing them
+    scan     list the documents and hash their bytes (sha256), without parsing them (ransearch.corpus)
     plan     compare with the manifest of the serving generation: a document whose hash is
              unchanged is reused as it is (record, chunks, vectors); new and changed ones are parsed
+             (ransearch.plan)
     parse    a document that fails to parse is reported and skipped; if an earlier version of it
              is in the index, that version is kept (nothing is lost to a badly saved file)
     embed    chunk the parsed practices; embed only chunks, titles and lexicon words whose text
-             the previous generation has not already embedded
-    write    a complete new generation in a temporary folder, with checksums in its manifest
+             the previous generation has not already embedded (ransearch.embedding)
+    write    a complete new generation in a temporary folder, with checksums in its manifest (here)
     switch   fsync, rename, replace ``CURRENT`` atomically, prune old generations (ransearch.store)
 
 A run with nothing to do (no document added, changed or removed; same encoder, schema, package
