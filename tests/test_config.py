@@ -4,6 +4,7 @@ to load (item 13)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -161,8 +162,8 @@ def test_ask_refuses_it_in_one_line(evil_index: Path, monkeypatch: pytest.Monkey
 
 @pytest.fixture()
 def tuned(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for var in [v for v in __import__("os").environ if v.startswith(("RANSEARCH_SEARCH_", "RANSEARCH_MATCH_",
-                                                                        "RANSEARCH_CHUNKING_", "RANSEARCH_SERVER_"))]:
+    prefixes = ("RANSEARCH_SEARCH_", "RANSEARCH_MATCH_", "RANSEARCH_CHUNKING_", "RANSEARCH_SERVER_")
+    for var in [v for v in os.environ if v.startswith(prefixes)]:
         monkeypatch.delenv(var)
     return cwd
 
@@ -252,3 +253,11 @@ def test_the_server_reads_its_section_and_flags_win(tuned: Path, monkeypatch: py
     config = ServerConfig.from_env(port=None)
     assert (config.port, config.max_active) == (9000, 4)
     assert ServerConfig.from_env(port=8001, max_active=5).port == 8001
+
+
+def test_explicit_section_values_are_checked_too(tuned: Path) -> None:
+    s = load_settings()
+    with pytest.raises(ConfigError, match=r"\[search\] candidates must be a whole number of at least 1, not 0"):
+        s.with_section("search", candidates=0)
+    with pytest.raises(ConfigError, match="no section 'ranking'"):
+        s.with_section("ranking", mode="dense")
