@@ -175,7 +175,7 @@ def child_engine(n: int, work: Path, passes: int) -> dict[str, Any]:
     from ransearch.filters import resolve_filters
     from ransearch.lexical import LexicalIndex
     from ransearch.store import verify_generation
-    from ransearch.tables import read_practice_rows
+    from ransearch.parquet_tables import read_practice_rows
     from ransearch.vectors import VectorIndex
 
     texts = json.loads((work / "queries.json").read_text("utf-8"))[:40]  # the dev queries

@@ -260,7 +260,7 @@ def write_generation(corpus: Corpus, vectors: np.ndarray, titles: np.ndarray, in
     from ransearch.lexical import LexicalIndex
     from ransearch.store import (SCHEMA_VERSION, Manifest, commit_generation, file_checksums, new_generation_dir,
                                  write_manifest)
-    from ransearch.tables import CHUNK_SCHEMA, write_chunk_table, write_practices
+    from ransearch.parquet_tables import CHUNK_SCHEMA, write_chunk_table, write_practices
     from ransearch.vectors import VectorIndex
 
     times: dict[str, float] = {}

@@ -191,7 +191,7 @@ BESIDE_THE_FACADE = {
     "ransearch.template": "the template's field labels, countries and vocabularies, to show",
     "ransearch.inputs": "reading a situation from a user's file",
     "ransearch.evaluation": "ransearch eval: scoring an engine on judged queries",
-    "ransearch.report": "the reports of index runs and the index status, to print",
+    "ransearch.build_report": "the reports of index runs and the index status, to print",
 }
 # Front-end modules owned by other branches that still reach below the facade; the merger
 # empties this as they move to the facade (a module listed with a name it no longer imports

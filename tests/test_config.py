@@ -4,6 +4,7 @@ to load (item 13)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -155,3 +156,108 @@ def test_ask_refuses_it_in_one_line(evil_index: Path, monkeypatch: pytest.Monkey
     code, out, err = run_cli(monkeypatch, capsys, "ask", "family support", "--index", str(evil_index))
     assert code == 1 and not out
     assert err.count("\n") == 1 and "encoder 'st:evil'" in err and "allowed_encoders" in err
+
+
+# -- issue 16: the sections reach every tunable (search, match, chunking, server) -----------------
+
+@pytest.fixture()
+def tuned(cwd: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    prefixes = ("RANSEARCH_SEARCH_", "RANSEARCH_MATCH_", "RANSEARCH_CHUNKING_", "RANSEARCH_SERVER_")
+    for var in [v for v in os.environ if v.startswith(prefixes)]:
+        monkeypatch.delenv(var)
+    return cwd
+
+
+def test_sections_come_from_the_file_then_the_environment_key_by_key(tuned: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    (tuned / "ransearch.toml").write_text('[search]\nmode = "dense"\nlexical_weight = 1\n[match]\nmax_needs = 4\n'
+                                          '[chunking]\nmax_words = 100\n[server]\nport = 9000\n'
+                                          'allowed_hosts = ["a.example.org"]\n', "utf-8")
+    monkeypatch.setenv("RANSEARCH_SEARCH_LEXICAL_WEIGHT", "0.25")
+    monkeypatch.setenv("RANSEARCH_CHUNKING_TITLE_PREFIX", "true")
+    s = load_settings()
+    assert (s.search.mode, s.search.lexical_weight, s.search.candidates) == ("dense", 0.25, 400)
+    assert s.match.max_needs == 4 and s.match.cover_rank == 2
+    assert (s.chunking.max_words, s.chunking.title_prefix, s.chunking.profile) == (100, True, True)
+    assert s.server_options() == {"port": 9000, "allowed_hosts": ("a.example.org",)}
+    assert s.with_section("search", mode="lexical").search.mode == "lexical"  # explicit values win
+    assert s.extra == {}
+
+
+def test_no_section_gives_the_defaults(tuned: Path) -> None:
+    from ransearch.chunking import ChunkingConfig
+    from ransearch.search import MatchConfig
+    from ransearch.search import SearchConfig
+
+    s = load_settings()
+    assert (s.search, s.match, s.chunking, s.server_options()) == (SearchConfig(), MatchConfig(), ChunkingConfig(), {})
+
+
+@pytest.mark.parametrize("data,says", [
+    (b'[search]\nmode = "fast"\n', "[search] mode must be one of 'hybrid', 'dense', 'lexical', not 'fast'"),
+    (b"[search]\ncandidates = 0\n", "[search] candidates must be a whole number of at least 1, not 0"),
+    (b"[search]\nlexical_weight = -1\n", "[search] lexical_weight must be a number, at least 0"),
+    (b"[match]\ncover_rank = true\n", "[match] cover_rank must be a whole number"),
+    (b"[match]\nbogus = 1\n", "[match] has no key 'bogus'"),
+    (b'[chunking]\nprofile = "yes"\n', "[chunking] profile must be true or false"),
+    (b'[server]\ntoken = "0123456789abcdef"\n', "[server] has no key 'token'"),
+    (b"search = 3\n", "search must be a table ([search]), not 3"),
+])
+def test_a_malformed_section_is_one_line(tuned: Path, data: bytes, says: str) -> None:
+    (tuned / "ransearch.toml").write_bytes(data)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == f"ransearch.toml: {says}" or says in str(caught.value)
+
+
+@pytest.mark.parametrize("var,value,says", [
+    ("RANSEARCH_SEARCH_MODE", "fast", "must be one of 'hybrid', 'dense', 'lexical', not 'fast'"),
+    ("RANSEARCH_MATCH_MAX_NEEDS", "many", "must be a whole number of at least 1, not 'many'"),
+    ("RANSEARCH_CHUNKING_PROFILE", "maybe", "must be true or false, not 'maybe'"),
+    ("RANSEARCH_SERVER_PORTS", "1", "not a setting (the [server] variables are RANSEARCH_SERVER_HOST"),
+])
+def test_a_malformed_section_variable_is_named(tuned: Path, monkeypatch: pytest.MonkeyPatch, var: str, value: str,
+                                               says: str) -> None:
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(f"${var}: {says}")
+
+
+def test_the_engine_reads_search_match_and_chunking_from_the_settings(tuned: Path) -> None:
+    from conftest import FakeEncoder
+
+    from ransearch.engine import Engine
+    from ransearch.store import open_generation
+
+    corpus = Path(__file__).resolve().parent / "data" / "seeds"
+    situation = ("We need to support families of young people. We want to train teachers to spot signs. "
+                 "We need to reach parents in their own language. We want to work with local police.")
+    Engine.index([corpus], tuned / "default", encoder=FakeEncoder())
+    default = Engine.open(tuned / "default", encoder=FakeEncoder())
+    assert len(default.match(situation).needs) > 1
+    (tuned / "ransearch.toml").write_text("[search]\nmax_sections = 1\n[match]\nmax_needs = 1\n"
+                                          "[chunking]\nmax_words = 40\n", "utf-8")
+    Engine.index([corpus], tuned / "index", encoder=FakeEncoder())
+    assert open_generation(tuned / "index").manifest.settings.chunking["max_words"] == 40
+    engine = Engine.open(tuned / "index", encoder=FakeEncoder())
+    assert max(len(hit.sections) for hit in engine.ask("soutien aux familles", 3).results) == 1
+    assert len(engine.match(situation).needs) == 1
+
+
+def test_the_server_reads_its_section_and_flags_win(tuned: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ransearch.server import ServerConfig
+
+    (tuned / "ransearch.toml").write_text("[server]\nport = 9000\nmax_active = 3\n", "utf-8")
+    monkeypatch.setenv("RANSEARCH_SERVER_MAX_ACTIVE", "4")
+    config = ServerConfig.from_env(port=None)
+    assert (config.port, config.max_active) == (9000, 4)
+    assert ServerConfig.from_env(port=8001, max_active=5).port == 8001
+
+
+def test_explicit_section_values_are_checked_too(tuned: Path) -> None:
+    s = load_settings()
+    with pytest.raises(ConfigError, match=r"\[search\] candidates must be a whole number of at least 1, not 0"):
+        s.with_section("search", candidates=0)
+    with pytest.raises(ConfigError, match="no section 'ranking'"):
+        s.with_section("ranking", mode="dense")

@@ -22,7 +22,7 @@ from ransearch.store import open_generation
 
 
 def _ids(index: Path) -> set[str]:
-    return set(open_generation(index).manifest.documents[s]["practice_id"]
+    return set(open_generation(index).manifest.documents[s].practice_id
                for s in open_generation(index).manifest.documents)
 
 

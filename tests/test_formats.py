@@ -190,7 +190,7 @@ def test_index_accepts_a_folder_mixing_formats(mixed: Path, tmp_path: Path, monk
                                                reindex_encoder) -> None:  # type: ignore[no-untyped-def]
     from ransearch.cli import _register, app
     from ransearch.store import open_generation
-    from ransearch.tables import read_practices
+    from ransearch.parquet_tables import read_practices
 
     _register()
     monkeypatch.setattr(ransearch.engine, "load_encoder", lambda name, **kwargs: reindex_encoder)

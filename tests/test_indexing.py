@@ -12,14 +12,15 @@ import pytest
 
 import ransearch.baseline
 import ransearch.indexing as indexing
+import ransearch.plan as plan
 from conftest import DEV_CORPUS, reindex_mark
 from ransearch.chunking import ChunkingConfig
 from ransearch.engine import Engine
 from ransearch.errors import IndexWriteError, RansearchError
 from ransearch.indexing import build_index, rollback_index
-from ransearch.report import index_status
+from ransearch.build_report import index_status
 from ransearch.store import GENERATIONS, current_generation, list_generations, open_generation, read_last_run
-from ransearch.tables import read_chunks, read_practices
+from ransearch.parquet_tables import read_chunks, read_practices
 from ransearch.vectors import VectorIndex
 
 
@@ -66,7 +67,7 @@ def indexed(_first_build: Path, reindex_corpus: Path, tmp_path: Path) -> Path:
 
 def test_no_op_run_parses_embeds_writes_nothing(indexed: Path, reindex_corpus: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     before = list_generations(indexed)
-    monkeypatch.setattr(indexing, "parse_document", lambda *a, **k: pytest.fail("parsed an unchanged document"))
+    monkeypatch.setattr(plan, "parse_document", lambda *a, **k: pytest.fail("parsed an unchanged document"))
     report = build_index([reindex_corpus], indexed, "fake", load=_never_load)
     assert report.outcome == "unchanged" and report.exit_status == 0
     assert report.unchanged == 6 and not (report.added or report.changed or report.removed or report.failed)
@@ -87,16 +88,16 @@ def test_index_holds_the_records_parse_gives(indexed: Path, reindex_corpus: Path
 
 def test_a_new_learned_template_parses_everything_again_and_reuses_vectors(  # type: ignore[no-untyped-def]
         indexed: Path, reindex_corpus: Path, reindex_encoder, monkeypatch) -> None:
-    real_study = indexing.study_files
+    real_study = plan.study_files
 
     def study(paths):  # type: ignore[no-untyped-def]
         template, groups = real_study(paths)
         return replace(template, fingerprint="other"), groups
 
-    monkeypatch.setattr(indexing, "study_files", study)
+    monkeypatch.setattr(plan, "study_files", study)
     parsed: list[Path] = []
-    real_parse = indexing.parse_document
-    monkeypatch.setattr(indexing, "parse_document", lambda path, *a, **k: parsed.append(path) or real_parse(path, *a, **k))
+    real_parse = plan.parse_document
+    monkeypatch.setattr(plan, "parse_document", lambda path, *a, **k: parsed.append(path) or real_parse(path, *a, **k))
     docs = _docs(reindex_corpus)
     reindex_mark(docs[0], "zebra")
     reindex_encoder.passages = 0
@@ -104,7 +105,7 @@ def test_a_new_learned_template_parses_everything_again_and_reuses_vectors(  # t
     assert sorted(parsed) == docs and report.changed == (docs[0].name,) and report.unchanged == 5
     assert any("parsed again" in w for w in report.warnings)
     assert report.embedded_chunks == 1 and reindex_encoder.passages == 1  # only the edited chunk
-    assert open_generation(indexed).manifest.settings["template"] == "other"
+    assert open_generation(indexed).manifest.settings.template == "other"
     parsed.clear()  # the same template next time: only what changed is parsed
     reindex_mark(docs[1], "giraffe")
     report = build_index([reindex_corpus], indexed, reindex_encoder)
@@ -368,3 +369,11 @@ def test_report_json_shape(indexed: Path, reindex_corpus: Path, reindex_encoder)
                                    "embedded_chunks", "reused_chunks"}
     assert set(data["durations"]) >= {"scan", "parse", "embed", "write", "switch"}
     assert data["encoder"] == "fake" and data["generation"] and data["exit_status"] == 0
+
+
+def test_outcomes_are_an_enum_written_as_plain_text() -> None:
+    from ransearch.build_report import BuildReport, Outcome
+
+    data = BuildReport(Outcome.ROLLED_BACK, "g2", "fake").to_dict()
+    assert type(data["outcome"]) is str and json.dumps(data["outcome"]) == '"rolled back"'
+    assert f"{Outcome.FAILED}" == str(Outcome.FAILED) == "failed" and Outcome.UPDATED == "updated"

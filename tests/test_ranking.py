@@ -104,7 +104,7 @@ def test_mean_unit_vectors_average_the_kept_rows_of_each_group() -> None:
 
 
 _PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ransearch" / "search"
-_ORDER = ("tuning", "ranking", "chunks", "relevance", "signals", "fusion", "sections", "searcher",
+_ORDER = ("ranking", "chunks", "relevance", "signals", "fusion", "sections", "searcher",
           "needs", "matching", "similarity")
 
 

@@ -41,7 +41,8 @@ from conftest import FakeEncoder
 import ransearch.indexing as indexing
 
 corpus, index, stage, nth, full = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], int(sys.argv[5]), sys.argv[6] == "1"
-indexing.ENCODE_BATCH = 16
+import ransearch.embedding
+ransearch.embedding.ENCODE_BATCH = 16
 calls = {}
 
 def progress(name, done, total):
@@ -102,7 +103,7 @@ def _serving(index: Path, scenario: dict[str, object]) -> str:
     assert state is not None, f"a mix of states: {sorted(ids)}"
     if state == "a":
         assert engine.manifest.generation == scenario["gen_a"]
-    assert engine.sizes().chunks == engine.manifest.counts["chunks"]
+    assert engine.sizes().chunks == engine.manifest.counts.chunks
     for query in ("family support", "zebra okapi", "prison"):
         hits = engine.ask(query, k=5).results
         assert hits and {h.practice_id for h in hits} <= ids

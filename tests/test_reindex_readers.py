@@ -51,8 +51,8 @@ def check(engine: Engine, states: tuple[frozenset[str], ...]) -> str:
     """Assert that ``engine`` serves one whole generation of one corpus state; its generation id."""
     ids = frozenset(p.id for p in engine.practices())
     assert ids in states, f"practices {sorted(ids)} are not one corpus state"
-    assert ids == frozenset(d["practice_id"] for d in engine.manifest.documents.values())
-    assert engine.sizes().chunks == engine.manifest.counts["chunks"]
+    assert ids == frozenset(d.practice_id for d in engine.manifest.documents.values())
+    assert engine.sizes().chunks == engine.manifest.counts.chunks
     assert engine.sizes().lexical_practices == len(ids)
     assert not engine.warnings
     for query in QUERIES:
@@ -151,7 +151,7 @@ while not stop.exists() or answers == 0:
         ids = frozenset(p.id for p in engine.practices())
         hits = engine.ask("family support for relatives of foreign fighters", k=10).results
         ok = (ids in states and hits and {h.practice_id for h in hits} <= ids and not engine.warnings
-              and engine.sizes().chunks == engine.manifest.counts["chunks"])
+              and engine.sizes().chunks == engine.manifest.counts.chunks)
     except Exception as exc:
         print("error:", repr(exc), file=sys.stderr)
         ok = False

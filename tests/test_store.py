@@ -218,7 +218,7 @@ def test_remembered_digests_are_trusted_and_verify_reads_every_file(two_generati
     """
     import time
 
-    from ransearch.report import index_status
+    from ransearch.build_report import index_status
 
     monkeypatch.setenv("RANSEARCH_CACHE", str(tmp_path / "cache"))
     index, _, newer = two_generations

@@ -19,7 +19,7 @@ from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from ransearch.lexical import LexicalIndex
 from ransearch.records import Chunk, Practice
 from ransearch.store import Generation, open_generation
-from ransearch.tables import read_chunks, read_practices
+from ransearch.parquet_tables import read_chunks, read_practices
 from ransearch.vectors import VectorIndex
 
 __all__ = ["Baseline", "Entry", "open_baseline", "full_rebuild_reason"]
@@ -107,6 +107,6 @@ def full_rebuild_reason(baseline: Baseline, encoder: str, chunking: ChunkingConf
         return f"encoder changed ({m.encoder} → {encoder})"
     if m.package_version != __version__:
         return f"package version changed ({m.package_version} → {__version__})"
-    if m.settings.get("chunking") != asdict(chunking):
+    if dict(m.settings.chunking) != asdict(chunking):
         return "chunking settings changed"
     return None

@@ -6,6 +6,11 @@ Config file: ``ransearch.toml`` in the working directory, or the file named by
 ``RANSEARCH_CACHE`` (the cache folder, :func:`cache_dir`), ``RANSEARCH_FETCH_URL`` (where
 ``ransearch fetch`` starts), ``RANSEARCH_FETCH_DELAY`` (seconds between its requests).
 
+The knobs of ranking, matching, chunking and the HTTP server are sections: ``[search]``,
+``[match]``, ``[chunking]``, ``[server]`` in the file, ``RANSEARCH_<SECTION>_<KEY>`` in the
+environment (:mod:`ransearch.config_sections`); :attr:`Settings.search`, :attr:`Settings.match`,
+:attr:`Settings.chunking` and :meth:`Settings.server_options` give them as their config objects.
+
 Every value is checked as the command line checks its options (``threads`` and
 ``keep_generations`` at least 1, paths non-empty...): a malformed file or variable raises
 :class:`~ransearch.errors.ConfigError` naming the file, the key and what is expected.
@@ -20,12 +25,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ransearch.config_sections import SECTIONS, check_section, sections_from_env
 from ransearch.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ransearch.chunking import ChunkingConfig
+    from ransearch.tuning import MatchConfig
+    from ransearch.tuning import SearchConfig
 
 __all__ = ["Settings", "load_settings", "cache_dir", "CACHE_ENV", "CONFIG_ENV", "KEYS"]
 
@@ -50,11 +61,54 @@ class Settings:
     """The Collection's listing page: where ``ransearch fetch`` starts without an address."""
     fetch_delay: float = 1.0
     """Least seconds between two requests of ``ransearch fetch`` (0 lifts the limit)."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)  # Any: keyword arguments of config classes
+    """Checked values of the ``[search]``, ``[match]``, ``[chunking]`` and ``[server]`` sections,
+    by section (keyword arguments of their config classes, see :mod:`ransearch.config_sections`)."""
+    extra: dict[str, object] = field(default_factory=dict)
 
-    def with_overrides(self, **overrides: Any) -> Settings:
+    def with_overrides(self, **overrides: Any) -> Settings:  # Any: checked by KEYS, typed by the fields
         """A copy with the non-None ``overrides`` applied (explicit arguments win)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def with_section(self, section: str, **values: object) -> Settings:
+        """A copy with ``values`` set in ``section`` (checked as the file's are).
+
+        Raises:
+            ConfigError: an unknown section or key, or a value of the wrong type.
+        """
+        if section not in SECTIONS:
+            raise ConfigError("settings", f"no section {section!r} (sections: {', '.join(SECTIONS)})")
+        checked = check_section(section, values, "settings")
+        return replace(self, sections={**self.sections, section: {**self.section(section), **checked}})
+
+    def section(self, section: str) -> dict[str, Any]:
+        """The values given for ``section`` (from the file, the environment or ``with_section``)."""
+        return dict(self.sections.get(section, {}))
+
+    @property
+    def search(self) -> SearchConfig:
+        """How readers rank (``[search]``): the ``SearchConfig`` of ``Engine.open``."""
+        from ransearch.tuning import SearchConfig
+
+        return SearchConfig(**self.section("search"))
+
+    @property
+    def match(self) -> MatchConfig:
+        """How situations are matched (``[match]``): the ``MatchConfig`` of ``Engine.match``."""
+        from ransearch.tuning import MatchConfig
+
+        return MatchConfig(**self.section("match"))
+
+    @property
+    def chunking(self) -> ChunkingConfig:
+        """How new generations cut practices into chunks (``[chunking]``; a change rebuilds)."""
+        from ransearch.chunking import ChunkingConfig
+
+        return ChunkingConfig(**self.section("chunking"))
+
+    def server_options(self) -> dict[str, Any]:
+        """The ``[server]`` values: keyword arguments of ``ransearch.server.ServerConfig``."""
+        return self.section("server")
 
     @property
     def encoders_allowed(self) -> tuple[str, ...]:
@@ -103,11 +157,12 @@ def _url(value: object) -> str | None:
 
 
 def _seconds(value: object) -> float | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-    return float(value) if ok else None  # type: ignore[arg-type]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return None
+    return float(value)
 
 
-_Check = Callable[[object], Any]
+_Check = Callable[[object], object]
 KEYS: dict[str, tuple[str, str, _Check]] = {
     # key: (Settings field, what is expected, check returning the value or None)
     "index": ("index_dir", "a folder path (text)", _path),
@@ -120,7 +175,8 @@ KEYS: dict[str, tuple[str, str, _Check]] = {
     "fetch_url": ("fetch_url", "an http(s) address", _url),
     "fetch_delay": ("fetch_delay", "a number of seconds, at least 0", _seconds),
 }
-"""The keys of ``ransearch.toml``; other keys are kept in ``Settings.extra`` for front ends."""
+"""The top-level keys of ``ransearch.toml``; the sections are ``SECTIONS``; other keys are kept
+in ``Settings.extra`` for front ends."""
 
 
 def _found(value: object) -> str:
@@ -150,7 +206,7 @@ def _toml_error(path: Path, data: bytes, exc: Exception) -> ConfigError:
     return ConfigError(f"{path}, line {n}", f"{shown} ({reason}){expects}")
 
 
-def _read_config_file() -> tuple[Path, dict[str, Any]]:
+def _read_config_file() -> tuple[Path, dict[str, object]]:
     """The config file and its keys ({} when there is none).
 
     Raises:
@@ -184,8 +240,8 @@ def _read_config_file() -> tuple[Path, dict[str, Any]]:
         raise _toml_error(path, data, exc) from None
 
 
-def _from_file(path: Path, file: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _from_file(path: Path, file: dict[str, object]) -> dict[str, object]:
+    values: dict[str, object] = {}
     for key, (name, expected, check) in KEYS.items():
         if key not in file:
             continue
@@ -196,8 +252,8 @@ def _from_file(path: Path, file: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _from_env(env: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _from_env(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
     if env.get("RANSEARCH_INDEX"):
         values["index_dir"] = Path(env["RANSEARCH_INDEX"])
     if env.get("RANSEARCH_CORPUS"):
@@ -238,10 +294,13 @@ def load_settings(**overrides: Any) -> Settings:
             the key, what is expected).
     """
     path, file = _read_config_file()
-    s = Settings(extra={k: v for k, v in file.items() if k not in KEYS})
-    s = s.with_overrides(**_from_file(path, file))
-    s = s.with_overrides(**_from_env(os.environ))
-    return s.with_overrides(**overrides)
+    top = _from_file(path, file)
+    sections = {name: check_section(name, file[name], str(path)) for name in SECTIONS if name in file}
+    env = _from_env(os.environ)
+    for name, given in sections_from_env(os.environ).items():  # key by key over the file's
+        sections[name] = {**sections.get(name, {}), **given}
+    s = Settings(sections=sections, extra={k: v for k, v in file.items() if k not in KEYS and k not in SECTIONS})
+    return s.with_overrides(**top).with_overrides(**env).with_overrides(**overrides)
 
 
 def cache_dir() -> Path:

@@ -29,6 +29,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import TypeGuard
 
 from ransearch.config import cache_dir
 
@@ -62,7 +63,7 @@ class DigestMemo:
     def __init__(self, path: Path | None, racy_seconds: float = RACY_SECONDS) -> None:
         self.path = path
         self.racy_ns = int(racy_seconds * 1e9)
-        self._entries: dict[str, list[object]] = self._read() if path is not None else {}
+        self._entries: dict[str, list[object]] = self._read()
         self._changed = False
 
     @classmethod
@@ -70,8 +71,10 @@ class DigestMemo:
         return cls(cache_dir() / "digests.json")
 
     def _read(self) -> dict[str, list[object]]:
+        if self.path is None:
+            return {}
         try:
-            data = json.loads(self.path.read_text("utf-8"))  # type: ignore[union-attr]
+            data = json.loads(self.path.read_text("utf-8"))
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
@@ -90,9 +93,9 @@ class DigestMemo:
         """
         key, state = self._state(path)
         entry = self._entries.get(key)
-        if _valid(entry) and entry[:3] == state:  # type: ignore[index]
-            entry[4] = time.time()  # type: ignore[index]
-            return str(entry[3])  # type: ignore[index]
+        if _valid(entry) and entry[:3] == state:
+            entry[4] = time.time()
+            return str(entry[3])
         started = time.time_ns()
         digest = sha256_file(path)
         settled = max(state[1], state[2]) < started - self.racy_ns
@@ -107,7 +110,7 @@ class DigestMemo:
             return
         merged = {**self._read(), **self._entries}  # keep what other processes learned meanwhile
         valid = [(key, entry) for key, entry in merged.items() if _valid(entry)]
-        recent = sorted(valid, key=lambda kv: -float(kv[1][4]))[:_KEEP]  # type: ignore[arg-type]
+        recent = sorted(valid, key=lambda kv: -_last_used(kv[1]))[:_KEEP]
         tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +124,12 @@ class DigestMemo:
                 pass
 
 
-def _valid(entry: object) -> bool:
+def _valid(entry: object) -> TypeGuard[list[object]]:
     """An entry is [size, mtime_ns, ctime_ns, sha256 hex, last used (epoch seconds)]."""
     return (isinstance(entry, list) and len(entry) == 5 and isinstance(entry[3], str)
             and isinstance(entry[4], (int, float)))
+
+
+def _last_used(entry: list[object]) -> float:
+    used = entry[4]
+    return float(used) if isinstance(used, (int, float)) else 0.0

@@ -18,18 +18,18 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from ransearch.chunking import ChunkingConfig
-from ransearch.columns import CategoryColumn, TextColumn, chunk_rows
+from ransearch.arrow_columns import CategoryColumn, TextColumn, chunk_rows
 from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
 from ransearch.encoders.threads import one_thread
 from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError
 from ransearch.filters import FacetTable, Filters, facet_counts
-from ransearch.report import BuildReport, IndexStatus, index_status
+from ransearch.build_report import BuildReport, IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
 from ransearch.records import AskResult, Facets, MatchResult, Practice, SimilarResult
 from ransearch.search import MAX_QUERY_CHARS, MODES, ChunkTable, MatchConfig, SearchConfig, Searcher, match, similar
 from ransearch.store import Manifest, open_generation, read_manifest
-from ransearch.tables import read_practice_rows
+from ransearch.parquet_tables import read_practice_rows
 from ransearch.vectors import VectorIndex
 
 if TYPE_CHECKING:
@@ -66,13 +66,14 @@ class Engine:
     """A loaded index generation and the encoder it was built with."""
 
     def __init__(self, generation_dir: Path, manifest: Manifest, searcher: Searcher,
-                 warnings: tuple[str, ...] = ()) -> None:
+                 warnings: tuple[str, ...] = (), match: MatchConfig | None = None) -> None:
         self.generation_dir = generation_dir
         self.manifest = manifest
         self._searcher = searcher
         self._rows = {practice_id: row for row, practice_id in enumerate(searcher.practice_ids())}
         #: what a reader should be told (e.g. the current generation is corrupt, an older one serves)
         self.warnings = warnings
+        self._match = match or MatchConfig()  # settings: [match]
 
     @classmethod
     def open(cls, index_dir: Path | str | None = None, *, encoder: Encoder | None = None,
@@ -111,12 +112,13 @@ class Engine:
             raise IndexCorrupt(str(gen_dir), f"{vectors.size} vectors of dimension {vectors.dimension} "
                                f"for {len(chunks)} chunks of dimension {manifest.dimension}")
         return cls(gen_dir, manifest, Searcher(practices, chunks, vectors, lexical, titles, encoder,
-                                                   search or SearchConfig(), facets), generation.warnings)
+                                                   search or settings.search, facets), generation.warnings,
+                   settings.match)
 
     @staticmethod
     def index(corpus_dirs: Sequence[Path | str] | None = None, index_dir: Path | str | None = None, *,
               encoder: Encoder | str | None = None, settings: Settings | None = None,
-              chunking: ChunkingConfig = ChunkingConfig(), progress: Progress | None = None,
+              chunking: ChunkingConfig | None = None, progress: Progress | None = None,
               full: bool = False, lock_timeout: float | None = None, keep: int | None = None,
               strict_template: bool = False, follow_links: bool = False,
               allow_shrink: bool = False) -> BuildReport:
@@ -140,7 +142,7 @@ class Engine:
 
         dirs = [Path(d) for d in corpus_dirs] if corpus_dirs else list(settings.corpus_dirs)
         target = Path(index_dir) if index_dir is not None else settings.index_dir
-        return build_index(dirs, target, encoder or settings.encoder, chunking, progress,
+        return build_index(dirs, target, encoder or settings.encoder, chunking or settings.chunking, progress,
                            keep=keep or settings.keep_generations, full=full, lock_timeout=lock_timeout, load=load,
                            strict_template=strict_template, follow_links=follow_links,
                            allow_shrink=allow_shrink)
@@ -224,7 +226,7 @@ class Engine:
         """
         resolved = _resolve(filters)
         with one_thread:
-            return match(self._searcher, text, k=k, filters=resolved, config=config or MatchConfig())
+            return match(self._searcher, text, k=k, filters=resolved, config=config or self._match)
 
     def similar(self, practice_id: str, k: int = 5, *, filters: Filters | None = None) -> SimilarResult:
         """Practices most alike to ``practice_id`` in what they do.

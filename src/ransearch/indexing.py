@@ -2,14 +2,15 @@
 
 A run holds the index lock (:mod:`ransearch.lock`) from start to end and goes through:
 
-    scan     list the documents and hash their bytes (sha256), without parsing them
+    scan     list the documents and hash their bytes (sha256), without parsing them (ransearch.corpus)
     plan     compare with the manifest of the serving generation: a document whose hash is
              unchanged is reused as it is (record, chunks, vectors); new and changed ones are parsed
+             (ransearch.plan)
     parse    a document that fails to parse is reported and skipped; if an earlier version of it
              is in the index, that version is kept (nothing is lost to a badly saved file)
     embed    chunk the parsed practices; embed only chunks, titles and lexicon words whose text
-             the previous generation has not already embedded
-    write    a complete new generation in a temporary folder, with checksums in its manifest
+             the previous generation has not already embedded (ransearch.embedding)
+    write    a complete new generation in a temporary folder, with checksums in its manifest (here)
     switch   fsync, rename, replace ``CURRENT`` atomically, prune old generations (ransearch.store)
 
 A run with nothing to do (no document added, changed or removed; same encoder, schema, package
@@ -30,35 +31,30 @@ from pathlib import Path
 import numpy as np
 
 from ransearch import __version__
-from ransearch.chunking import ChunkingConfig, chunk_practice
-from ransearch.corpus import SHRINK_LIMIT, Scanned, Walk, check_shrink, scan_corpus
+from ransearch.baseline import Baseline, Entry, full_rebuild_reason, open_baseline
+from ransearch.build_report import BuildReport, DocumentFailure, Outcome, ParsedDocument, now_iso
+from ransearch.chunking import ChunkingConfig
+from ransearch.corpus import SHRINK_LIMIT, check_shrink, scan_corpus
+from ransearch.embedding import embed_entries, new_entries, title_vectors
 from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder
 from ransearch.encoders.lazy import LazyEncoder
-from ransearch.baseline import Baseline, Entry, full_rebuild_reason, open_baseline
-from ransearch.errors import IndexCorrupt, IndexWriteError, ParseError, RansearchError
-from ransearch.ingest import practice_id
-from ransearch.ingest.collection import parse_document
-from ransearch.ingest.boilerplate import Template
-from ransearch.ingest.duplicates import study_files
+from ransearch.errors import IndexWriteError, RansearchError
 from ransearch.lexical import LexicalIndex
 from ransearch.lock import index_lock
-from ransearch.plan import Item, claim_ids, duplicate_report, keep_one_per_group, manifest_entry, old_ids
+from ransearch.manifest import BuildSettings, Counts, DocumentEntry, FileDigest
+from ransearch.parquet_tables import write_chunks, write_practices
+from ransearch.plan import DocumentStatus, Item, claim_ids, duplicate_report, manifest_entry, plan_documents
 from ransearch.records import Chunk, Practice
-from ransearch.report import (FAILED, ROLLED_BACK, UNCHANGED, UPDATED, BuildReport, DocumentFailure, ParsedDocument,
-                              now_iso)
 from ransearch.store import (SCHEMA_VERSION, Manifest, clean_stale, commit_generation,
                              file_checksums, list_generations, new_generation_dir, open_generation,
                              read_current, record_last_run, rollback_generation, serving_generation,
                              write_manifest)
-from ransearch.tables import write_chunks, write_practices
 from ransearch.vectors import VectorIndex
 
-__all__ = ["BuildReport", "DocumentFailure", "SHRINK_LIMIT", "build_index", "rollback_index", "Progress", "practice_text", "ENCODE_BATCH"]
+__all__ = ["BuildReport", "DocumentFailure", "SHRINK_LIMIT", "build_index", "rollback_index", "Progress", "practice_text"]
 
 Progress = Callable[[str, int, int], None]
 """Progress callback: (stage, done, total); stages scan, parse, embed, write, switch."""
-
-ENCODE_BATCH = 64
 
 
 def practice_text(p: Practice) -> str:
@@ -87,7 +83,6 @@ class _Run:
         self.encoder_arg = encoder
         self.encoder_name = encoder if isinstance(encoder, str) else encoder.name
         self.durations: dict[str, float] = {}
-        self.template: Template | None = None  # learned from the corpus when anything changed
         self.template_fingerprint = ""  # of the template the new generation's records were parsed with
         self.reparsed = 0  # unchanged documents parsed again because the learned template changed
         self.started = now_iso()
@@ -113,37 +108,39 @@ class _Run:
                                if s not in present and not any(u.covers(s) for u in walk.unreadable)))
         if not self.allow_shrink:
             check_shrink(len(old_docs), len(removed))
-        items, failed = self._plan(scanned, walk, prev, full)
+        plan = plan_documents(scanned, walk, prev, full, strict_template=self.strict_template,
+                              progress=self.progress, lap=self._lap)
+        self.template_fingerprint, self.reparsed = plan.fingerprint, plan.reparsed
         self._lap("parse")
-        items, failed = claim_ids(items, failed)
+        items, failed = claim_ids(plan.items, plan.failed)
         self.items = items
-        added = tuple(i.source for i in items if i.status == "added")
-        changed = tuple(i.source for i in items if i.status == "changed")
+        added = tuple(i.source for i in items if i.status == DocumentStatus.ADDED)
+        changed = tuple(i.source for i in items if i.status == DocumentStatus.CHANGED)
         if not any(i.practice_ids for i in items):
             raise RansearchError("no document could be indexed: " +
                                  "; ".join(f"{f.path}: {f.reason}" for f in failed[:5]))
         report = BuildReport(
-            UNCHANGED, prev.gen.id if prev else None, self.encoder_name, previous=prev.gen.id if prev else None,
-            added=added, changed=changed, removed=removed, unchanged=sum(i.status == "unchanged" for i in items),
+            Outcome.UNCHANGED, prev.gen.id if prev else None, self.encoder_name, previous=prev.gen.id if prev else None,
+            added=added, changed=changed, removed=removed, unchanged=sum(i.status == DocumentStatus.UNCHANGED for i in items),
             failed=tuple(failed), full_rebuild=full, full_reason=full_reason, started_at=self.started,
             warnings=warnings + self._template_warnings() + tuple(walk.skipped), durations=self.durations,
             duplicates=duplicate_report(items))
         if prev is not None and not (full or added or changed or removed or prev.gen.fallback):
-            return replace(report, practices=prev.manifest.counts.get("practices", 0),
-                           chunks=prev.manifest.counts.get("chunks", 0), finished_at=now_iso())
+            return replace(report, practices=prev.manifest.counts.practices,
+                           chunks=prev.manifest.counts.chunks, finished_at=now_iso())
 
         if prev is not None:
             prev.load(embeddings=not full)
         self._lap("load_previous")
-        entries = self._entries(items, prev, full)
+        entries = new_entries(items, prev, full, self.index_dir)
         encoder = self._encoder(prev)
-        embedded, reused = self._embed(entries, None if full else prev, encoder)
+        embedded, reused = embed_entries(entries, None if full else prev, encoder, self.chunking, self.progress)
         self._lap("embed")
         gen_id, pruned = self._write(entries, None if full else prev, encoder)
         parsed = tuple(ParsedDocument(i.source, i.practices[0].format, i.practices[0].layout)
                        for i in items if i.practices)
         formats = Counter(f"{e.practice.format}/{e.practice.layout}" for e in entries)
-        return replace(report, outcome=UPDATED, generation=gen_id, practices=len(entries),
+        return replace(report, outcome=Outcome.UPDATED, generation=gen_id, practices=len(entries),
                        parsed=parsed, formats=dict(sorted(formats.items())),
                        chunks=sum(len(e.chunks or ()) for e in entries), embedded_chunks=embedded,
                        reused_chunks=reused, finished_at=now_iso(), pruned=pruned)
@@ -162,135 +159,13 @@ class _Run:
             return LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension)
         return self.load(name)
 
-    def _plan(self, scanned: list[Scanned], walk: Walk, prev: Baseline | None,
-              full: bool) -> tuple[list[Item], list[DocumentFailure]]:
-        """Parse what is new or changed (everything if ``full``); the rest is reused as it is.
-
-        When anything changed, the template text the corpus shares is learned again from every
-        document, and its duplicate groups are found again (:func:`ransearch.ingest.duplicates.study_files`),
-        so that an index holds the records ``ransearch parse`` gives. Should what was learned
-        differ from what parsed the previous generation, unchanged documents are parsed again too
-        (their unchanged chunks keep their vectors), and the report says so. Documents in a
-        duplicate group, now or before, are parsed again: which of them the index keeps may change.
-        """
-        old_docs = prev.manifest.documents if prev else {}
-        present = {d.source for d in scanned}
-        unreadable = [s for s in old_docs if s not in present and any(u.covers(s) for u in walk.unreadable)]
-        stale = [d for d in scanned if d.hash is not None and (full or old_docs.get(d.source, {}).get("hash") != d.hash)]
-        learned_before = prev.manifest.settings.get("template") if prev else None
-        readable = [d for d in scanned if d.hash is not None]
-        groups: list[list[int]] = []
-        if not stale and all(s in present or s in unreadable for s in old_docs):
-            self.template = None  # nothing changed: nothing to learn, nothing to parse
-            self.template_fingerprint = learned_before or ""
-        else:
-            self.template, groups = study_files([d.doc.path for d in readable])
-            self._lap("learn")
-            self.template_fingerprint = self.template.fingerprint
-            if not full and prev is not None and learned_before != self.template.fingerprint:
-                stale = list(readable)
-                self.reparsed = len(stale)
-            grouped = {id(readable[i]) for g in groups if len(g) > 1 for i in g}
-            kept_before = {str(e["duplicate_of"]) for e in old_docs.values() if e.get("duplicate_of")}
-            again = {id(d) for d in stale}
-            stale += [d for d in readable if id(d) not in again and (
-                id(d) in grouped or d.source in kept_before or old_docs.get(d.source, {}).get("duplicate_of"))]
-        reparse = {id(d) for d in stale}
-        items: list[Item] = []
-        failed: list[DocumentFailure] = []
-        position: dict[int, int] = {}  # id(scanned) → its item
-        done = 0
-        for d in scanned:
-            path, error, old = str(d.doc.path), d.error, old_docs.get(d.source)
-            if id(d) not in reparse and d.hash is not None and old is not None:
-                items.append(Item(path, d.source, d.hash, old_ids(old), "unchanged", duplicate_of=old.get("duplicate_of")))
-                continue
-            if d.hash is not None:
-                try:
-                    practices = self._parse(d)
-                except ParseError as exc:
-                    error = exc.reason
-                else:
-                    status = "added" if old is None else "unchanged" if old.get("hash") == d.hash else "changed"
-                    position[id(d)] = len(items)
-                    items.append(Item(path, d.source, d.hash, tuple(p.id for p in practices), status,
-                                      tuple(practices)))
-                done += 1
-                self.progress("parse", done, len(stale))
-                if not error:
-                    continue
-            if old is not None:  # keep the last good version of a broken or unreadable file
-                items.append(Item(path, d.source, old["hash"], old_ids(old), "kept", duplicate_of=old.get("duplicate_of")))
-            failed.append(DocumentFailure(path, error, old is not None))
-        for u in walk.unreadable:
-            covered = [s for s in unreadable if u.covers(s)]
-            for s in covered:
-                old = old_docs[s]
-                items.append(Item(s, s, old["hash"], old_ids(old), "kept", duplicate_of=old.get("duplicate_of")))
-            failed.append(DocumentFailure(u.path, u.reason + (f" ({len(covered)} documents kept their last good "
-                                                              "version)" if len(covered) > 1 else ""), bool(covered)))
-        keep_one_per_group(items, [[position[id(readable[i])] for i in g if id(readable[i]) in position]
-                                   for g in groups])
-        return items, failed
-
-    def _parse(self, d: Scanned) -> list[Practice]:
-        """The practices of a document, named by its source (unique in the corpus)."""
-        practices = parse_document(d.doc.path, d.doc.root, template=self.template,
-                                   strict_template=self.strict_template)
-        if practices[0].source == d.source:
-            return practices
-        # a followed link, or a name two corpus folders share: the walk's source names it
-        old, new = practice_id(practices[0].source), practice_id(d.source)
-        return [replace(p, source=d.source, id=new + p.id[len(old):]) for p in practices]
-
-    def _entries(self, items: list[Item], prev: Baseline | None, full: bool) -> list[Entry]:
-        """The practices of the new generation, with chunks and vectors where they can be reused."""
-        entries: list[Entry] = []
-        for item in items:
-            if item.practices is not None:
-                entries.extend(Entry(item.source, item.hash, p) for p in item.practices)
-                continue
-            for pid in item.practice_ids:
-                entry = prev.entry(item.source, item.hash, pid, not full) if prev else None
-                if entry is None:  # only a hand-edited manifest can say this
-                    raise IndexCorrupt(str(prev.gen.path if prev else self.index_dir),
-                                       f"its manifest lists {item.source} but its tables lack {pid!r}")
-                entries.append(entry)
-        return entries
-
-    def _embed(self, entries: list[Entry], prev: Baseline | None, encoder: Encoder) -> tuple[int, int]:
-        """Fill in the chunks and vectors of every entry; (chunks embedded, chunks reused)."""
-        pending: list[tuple[Entry, int]] = []
-        reused = 0
-        for e in entries:
-            if e.vectors is not None:
-                reused += len(e.chunks or ())
-                continue
-            e.chunks = chunk_practice(e.practice, self.chunking)
-            e.vectors = np.zeros((len(e.chunks), encoder.dimension), np.float32)
-            # a changed document often keeps most of its text: reuse the vectors of identical chunks
-            known = {prev.chunks[r].content_hash: r for r in prev.rows.get(e.practice.id, [])} if prev else {}
-            for j, chunk in enumerate(e.chunks):
-                if chunk.content_hash in known:
-                    e.vectors[j] = prev.vectors[known[chunk.content_hash]]  # type: ignore[union-attr]
-                    reused += 1
-                else:
-                    pending.append((e, j))
-        for start in range(0, len(pending), ENCODE_BATCH):
-            batch = pending[start:start + ENCODE_BATCH]
-            vectors = encoder.encode_passages([e.chunks[j].text for e, j in batch])  # type: ignore[index]
-            for (e, j), vector in zip(batch, vectors):
-                e.vectors[j] = vector  # type: ignore[index]
-            self.progress("embed", start + len(batch), len(pending))
-        return len(pending), reused
-
     def _write(self, entries: list[Entry], prev: Baseline | None, encoder: Encoder) -> tuple[str, tuple[str, ...]]:
         """Write the new generation and switch to it; (its id, the generations pruned)."""
         practices = [e.practice for e in entries]
         chunks = [c for e in entries for c in (e.chunks or ())]
         vectors = np.concatenate([e.vectors for e in entries if e.vectors is not None] or
                                  [np.zeros((0, encoder.dimension), np.float32)])
-        titles = _title_vectors(practices, prev.titles if prev else {}, encoder)
+        titles = title_vectors(practices, prev.titles if prev else {}, encoder)
         lexical = LexicalIndex.build([practice_text(p) for p in practices], [p.language for p in practices],
                                      encoder, known=prev.words if prev else None)
         self._lap("embed")
@@ -320,33 +195,20 @@ class _Run:
             raise
         return gen_id, tuple(sorted(before - set(list_generations(self.index_dir))))
 
-    def _documents(self) -> dict[str, dict[str, object]]:
+    def _documents(self) -> dict[str, DocumentEntry]:
         ids = {i.source: i.practice_ids[0] for i in self.items if i.practice_ids}
         return {i.source: manifest_entry(i, ids.get(i.duplicate_of or "", "")) for i in self.items}
 
     def _manifest(self, gen_id: str, entries: list[Entry], chunks: list[Chunk], encoder: Encoder,
-                  files: dict[str, dict[str, object]]) -> Manifest:
+                  files: dict[str, FileDigest]) -> Manifest:
         return Manifest(
             schema_version=SCHEMA_VERSION, encoder=encoder.name, dimension=encoder.dimension,
             package_version=__version__, built_at=now_iso(), generation=gen_id,
             documents=self._documents(),
-            counts={"practices": len(entries), "chunks": len(chunks)},
-            settings={"chunking": asdict(self.chunking),
-                      "template": self.template_fingerprint},
+            counts=Counts(practices=len(entries), chunks=len(chunks)),
+            settings=BuildSettings(chunking=asdict(self.chunking), template=self.template_fingerprint),
             files=files,
         )
-
-
-def _title_vectors(practices: list[Practice], known: dict[str, np.ndarray], encoder: Encoder) -> np.ndarray:
-    texts = [p.title or p.id for p in practices]
-    out = np.zeros((len(texts), encoder.dimension), np.float32)
-    new = [i for i, t in enumerate(texts) if t not in known]
-    for i, t in enumerate(texts):
-        if t in known:
-            out[i] = known[t]
-    if new:
-        out[new] = encoder.encode_passages([texts[i] for i in new])
-    return out
 
 
 def _record(index_dir: Path, report: BuildReport) -> BuildReport:
@@ -421,7 +283,7 @@ def build_index(
         try:
             report = _execute(run)
         except RansearchError as exc:
-            _record(index_dir, BuildReport(FAILED, serving_generation(index_dir), run.encoder_name,
+            _record(index_dir, BuildReport(Outcome.FAILED, serving_generation(index_dir), run.encoder_name,
                                            error=str(exc), durations=run.durations, started_at=run.started,
                                            finished_at=now_iso()))
             raise
@@ -444,8 +306,8 @@ def rollback_index(index_dir: Path, lock_timeout: float | None = None) -> BuildR
         problem = read_current(index_dir)[1]  # a damaged pointer: the rollback repairs it
         before, after = rollback_generation(index_dir)
         manifest = open_generation(index_dir).manifest
-        report = BuildReport(ROLLED_BACK, after, manifest.encoder, previous=before,
-                             practices=manifest.counts.get("practices", 0), chunks=manifest.counts.get("chunks", 0),
+        report = BuildReport(Outcome.ROLLED_BACK, after, manifest.encoder, previous=before,
+                             practices=manifest.counts.practices, chunks=manifest.counts.chunks,
                              started_at=started, finished_at=now_iso(),
                              warnings=(f"{problem}; repaired",) if problem else ())
         report = _record(index_dir, report)

@@ -7,6 +7,7 @@ be written (a full disk, a file size limit) by a short record saying so, or remo
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +21,22 @@ _SHORT_RECORD = ("outcome", "exit_status", "generation", "previous_generation", 
                  "finished_at", "error")
 
 
-def write_last_run(index_dir: Path, report: dict[str, Any]) -> None:
+def write_last_run(index_dir: Path, report: Mapping[str, object]) -> None:
     """Record the report of a run (atomically).
 
     Raises:
         OSError: it could not be written.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(index_dir / LAST_RUN, json.dumps(report, indent=1, ensure_ascii=False))
+    write_atomic(index_dir / LAST_RUN, json.dumps(dict(report), indent=1, ensure_ascii=False))
 
 
-def record_last_run(index_dir: Path, report: dict[str, Any]) -> str | None:
+def record_last_run(index_dir: Path, report: Mapping[str, object]) -> str | None:
     """Record the report of a run; why it could not be, if so.
 
     When the report cannot be written, ``last_run.json`` is replaced by a short record of this
     run that says so (``record_error``; ``exit_status`` 2, the status of such a run: see
-    :mod:`ransearch.report`), and if even that cannot be written, it is removed.
+    :mod:`ransearch.build_report`), and if even that cannot be written, it is removed.
     """
     try:
         write_last_run(index_dir, report)

@@ -5,9 +5,9 @@
       .lock                       held by the one ``ransearch index`` run allowed at a time
       last_run.json               report of the last indexing run (see ransearch.last_run)
       generations/<id>/           one complete, self-describing index
-        manifest.json             schema version, encoder, package version, build time, document
+        manifest.json             (ransearch.manifest) schema version, encoder, package version, build time, document
                                   hashes, chunking settings, and size + sha256 of every other file
-        practices.parquet         practice records (see ransearch.tables)
+        practices.parquet         practice records (see ransearch.parquet_tables)
         chunks.parquet            chunk table: row i is vector i
         vectors.faiss             FAISS index of chunk embeddings
         titles.npy                embedding of each practice's title (row i = practice i)
@@ -30,17 +30,16 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
 from ransearch.digests import DigestMemo
 from ransearch.durable import fsync_path as _fsync_path
 from ransearch.durable import fsync_tree as _fsync_tree
 from ransearch.durable import write_atomic as _write_atomic
 from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound, RansearchError
 from ransearch.last_run import LAST_RUN, read_last_run, record_last_run, write_last_run
+from ransearch.manifest import FileDigest, Manifest
 
 __all__ = ["SCHEMA_VERSION", "Manifest", "Generation", "open_generation", "resolve_generation",
            "verify_generation", "read_manifest", "write_manifest", "file_checksums", "commit_generation",
@@ -56,35 +55,6 @@ GENERATIONS = "generations"
 REQUIRED_FILES = ("manifest.json", "practices.parquet", "chunks.parquet", "vectors.faiss", "titles.npy",
                   "lexical/lexical.json")
 _TMP_PREFIX = ".tmp-"
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What an index generation says about itself.
-
-    ``documents`` maps each document's source path to the sha256 of its bytes (``hash``) and
-    its ``practice_id``; ``files`` maps every other file of the generation to its ``size`` and
-    ``sha256`` (empty in generations written before checksums existed).
-    """
-
-    schema_version: int
-    encoder: str
-    dimension: int
-    package_version: str
-    built_at: str
-    generation: str
-    documents: dict[str, dict[str, Any]]
-    counts: dict[str, int]
-    settings: dict[str, Any]
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__, indent=1, ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Manifest:
-        optional = {"files"}
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data or k not in optional})
 
 
 @dataclass(frozen=True)
@@ -108,18 +78,18 @@ class Generation:
 
 # -- checksums and verification -----------------------------------------------------------------
 
-def file_checksums(gen_dir: Path) -> dict[str, dict[str, Any]]:
+def file_checksums(gen_dir: Path) -> dict[str, FileDigest]:
     """Size and sha256 of every file of a generation except its manifest, by relative path.
 
     The digests are remembered (:mod:`ransearch.digests`): opening the generation on this
     machine will not read its files again to check them.
     """
     memo = DigestMemo.default()
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, FileDigest] = {}
     for path in sorted(p for p in gen_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(gen_dir).as_posix()
         if rel != MANIFEST:
-            out[rel] = {"size": path.stat().st_size, "sha256": memo.sha256(path)}
+            out[rel] = FileDigest(path.stat().st_size, memo.sha256(path))
     memo.save()
     return out
 
@@ -132,11 +102,16 @@ def read_manifest(gen_dir: Path, encoder: str | None = None) -> Manifest:
         IndexMismatch: other schema version, or other encoder than ``encoder``.
     """
     try:
-        manifest = Manifest.from_dict(json.loads((gen_dir / MANIFEST).read_text("utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        data = json.loads((gen_dir / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
         raise IndexCorrupt(str(gen_dir), f"unreadable manifest ({exc})") from None
-    if manifest.schema_version != SCHEMA_VERSION:
-        raise IndexMismatch("schema version", SCHEMA_VERSION, manifest.schema_version)
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version != SCHEMA_VERSION:  # another schema may have another shape
+        raise IndexMismatch("schema version", SCHEMA_VERSION, version)
+    try:
+        manifest = Manifest.from_dict(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexCorrupt(str(gen_dir), f"unreadable manifest ({exc})") from None
     if encoder is not None and manifest.encoder != encoder:
         raise IndexMismatch("encoder", encoder, manifest.encoder)
     return manifest
@@ -171,9 +146,9 @@ def verify_generation(gen_dir: Path, checksums: bool = True, remembered: bool = 
                 size = path.stat().st_size
             except OSError:
                 raise IndexCorrupt(str(gen_dir), f"missing {rel}") from None
-            if size != expected.get("size"):
-                raise IndexCorrupt(str(gen_dir), f"{rel} has {size} bytes, expected {expected.get('size')} (truncated?)")
-            if checksums and memo.sha256(path) != expected.get("sha256"):
+            if size != expected.size:
+                raise IndexCorrupt(str(gen_dir), f"{rel} has {size} bytes, expected {expected.size} (truncated?)")
+            if checksums and memo.sha256(path) != expected.sha256:
                 raise IndexCorrupt(str(gen_dir), f"{rel} does not match its checksum (corrupt)")
     finally:
         memo.save()

@@ -134,7 +134,7 @@ def index(
     from ransearch.config import load_settings
     from ransearch.engine import Engine
     from ransearch.errors import ConfigError, RansearchError
-    from ransearch.report import FAILED, BuildReport, now_iso
+    from ransearch.build_report import FAILED, BuildReport, now_iso
     from ransearch.store import serving_generation
 
     if rollback and (corpus or full or encoder or allow_shrink or follow_links):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ransearch.display import visible
-from ransearch.report import FAILED, ROLLED_BACK, UNCHANGED, BuildReport, IndexStatus
+from ransearch.build_report import FAILED, ROLLED_BACK, UNCHANGED, BuildReport, IndexStatus
 
 __all__ = ["report_lines", "failure_lines", "status_lines"]
 

@@ -18,37 +18,41 @@ NO_CONTACTS = typer.Option(False, "--no-contacts", help="Leave contact details o
 @app.command()
 def serve(
     index: OptionalPath = IndexOption,
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Any address but loopback "
-                             "requires a bearer token of at least 16 characters in $RANSEARCH_TOKEN."),
+    host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1). Any "
+                                       "address but loopback requires a bearer token of at least 16 characters "
+                                       "in $RANSEARCH_TOKEN."),
     allowed_host: Optional[List[str]] = typer.Option(None, "--allowed-host", help="A Host name clients may use "
                                                      "besides 127.0.0.1, localhost, [::1] and --host (repeatable; "
                                                      "'*': any). Other names get 400."),
-    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on."),
+    port: Optional[int] = typer.Option(None, "--port", min=0, max=65535, help="Port to listen on (default 8000)."),
     no_contacts: bool = NO_CONTACTS,
-    max_body: int = typer.Option(64 * 1024, "--max-body", min=1024, help="Largest request body, in bytes (413 above)."),
+    max_body: Optional[int] = typer.Option(None, "--max-body", min=1024, help="Largest request body, in bytes "
+                                           "(413 above; default 65536)."),
     access_log: bool = typer.Option(False, "--access-log", help="Log one line per request."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="BLAS threads of a query "
                                           "(default: $RANSEARCH_THREADS, else 1: steadiest latency)."),
-    max_active: int = typer.Option(8, "--max-active", min=1, help="Requests handled at once; up to 64 more "
-                                   "wait (see --queue-wait), the rest get 503 with Retry-After."),
-    queue_wait: float = typer.Option(0.5, "--queue-wait", min=0.0, help="Seconds a request may wait for its "
-                                     "turn before it gets 503."),
+    max_active: Optional[int] = typer.Option(None, "--max-active", min=1, help="Requests handled at once "
+                                             "(default 8); up to 64 more wait (see --queue-wait), the rest get "
+                                             "503 with Retry-After."),
+    queue_wait: Optional[float] = typer.Option(None, "--queue-wait", min=0.0, help="Seconds a request may wait "
+                                               "for its turn before it gets 503 (default 0.5)."),
 ) -> None:
     """Serve the index as an HTTP API (FastAPI on uvicorn; needs the "server" extra).
 
     POST /ask and /match; GET /practices, /practices/{id}, /practices/{id}/similar, /facets, /health.
     Schema at /openapi.json, docs at /docs (with the "docs" extra). New index generations are
-    served without a restart. A port in use is said at once (exit 1). See docs/http.md and
-    docs/security.md.
+    served without a restart. A port in use is said at once (exit 1). Options not given come from
+    the [server] section of the settings (docs/cli.md). See docs/http.md and docs/security.md.
     """
     from ransearch.server import ServerConfig
     from ransearch.server import serve as run
 
     try:
-        config = ServerConfig.from_env(index_dir=index, host=host, port=port, contacts=not no_contacts,
-                                       max_body_bytes=max_body, access_log=access_log, threads=threads,
-                                       allowed_hosts=tuple(allowed_host or ()), max_active=max_active,
-                                       queue_wait=queue_wait)
+        # an option not given is None: the settings' [server] value, else the default, applies
+        config = ServerConfig.from_env(index_dir=index, host=host, port=port, contacts=False if no_contacts else None,
+                                       max_body_bytes=max_body, access_log=access_log or None, threads=threads,
+                                       allowed_hosts=tuple(allowed_host) if allowed_host else None,
+                                       max_active=max_active, queue_wait=queue_wait)
     except ValueError as exc:
         fail(str(exc), 2)
         return

@@ -1,10 +1,9 @@
 """Search: ranking practices for a query, matching a situation's needs, finding similar practices.
 
-Modules, each using only the ones listed before it (dependencies point one way):
+Modules, each using only the ones listed before it (dependencies point one way); their knobs,
+``SearchConfig`` and ``MatchConfig``, are plain values in :mod:`ransearch.tuning`:
 
-    tuning      SearchConfig, MatchConfig, query limits
     ranking     pure functions on arrays: top rows, ranks, z-scores, fusion, RRF, length prior
-    sentences   the sentence splitter of queries and snippets
     chunks      ChunkTable (chunk rows as arrays) and PracticeTable (the practices, by row)
     relevance   a readable relevance (0–100) from a text's signals
     signals     PracticeSignals of a text (dense, title, lexical) and the SignalReader
@@ -16,7 +15,7 @@ Modules, each using only the ones listed before it (dependencies point one way):
     similarity  ``similar``: practices alike in what they do
 """
 
-from ransearch.search.tuning import MAX_QUERY_CHARS, MODES, MatchConfig, SearchConfig
+from ransearch.tuning import MAX_QUERY_CHARS, MODES, MatchConfig, SearchConfig
 from ransearch.search.ranking import RANK_DEPTH, depth_ranks, standardise, top_rows
 from ransearch.search.chunks import ChunkTable, PracticeTable
 from ransearch.search.signals import PracticeSignals

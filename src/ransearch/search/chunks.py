@@ -29,7 +29,7 @@ class ChunkTable:
 class PracticeTable(Protocol):
     """The practices of an index, by row: what ranking shows (:meth:`head`) without making
     records, and whole records (:meth:`take`) only for the rows asked for.
-    ``ransearch.tables.PracticeRows`` is the one implementation (an opened index)."""
+    ``ransearch.parquet_tables.PracticeRows`` is the one implementation (an opened index)."""
 
     @property
     def ids(self) -> Sequence[str]:

@@ -18,7 +18,7 @@ import numpy as np
 from ransearch.search.ranking import fuse, reciprocal_rank_fusion, top_rows
 from ransearch.search.relevance import readable, relevance
 from ransearch.search.signals import PracticeSignals
-from ransearch.search.tuning import SearchConfig
+from ransearch.tuning import SearchConfig
 
 __all__ = ["Fusion", "RankedRow"]
 

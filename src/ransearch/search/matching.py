@@ -23,7 +23,7 @@ from ransearch.search.relevance import readable
 from ransearch.search.searcher import Searcher
 from ransearch.text import split_sentences
 from ransearch.search.signals import PracticeSignals
-from ransearch.search.tuning import MatchConfig
+from ransearch.tuning import MatchConfig
 
 __all__ = ["is_covered", "match"]
 

@@ -35,7 +35,7 @@ from ransearch.search.ranking import log_chunk_counts, mean_unit_vectors
 from ransearch.search.sections import alike_sections, best_section, matched_sections, what_it_does
 from ransearch.text import split_sentences
 from ransearch.search.signals import PracticeSignals, SignalReader
-from ransearch.search.tuning import MAX_QUERY_CHARS, MODES, SearchConfig
+from ransearch.tuning import MAX_QUERY_CHARS, MODES, SearchConfig
 from ransearch.vectors import VectorIndex
 
 __all__ = ["Searcher"]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ransearch.chunking import PROFILE
-from ransearch.columns import CategoryColumn
+from ransearch.arrow_columns import CategoryColumn
 from ransearch.lexical import analyse
 from ransearch.records import SectionHit
 from ransearch.search.chunks import ChunkTable

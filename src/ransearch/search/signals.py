@@ -25,7 +25,7 @@ from ransearch.encoders.threads import beside
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, query_words
 from ransearch.search.chunks import ChunkTable
 from ransearch.search.ranking import practice_dense
-from ransearch.search.tuning import SearchConfig
+from ransearch.tuning import SearchConfig
 from ransearch.vectors import AllowedRows, VectorIndex
 
 __all__ = ["PracticeSignals", "SignalReader", "HANDOFF_MIN_WORK"]

@@ -140,14 +140,17 @@ class ServerConfig:
 
     @classmethod
     def from_env(cls, **options: Any) -> ServerConfig:
-        """A config from ``options``; the token from ``$RANSEARCH_TOKEN`` and the threads from the
-        settings (``$RANSEARCH_THREADS``, else 1) unless given."""
+        """A config from ``options``; the token from ``$RANSEARCH_TOKEN``, the threads from the
+        settings (``$RANSEARCH_THREADS``, else 1) and the rest from their ``[server]`` section
+        (``RANSEARCH_SERVER_<KEY>``) unless given (None is not given)."""
         from ransearch.config import load_settings
 
+        settings = load_settings()
+        options = {**settings.server_options(), **{k: v for k, v in options.items() if v is not None}}
         if options.get("token") is None:
             options["token"] = os.environ.get(TOKEN_ENV)
         if options.get("threads") is None:
-            options["threads"] = load_settings().threads or 1
+            options["threads"] = settings.threads or 1
         return cls(**options)
 
 

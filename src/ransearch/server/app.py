@@ -122,7 +122,7 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
         m = live.engine.manifest
         logging.getLogger("uvicorn.error").info(
             "ransearch: serving generation %s of %s (%s practices, encoder %s); token %s; contacts %s",
-            m.generation, live.index_dir, m.counts.get("practices", "?"), m.encoder,
+            m.generation, live.index_dir, m.counts.practices, m.encoder,
             "required" if config.token else "not required", "shown" if config.contacts else "left out")
         yield
 
@@ -202,7 +202,7 @@ def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
         m = engine.manifest
         return {"status": "ok", "generation": m.generation, "encoder": m.encoder, "dimension": m.dimension,
                 "practices": engine.count(),
-                "chunks": int(m.counts.get("chunks", 0)), "built_at": m.built_at,
+                "chunks": m.counts.chunks, "built_at": m.built_at,
                 "package_version": m.package_version, "capabilities": list(OPERATIONS)}
 
     # HEAD /health: the probe of load balancers and uptime checks (out of the schema: one operation id)

@@ -12,18 +12,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from ransearch.store import list_generations, open_generation, read_last_run
 
 __all__ = ["BuildReport", "DocumentFailure", "DuplicateGroup", "ParsedDocument", "IndexStatus", "index_status", "now_iso",
-           "UPDATED", "UNCHANGED", "FAILED", "ROLLED_BACK"]
+           "Outcome", "UPDATED", "UNCHANGED", "FAILED", "ROLLED_BACK"]
 
-UPDATED = "updated"
-UNCHANGED = "unchanged"
-FAILED = "failed"
-ROLLED_BACK = "rolled back"
+
+class Outcome(str, Enum):
+    """How an indexing run ended (``outcome`` in its JSON report, as the value's text)."""
+
+    UPDATED = "updated"
+    """A new generation serves."""
+    UNCHANGED = "unchanged"
+    """Nothing to do: the generation serving before still serves."""
+    FAILED = "failed"
+    """Fatal error: nothing changed."""
+    ROLLED_BACK = "rolled back"
+    """Readers were switched back to an older generation."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+UPDATED, UNCHANGED, FAILED, ROLLED_BACK = Outcome.UPDATED, Outcome.UNCHANGED, Outcome.FAILED, Outcome.ROLLED_BACK
 
 
 def now_iso() -> str:
@@ -42,7 +57,7 @@ class DocumentFailure:
     reason: str
     kept: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "reason": self.reason, "kept_last_good_version": self.kept}
 
 
@@ -54,7 +69,7 @@ class ParsedDocument:
     format: str
     layout: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"source": self.source, "format": self.format, "layout": self.layout}
 
 
@@ -66,7 +81,7 @@ class DuplicateGroup:
     practice_id: str
     duplicates: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"kept": self.kept, "practice_id": self.practice_id, "duplicates": list(self.duplicates)}
 
 
@@ -82,7 +97,7 @@ class BuildReport:
     ``duplicates`` names the duplicate groups of the index: of each, one document is indexed.
     """
 
-    outcome: str
+    outcome: Outcome
     generation: str | None
     encoder: str
     previous: str | None = None
@@ -111,13 +126,13 @@ class BuildReport:
 
     @property
     def exit_status(self) -> int:
-        if self.outcome == FAILED or self.record_error:
+        if self.outcome == Outcome.FAILED or self.record_error:
             return 2
         return 3 if self.failed else 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
-            "outcome": self.outcome,
+            "outcome": Outcome(self.outcome).value,
             "exit_status": self.exit_status,
             "generation": self.generation,
             "previous_generation": self.previous,
@@ -159,7 +174,7 @@ class IndexStatus:
     warnings: tuple[str, ...] = ()
     last_run: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "index": self.index_dir, "generation": self.generation, "built_at": self.built_at,
             "encoder": self.encoder, "dimension": self.dimension, "counts": dict(self.counts),
@@ -179,6 +194,6 @@ def index_status(index_dir: Path | str, verify: bool = False) -> IndexStatus:
     index_dir = Path(index_dir)
     gen = open_generation(index_dir, remembered=not verify)
     m = gen.manifest
-    counts = {"documents": len(m.documents), **m.counts}
+    counts = {"documents": len(m.documents), **m.counts.to_dict()}
     return IndexStatus(str(index_dir), gen.id, m.built_at, m.encoder, m.dimension, counts,
                        tuple(list_generations(index_dir)), gen.warnings, read_last_run(index_dir))

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from ransearch.columns import CategoryColumn, TextColumn, chunk_rows
+from ransearch.arrow_columns import CategoryColumn, TextColumn, chunk_rows
 
 
 def test_text_column_reads_rows_on_demand() -> None:

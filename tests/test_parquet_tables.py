@@ -11,7 +11,7 @@ import pytest
 
 from ransearch.ingest import parse_file
 from ransearch.records import Chunk, Practice
-from ransearch.tables import (
+from ransearch.parquet_tables import (
     CHUNK_SCHEMA,
     PRACTICE_SCHEMA,
     read_chunks,
@@ -119,7 +119,7 @@ def test_a_table_without_url_and_duplicate_sources_is_read(tmp_path: Path, seeds
 @pytest.fixture(scope="module")
 def many(seeds: list[Practice]) -> list[Practice]:
     """More practices than one row group holds, with varied facets."""
-    from ransearch.tables import PRACTICE_ROW_GROUP
+    from ransearch.parquet_tables import PRACTICE_ROW_GROUP
 
     out = []
     for i in range(2 * PRACTICE_ROW_GROUP + 7):
@@ -130,7 +130,7 @@ def many(seeds: list[Practice]) -> list[Practice]:
 
 
 def test_practice_rows_read_records_on_demand(tmp_path: Path, many: list[Practice]) -> None:
-    from ransearch.tables import read_practice_rows
+    from ransearch.parquet_tables import read_practice_rows
 
     path = tmp_path / "practices.parquet"
     write_practices(many, path)
@@ -152,7 +152,7 @@ def test_practice_rows_read_records_on_demand(tmp_path: Path, many: list[Practic
 
 def test_practice_rows_read_tables_of_one_row_group(tmp_path: Path, many: list[Practice]) -> None:
     """Tables written before row groups were sized for reading one record still open."""
-    from ransearch.tables import practices_to_table, read_practice_rows
+    from ransearch.parquet_tables import practices_to_table, read_practice_rows
 
     path = tmp_path / "practices.parquet"
     pq.write_table(practices_to_table(many), path)
@@ -162,7 +162,7 @@ def test_practice_rows_read_tables_of_one_row_group(tmp_path: Path, many: list[P
 
 
 def test_practice_rows_refuse_another_schema(tmp_path: Path) -> None:
-    from ransearch.tables import read_practice_rows
+    from ransearch.parquet_tables import read_practice_rows
 
     path = tmp_path / "other.parquet"
     pq.write_table(pa.table({"id": ["a"]}), path)

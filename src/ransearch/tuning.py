@@ -1,5 +1,6 @@
 """The knobs of ranking (:class:`SearchConfig`) and of situation matching (:class:`MatchConfig`),
-and the limits of a query. Defaults were chosen on the dev sets (docs/evaluation.md)."""
+and the limits of a query: plain values, used by :mod:`ransearch.search` and reached by the
+settings (:mod:`ransearch.config`). Defaults were chosen on the dev sets (docs/evaluation.md)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,94 @@
+"""The new generation's practices with their chunks and vectors: what the serving generation
+already holds is taken over (records, chunks, vectors of identical chunk text, title embeddings),
+the rest is chunked and embedded in batches of ``ENCODE_BATCH``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ransearch.baseline import Baseline, Entry
+from ransearch.chunking import ChunkingConfig, chunk_practice
+from ransearch.encoders import Encoder
+from ransearch.errors import IndexCorrupt
+from ransearch.plan import Item
+from ransearch.records import Practice
+
+__all__ = ["ENCODE_BATCH", "new_entries", "embed_entries", "title_vectors"]
+
+ENCODE_BATCH = 64
+"""Chunks per call to the encoder (read at each call: tests lower it)."""
+
+
+def new_entries(items: list[Item], prev: Baseline | None, full: bool, index_dir: Path) -> list[Entry]:
+    """The practices of the new generation, with chunks and vectors where they can be reused.
+
+    Raises:
+        IndexCorrupt: the previous generation's manifest lists a practice its tables lack.
+    """
+    entries: list[Entry] = []
+    for item in items:
+        if item.practices is not None:
+            entries.extend(Entry(item.source, item.hash, p) for p in item.practices)
+            continue
+        for pid in item.practice_ids:
+            entry = prev.entry(item.source, item.hash, pid, not full) if prev else None
+            if entry is None:  # only a hand-edited manifest can say this
+                raise IndexCorrupt(str(prev.gen.path if prev else index_dir),
+                                   f"its manifest lists {item.source} but its tables lack {pid!r}")
+            entries.append(entry)
+    return entries
+
+
+def embed_entries(entries: list[Entry], prev: Baseline | None, encoder: Encoder, chunking: ChunkingConfig,
+                  progress: Callable[[str, int, int], None]) -> tuple[int, int]:
+    """Fill in the chunks and vectors of every entry; (chunks embedded, chunks reused).
+
+    ``progress("embed", done, total)`` is called after each batch.
+    """
+    pending: list[tuple[Entry, np.ndarray, int]] = []  # (entry, its vectors, chunk row)
+    reused = 0
+    for e in entries:
+        if e.vectors is not None:
+            reused += len(e.chunks or ())
+            continue
+        chunks = chunk_practice(e.practice, chunking)
+        vectors = np.zeros((len(chunks), encoder.dimension), np.float32)
+        e.chunks, e.vectors = chunks, vectors
+        # a changed document often keeps most of its text: reuse the vectors of identical chunks
+        known = {prev.chunks[r].content_hash: r for r in prev.rows.get(e.practice.id, [])} if prev else {}
+        for j, chunk in enumerate(chunks):
+            if prev is not None and chunk.content_hash in known:
+                vectors[j] = prev.vectors[known[chunk.content_hash]]
+                reused += 1
+            else:
+                pending.append((e, vectors, j))
+    batch_size = ENCODE_BATCH
+    for start in range(0, len(pending), batch_size):
+        batch = pending[start:start + batch_size]
+        encoded = encoder.encode_passages([_chunk_text(e, j) for e, _, j in batch])
+        for (_, vectors, j), vector in zip(batch, encoded):
+            vectors[j] = vector
+        progress("embed", start + len(batch), len(pending))
+    return len(pending), reused
+
+
+def _chunk_text(entry: Entry, j: int) -> str:
+    assert entry.chunks is not None  # filled in by embed_entries before anything is encoded
+    return entry.chunks[j].text
+
+
+def title_vectors(practices: list[Practice], known: dict[str, np.ndarray], encoder: Encoder) -> np.ndarray:
+    """The embedding of each practice's title (row i = practice i), reusing ``known`` ones."""
+    texts = [p.title or p.id for p in practices]
+    out = np.zeros((len(texts), encoder.dimension), np.float32)
+    new = [i for i, t in enumerate(texts) if t not in known]
+    for i, t in enumerate(texts):
+        if t in known:
+            out[i] = known[t]
+    if new:
+        out[new] = encoder.encode_passages([texts[i] for i in new])
+    return out
