@@ -49,7 +49,7 @@ def ask(
     theme: OptionalStr = THEME,
     audience: OptionalStr = AUDIENCE,
     lang: OptionalStr = LANG,
-    mode: str = typer.Option("hybrid", "--mode", help="Ranking: hybrid, dense or lexical."),
+    mode: OptionalStr = typer.Option(None, "--mode", help="Ranking: hybrid, dense or lexical (default: the [search] mode setting, else hybrid)."),
 ) -> None:
     """Rank the practices that fit TEXT, with the sections that matched."""
     engine = open_engine(index)
