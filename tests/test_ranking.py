@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ransearch.filters import FacetTable
+from ransearch.search.searcher import encoded_well
 from ransearch.search.ranking import (
     depth_ranks,
     fuse,
@@ -124,3 +126,49 @@ def test_search_modules_import_only_the_ones_below_them() -> None:
     for i, module in enumerate(_ORDER):
         assert _package_imports(module) <= set(_ORDER[:i]), module
     assert all(len((_PACKAGE / f"{m}.py").read_text("utf-8").splitlines()) <= 400 for m in _ORDER)
+
+
+# ---- practices in languages the encoder does not cover (issue 15) ------------------------------
+
+class _Encoder:
+    name = "fake"
+
+    def __init__(self, languages: frozenset[str] | None) -> None:
+        if languages is not None:
+            self.languages = languages
+
+
+def _facets(languages: list[str]) -> FacetTable:
+    n = len(languages)
+    return FacetTable.from_values({"country": [()] * n, "theme": [()] * n, "audience": [()] * n,
+                                   "language": [(x,) for x in languages]}, n)
+
+
+def test_practices_in_languages_the_encoder_does_not_cover_are_marked() -> None:
+    facets = _facets(["fr", "sv", "en", "sv"])
+    rows = encoded_well(facets, _Encoder(frozenset({"fr", "en"})))  # type: ignore[arg-type]
+    assert rows is not None and rows.tolist() == [True, False, True, False]
+    assert encoded_well(facets, _Encoder(frozenset({"fr", "en", "sv"}))) is None  # type: ignore[arg-type]
+    assert encoded_well(facets, _Encoder(None)) is None  # type: ignore[arg-type]  # says nothing: all
+
+
+def test_standardise_over_some_rows_leaves_the_others_average() -> None:
+    x = np.array([0.2, 0.9, 0.4, 0.95], dtype=np.float32)
+    rows = np.array([True, False, True, False])
+    z = standardise(x, rows)
+    assert z[1] == 0 and z[3] == 0 and np.allclose(z[[0, 2]], [-1, 1])
+    assert np.allclose(standardise(x), (x - x.mean()) / x.std())
+    assert not standardise(x, np.array([True, False, False, False])).any()  # one row: nothing to compare
+
+
+def test_fuse_leaves_dense_and_title_of_badly_encoded_practices_out() -> None:
+    dense = np.array([0.2, 0.99, 0.4, 0.3], np.float32)   # row 1: a cosine that measures its language
+    title = np.array([0.1, 0.95, 0.3, 0.2], np.float32)
+    lexical = np.array([0.0, 0.0, 0.5, 0.1], np.float32)
+    rows = np.array([True, False, True, True])
+    fused = fuse(dense, title, lexical, np.zeros(4, np.float32), mode="hybrid", title_weight=0.3,
+                 lexical_weight=0.5, length_prior=0.0, encoded_well=rows)
+    assert int(np.argmax(fused)) == 2
+    plain = fuse(dense, title, lexical, np.zeros(4, np.float32), mode="hybrid", title_weight=0.3,
+                 lexical_weight=0.5, length_prior=0.0)
+    assert int(np.argmax(plain)) == 1

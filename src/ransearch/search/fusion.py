@@ -36,10 +36,12 @@ class Fusion:
     """Fuses the signals of one index generation's practices (the knobs of ``config``, the
     log chunk count of each practice for the length prior, the encoder's relevance model)."""
 
-    def __init__(self, config: SearchConfig, log_chunks: np.ndarray, encoder_name: str) -> None:
+    def __init__(self, config: SearchConfig, log_chunks: np.ndarray, encoder_name: str,
+                 encoded_well: np.ndarray | None = None) -> None:
         self.config = config
         self.log_chunks = log_chunks
         self.encoder_name = encoder_name
+        self.encoded_well = encoded_well
 
     def fuse(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals] = (), mode: str = "hybrid",
              sentence_weight: float | None = None) -> np.ndarray:
@@ -48,7 +50,8 @@ class Fusion:
         return fuse(whole.dense, whole.title, whole.lexical, self.log_chunks, mode=mode,
                     title_weight=cfg.title_weight, lexical_weight=cfg.lexical_weight, length_prior=cfg.length_prior,
                     sentence_dense=[s.dense for s in sentences],
-                    sentence_weight=cfg.sentence_weight if sentence_weight is None else sentence_weight)
+                    sentence_weight=cfg.sentence_weight if sentence_weight is None else sentence_weight,
+                    encoded_well=self.encoded_well)
 
     def situation(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals],
                   mode: str = "hybrid") -> np.ndarray:

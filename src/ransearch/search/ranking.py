@@ -47,10 +47,16 @@ def depth_ranks(scores: np.ndarray, depth: int = RANK_DEPTH) -> np.ndarray:
     return ranks
 
 
-def standardise(x: np.ndarray) -> np.ndarray:
-    """z-scores over the practices; a flat signal becomes all zeros."""
-    std = float(x.std())
-    return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
+def standardise(x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """z-scores over the practices; a flat signal becomes all zeros. With ``rows`` (a boolean
+    mask), the z-scores are taken over those rows only and every other row gets 0 (average)."""
+    if rows is None:
+        std = float(x.std())
+        return (x - x.mean()) / std if std > 1e-9 else np.zeros_like(x)
+    out = np.zeros_like(x)
+    if int(rows.sum()) >= 2:
+        out[rows] = standardise(x[rows])
+    return out
 
 
 def practice_dense(ids: np.ndarray, scores: np.ndarray, chunk_practice: np.ndarray, n: int,
@@ -90,19 +96,22 @@ def log_chunk_counts(chunk_practice: np.ndarray, n: int) -> np.ndarray:
 
 def fuse(dense: np.ndarray, title: np.ndarray, lexical: np.ndarray, log_chunks: np.ndarray, *, mode: str,
          title_weight: float, lexical_weight: float, length_prior: float,
-         sentence_dense: Sequence[np.ndarray] = (), sentence_weight: float = 0.0) -> np.ndarray:
+         sentence_dense: Sequence[np.ndarray] = (), sentence_weight: float = 0.0,
+         encoded_well: np.ndarray | None = None) -> np.ndarray:
     """One score per practice from its signals for one text.
 
     ``lexical`` mode is the lexical share alone; otherwise the dense score (blended with the mean
     of ``sentence_dense`` by ``sentence_weight``, less the length prior) and the title cosine are
     standardised and added, and in ``hybrid`` mode the standardised lexical share too.
+    ``encoded_well`` (a boolean mask; None: every row) keeps the dense and title evidence to the
+    practices written in a language the encoder covers: the others count as average on it.
     """
     if mode == "lexical":
         return lexical.copy()
     if sentence_dense and sentence_weight:
         dense = (1 - sentence_weight) * dense + sentence_weight * np.mean(sentence_dense, axis=0)
     dense = dense - length_prior * log_chunks
-    total = standardise(dense) + title_weight * standardise(title)
+    total = standardise(dense, encoded_well) + title_weight * standardise(title, encoded_well)
     if mode == "hybrid":
         total = total + lexical_weight * standardise(lexical)
     return total.astype(np.float32)

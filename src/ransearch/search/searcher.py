@@ -27,7 +27,7 @@ from ransearch.encoders import Encoder
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import LexicalIndex
-from ransearch.querylang import coverage_note
+from ransearch.querylang import coverage_note, encoder_languages
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
 from ransearch.search.chunks import ChunkTable, PracticeTable
 from ransearch.search.fusion import Fusion
@@ -38,7 +38,26 @@ from ransearch.search.signals import PracticeSignals, SignalReader
 from ransearch.tuning import MAX_QUERY_CHARS, MODES, SearchConfig
 from ransearch.vectors import VectorIndex
 
-__all__ = ["Searcher"]
+__all__ = ["Searcher", "encoded_well"]
+
+
+def encoded_well(facets: FacetTable, encoder: Encoder) -> np.ndarray | None:
+    """Per practice row: written in a language ``encoder`` covers; ``None`` when every practice
+    is, or when the encoder does not say which languages it covers (any ``st:`` model).
+
+    An encoder maps text in a language it was not trained on into one region of its space,
+    whatever the text says. Measured on dev2 with ``use`` (docs/evaluation.md, issue 15): the
+    chunks of the two Swedish practices have a mean cosine of 0.77 with each other (0.18–0.34
+    within a practice of a covered language), and a Swedish, Danish or Finnish query 0.67–0.93
+    with their mean: the cosine measures the language, not the topic. Such a practice's dense and
+    title evidence is left out of the fusion (:func:`~ransearch.search.ranking.fuse`); its rank
+    rests on the evidence that does not depend on the encoder (lexical matches, cognates).
+    """
+    covered = encoder_languages(encoder)
+    if covered is None:
+        return None
+    rows = facets.columns["language"].any_of(covered)
+    return None if bool(rows.all()) else rows
 
 
 class Searcher:
@@ -60,7 +79,8 @@ class Searcher:
         self.facets = facets if facets is not None else FacetTable.from_values(practices.facet_values(),
                                                                                len(practices))
         self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config)
-        self._fusion = Fusion(config, log_chunk_counts(chunks.practice_row, len(practices)), encoder.name)
+        self._fusion = Fusion(config, log_chunk_counts(chunks.practice_row, len(practices)), encoder.name,
+                              encoded_well(self.facets, encoder))
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None
 
