@@ -48,7 +48,7 @@ def encoded_well(facets: FacetTable, encoder: Encoder) -> np.ndarray | None:
     An encoder maps text in a language it was not trained on into one region of its space,
     whatever the text says. Measured on dev2 with ``use`` (docs/evaluation.md, issue 15): the
     chunks of the two Swedish practices have a mean cosine of 0.77 with each other (0.18–0.34
-    within a practice of a covered language), and a Swedish, Danish or Finnish query 0.67–0.93
+    among the chunks of any covered language), and a Swedish, Danish or Finnish query 0.67–0.93
     with their mean: the cosine measures the language, not the topic. Such a practice's dense and
     title evidence is left out of the fusion (:func:`~ransearch.search.ranking.fuse`); its rank
     rests on the evidence that does not depend on the encoder (lexical matches, cognates).
