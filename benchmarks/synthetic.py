@@ -114,7 +114,7 @@ class Model:
 
 def learn(corpus: Path = DEV_CORPUS) -> Model:
     """Parse and chunk the dev corpus; keep its outlines and one text chain per language."""
-    documents, _ = find_documents([corpus])
+    documents = find_documents([corpus]).documents
     practices = [parse_file(d.path, d.root) for d in documents]
     chunks = chunk_practices(practices)
     outlines: dict[str, Outline] = {}
