@@ -36,7 +36,7 @@ def features(engine: Engine, queries_path: Path, mode: str) -> tuple[np.ndarray,
     rows, labels = [], []
     for q in load_queries(queries_path):
         ev = s.signals([q.text], mode)[0]
-        z = _standardise(s.fuse(ev, (), mode).astype(np.float64))
+        z = _standardise(s.fuse(ev, mode).astype(np.float64))
         for r, name in enumerate(names):
             rows.append((float(ev.dense[r]), float(ev.lexical[r]), float(z[r])))
             labels.append(q.relevant.get(name, 0) >= 2)

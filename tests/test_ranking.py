@@ -50,15 +50,13 @@ def test_standardise_gives_z_scores_and_zeros_for_a_flat_signal() -> None:
     assert standardise(np.full(4, 0.3)).tolist() == [0.0] * 4
 
 
-def test_practice_dense_is_the_best_chunk_plus_a_share_of_the_second() -> None:
+def test_practice_dense_is_the_best_chunk() -> None:
     chunk_practice = np.array([0, 0, 1, 1, 2])
     ids = np.array([1, 2, 0, 3, -1])  # best first; -1: no more candidates
     scores = np.array([0.9, 0.8, 0.6, 0.4, 0.0], np.float32)
-    assert practice_dense(ids, scores, chunk_practice, 4, 0.0).tolist() == pytest.approx([0.9, 0.8, 0.0, 0.0])
-    mixed = practice_dense(ids, scores, chunk_practice, 4, 0.5)
-    assert mixed.tolist() == pytest.approx([(0.9 + 0.5 * 0.6) / 1.5, (0.8 + 0.5 * 0.4) / 1.5, 0.0, 0.0])
-    alone = practice_dense(np.array([4]), np.array([0.7], np.float32), chunk_practice, 4, 0.5)
-    assert alone[2] == pytest.approx(0.7)  # a practice with one candidate keeps its cosine
+    assert practice_dense(ids, scores, chunk_practice, 4).tolist() == pytest.approx([0.9, 0.8, 0.0, 0.0])
+    alone = practice_dense(np.array([4]), np.array([-0.2], np.float32), chunk_practice, 4)
+    assert alone.tolist() == pytest.approx([0.0, 0.0, -0.2, 0.0])  # no candidate: 0
 
 
 def test_log_chunk_counts_count_at_least_one_chunk() -> None:
@@ -82,15 +80,12 @@ def test_fuse_adds_standardised_signals_by_mode() -> None:
     assert hybrid.dtype == np.float32
 
 
-def test_fuse_takes_the_length_prior_off_and_blends_sentences() -> None:
+def test_fuse_takes_the_length_prior_off() -> None:
     dense = np.array([0.5, 0.5], np.float32)
     flat = np.zeros(2, np.float32)
     longer = fuse(dense, flat, flat, np.array([0.0, 2.0], np.float32), mode="dense", title_weight=0.3,
                   lexical_weight=0.5, length_prior=0.05)
     assert longer[0] > longer[1]  # more chunks, more lucky matches: the prior takes some off
-    blended = fuse(dense, flat, flat, flat, mode="dense", title_weight=0.3, lexical_weight=0.5, length_prior=0.0,
-                   sentence_dense=[np.array([0.9, 0.1], np.float32)], sentence_weight=0.5)
-    assert blended[0] > blended[1]
 
 
 def test_reciprocal_rank_fusion_rewards_a_top_rank_in_any_ranking() -> None:

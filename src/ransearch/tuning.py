@@ -18,8 +18,6 @@ class SearchConfig:
 
     mode: str = "hybrid"
     lexical_weight: float = 0.5
-    second_weight: float = 0.0     # dropped: no effect on either set (docs/evaluation.md)
-    sentence_weight: float = 0.0   # dropped: no effect on either set (docs/evaluation.md)
     title_weight: float = 0.3
     length_prior: float = 0.05
     situation_sentences: int = 3

@@ -4,8 +4,8 @@ Each signal is standardised over the practices (z-score) and the signals are add
 weights, so a signal that separates nothing (a lexical score that is flat because the query's
 words exist nowhere) contributes nothing, and one that separates adds in proportion; the length
 prior is taken off the dense score first (:func:`~ransearch.search.ranking.fuse`). A query of
-several sentences is also matched sentence by sentence (``sentence_weight``); from
-``situation_sentences`` sentences on it is ranked as a situation (:meth:`Fusion.situation`).
+``situation_sentences`` sentences or more is ranked as a situation (:meth:`Fusion.situation`):
+its whole text and each of its sentences.
 """
 
 from __future__ import annotations
@@ -43,14 +43,11 @@ class Fusion:
         self.encoder_name = encoder_name
         self.encoded_well = encoded_well
 
-    def fuse(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals] = (), mode: str = "hybrid",
-             sentence_weight: float | None = None) -> np.ndarray:
-        """One score per practice from a text's signals (and those of its sentences)."""
+    def fuse(self, signals: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
+        """One score per practice from a text's signals."""
         cfg = self.config
-        return fuse(whole.dense, whole.title, whole.lexical, self.log_chunks, mode=mode,
+        return fuse(signals.dense, signals.title, signals.lexical, self.log_chunks, mode=mode,
                     title_weight=cfg.title_weight, lexical_weight=cfg.lexical_weight, length_prior=cfg.length_prior,
-                    sentence_dense=[s.dense for s in sentences],
-                    sentence_weight=cfg.sentence_weight if sentence_weight is None else sentence_weight,
                     encoded_well=self.encoded_well)
 
     def situation(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals],
@@ -60,7 +57,7 @@ class Fusion:
         A practice that answers one part of a situation very well rises even when the whole text
         is about more (dev set, situation queries: nDCG@10 0.886 → 0.911; docs/evaluation.md).
         """
-        rankings = [self.fuse(whole, sentences, mode)] + [self.fuse(s, (), mode) for s in sentences]
+        rankings = [self.fuse(whole, mode)] + [self.fuse(s, mode) for s in sentences]
         return reciprocal_rank_fusion(rankings, self.config.rrf_k)
 
     def rank(self, signals: Sequence[PracticeSignals], mode: str, route: bool = True) -> np.ndarray:
@@ -69,11 +66,11 @@ class Fusion:
         whole, sentences = signals[0], signals[1:]
         if route and self.config.situation_sentences and len(sentences) >= self.config.situation_sentences:
             return self.situation(whole, sentences, mode)
-        return self.fuse(whole, sentences, mode)
+        return self.fuse(whole, mode)
 
     def relevance(self, whole: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
         """Every practice's relevance (0–100, float) from the signals of the whole text."""
-        return relevance(whole.dense, whole.lexical, self.fuse(whole, (), mode), self.encoder_name, mode)
+        return relevance(whole.dense, whole.lexical, self.fuse(whole, mode), self.encoder_name, mode)
 
     def top(self, signals: Sequence[PracticeSignals], k: int, mode: str, route: bool = True,
             allowed: np.ndarray | None = None) -> list[RankedRow]:

@@ -59,32 +59,21 @@ def standardise(x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def practice_dense(ids: np.ndarray, scores: np.ndarray, chunk_practice: np.ndarray, n: int,
-                   second_weight: float) -> np.ndarray:
-    """Per practice row: best chunk score plus ``second_weight`` × the second best, scaled back
-    to a cosine; 0 for a practice without a candidate chunk.
+def practice_dense(ids: np.ndarray, scores: np.ndarray, chunk_practice: np.ndarray, n: int) -> np.ndarray:
+    """Per practice row: the cosine of its best candidate chunk; 0 for a practice without one.
 
     Args:
         ids: candidate chunk rows, best first (-1 for none).
         scores: their cosines.
         chunk_practice: the practice row of every chunk row.
         n: the number of practice rows.
-        second_weight: the share of the second best chunk.
     """
-    first = np.full(n, -1.0, dtype=np.float32)
-    second = np.full(n, -1.0, dtype=np.float32)
+    dense = np.zeros(n, dtype=np.float32)
     found = ids >= 0
     rows, scores = chunk_practice[ids[found]], np.asarray(scores, dtype=np.float32)[found]
-    # ids come best first: a practice's first occurrence is its best chunk, the next its second
+    # ids come best first: a practice's first occurrence is its best chunk
     best_rows, at = np.unique(rows, return_index=True)
-    first[best_rows] = scores[at]
-    rest = np.ones(len(rows), dtype=bool)
-    rest[at] = False
-    next_rows, at = np.unique(rows[rest], return_index=True)
-    second[next_rows] = scores[rest][at]
-    second = np.where(second < -0.5, first, second)
-    dense = (first + second_weight * second) / (1 + second_weight)
-    dense[first < -0.5] = 0.0
+    dense[best_rows] = scores[at]
     return dense
 
 
@@ -96,20 +85,16 @@ def log_chunk_counts(chunk_practice: np.ndarray, n: int) -> np.ndarray:
 
 def fuse(dense: np.ndarray, title: np.ndarray, lexical: np.ndarray, log_chunks: np.ndarray, *, mode: str,
          title_weight: float, lexical_weight: float, length_prior: float,
-         sentence_dense: Sequence[np.ndarray] = (), sentence_weight: float = 0.0,
          encoded_well: np.ndarray | None = None) -> np.ndarray:
     """One score per practice from its signals for one text.
 
-    ``lexical`` mode is the lexical share alone; otherwise the dense score (blended with the mean
-    of ``sentence_dense`` by ``sentence_weight``, less the length prior) and the title cosine are
-    standardised and added, and in ``hybrid`` mode the standardised lexical share too.
+    ``lexical`` mode is the lexical share alone; otherwise the dense score (less the length prior)
+    and the title cosine are standardised and added, and in ``hybrid`` mode the standardised lexical share too.
     ``encoded_well`` (a boolean mask; None: every row) keeps the dense and title evidence to the
     practices written in a language the encoder covers: the others count as average on it.
     """
     if mode == "lexical":
         return lexical.copy()
-    if sentence_dense and sentence_weight:
-        dense = (1 - sentence_weight) * dense + sentence_weight * np.mean(sentence_dense, axis=0)
     dense = dense - length_prior * log_chunks
     total = standardise(dense, encoded_well) + title_weight * standardise(title, encoded_well)
     if mode == "hybrid":

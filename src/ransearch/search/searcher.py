@@ -151,10 +151,9 @@ class Searcher:
         """The signals of each text for every practice row (see :class:`SignalReader`)."""
         return self._signals.read(texts, mode, allowed)
 
-    def fuse(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals] = (), mode: str = "hybrid",
-             sentence_weight: float | None = None) -> np.ndarray:
-        """One score per practice from a text's signals (and those of its sentences)."""
-        return self._fusion.fuse(whole, sentences, mode, sentence_weight)
+    def fuse(self, signals: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
+        """One score per practice from a text's signals."""
+        return self._fusion.fuse(signals, mode)
 
     def rank_situation(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals],
                        mode: str = "hybrid") -> np.ndarray:

@@ -109,7 +109,7 @@ class SignalReader:
         row_ids, row_scores = self.vectors.search(qvec[None, :], k, allowed=allowed_chunks)
         keep = row_ids[0] >= 0
         ids, scores = row_ids[0][keep], row_scores[0][keep]
-        dense = practice_dense(ids, scores, self.chunks.practice_row, self.n_practices, self.config.second_weight)
+        dense = practice_dense(ids, scores, self.chunks.practice_row, self.n_practices)
         return dense, ids, scores
 
 
