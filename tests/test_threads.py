@@ -40,7 +40,11 @@ def test_one_thread_limits_pools_while_any_query_runs() -> None:
 
     from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
-    from ransearch.threads import one_thread
+    from ransearch.threads import _OneThread
+
+    # a fresh one: the process's `one_thread` knows the pools loaded at its first query, and an
+    # earlier test may have loaded another library since (torch)
+    one_thread = _OneThread()
 
     def counts() -> set[int]:
         # pools shared by every thread (numpy's pthreads OpenBLAS); an OpenMP pool's size is
