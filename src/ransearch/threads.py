@@ -13,8 +13,8 @@ Why one thread per query: a query multiplies small matrices and searches a few v
 too little to share between threads, and on a busy machine a second BLAS thread spins waiting
 for a core: warm 10k queries went from p50 11.6 / p95 53.6 ms to p50 29.8 / p95 99.9 ms with
 the libraries' default of two (docs/performance.md, threads). A helper thread that took half
-of a long query's encoding and its vector search did not earn its complexity on a shared
-machine (measured when it was removed, see docs/performance.md).
+of a long query's encoding and its vector search was removed: ~18 % of warm p95 on a quiet
+machine, nothing on a busy one (figures in docs/performance.md, threads).
 """
 
 from __future__ import annotations
