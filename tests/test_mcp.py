@@ -22,7 +22,7 @@ from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
 
 from ransearch import Engine, Filters  # noqa: E402
-from ransearch.live import LiveEngine  # noqa: E402
+from ransearch.serving import ServingEngine  # noqa: E402
 from ransearch.mcp_server import build_server  # noqa: E402
 
 CORE_TOOLS = {"search_practices", "get_practice"}
@@ -160,7 +160,7 @@ def test_stdio_no_contacts_and_a_missing_index(serve_real_index: Path, tmp_path:
 
 @pytest.fixture()
 def in_process(serve_fake_index: Path, serve_fake_encoder):  # type: ignore[no-untyped-def]
-    live = LiveEngine.open(serve_fake_index, encoder=serve_fake_encoder)
+    live = ServingEngine.open(serve_fake_index, encoder=serve_fake_encoder)
     return live, build_server(live)
 
 

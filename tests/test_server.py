@@ -17,7 +17,7 @@ httpx = pytest.importorskip("httpx")
 
 from ransearch import Engine, Filters  # noqa: E402
 from ransearch.errors import IndexCorrupt, RansearchError  # noqa: E402
-from ransearch.live import LiveEngine  # noqa: E402
+from ransearch.serving import ServingEngine  # noqa: E402
 from ransearch.server import ServerConfig, create_app, is_loopback  # noqa: E402
 from ransearch.server.schemas import MAX_K, MAX_QUERY_CHARS  # noqa: E402
 
@@ -27,16 +27,16 @@ QUERY = "soutien aux familles et réseau local"
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory: pytest.TempPathFactory, serve_fake_encoder, serve_http):  # type: ignore[no-untyped-def]
-    """One server for the tests that change nothing: (LiveEngine, url)."""
+    """One server for the tests that change nothing: (ServingEngine, url)."""
     index = tmp_path_factory.mktemp("server") / "index"
     Engine.index([CORPUS], index, encoder=serve_fake_encoder)
-    live = LiveEngine.open(index, encoder=serve_fake_encoder)
+    live = ServingEngine.open(index, encoder=serve_fake_encoder)
     live.warm_up()
     return live, serve_http(create_app(ServerConfig(), live))
 
 
 @pytest.fixture()
-def live(shared) -> LiveEngine:  # type: ignore[no-untyped-def]
+def live(shared) -> ServingEngine:  # type: ignore[no-untyped-def]
     return shared[0]
 
 
@@ -47,15 +47,15 @@ def client(shared):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def own_live(serve_fake_index: Path, serve_fake_encoder) -> LiveEngine:  # type: ignore[no-untyped-def]
-    """A LiveEngine of its own, for tests that re-index underneath it."""
-    engine = LiveEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=0.05)
+def own_live(serve_fake_index: Path, serve_fake_encoder) -> ServingEngine:  # type: ignore[no-untyped-def]
+    """A ServingEngine of its own, for tests that re-index underneath it."""
+    engine = ServingEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=0.05)
     engine.warm_up()
     return engine
 
 
 @pytest.fixture()
-def own_url(own_live: LiveEngine, serve_http) -> str:  # type: ignore[no-untyped-def]
+def own_url(own_live: ServingEngine, serve_http) -> str:  # type: ignore[no-untyped-def]
     return serve_http(create_app(ServerConfig(), own_live))
 
 
@@ -65,7 +65,7 @@ def own_client(own_url: str):  # type: ignore[no-untyped-def]
         yield c
 
 
-def test_health_names_the_generation_encoder_and_counts(client, live: LiveEngine) -> None:
+def test_health_names_the_generation_encoder_and_counts(client, live: ServingEngine) -> None:
     body = client.get("/health").json()
     m = live.engine.manifest
     assert body["status"] == "ok"
@@ -85,7 +85,7 @@ def test_health_names_the_generation_encoder_and_counts(client, live: LiveEngine
     ({"query": QUERY, "theme": "Family support"}, {"filters": Filters(theme="Family support")}),
     ({"query": QUERY, "mode": "lexical"}, {"mode": "lexical"}),
 ])
-def test_ask_returns_the_contract_of_ask_json(client, live: LiveEngine, request_body, kwargs) -> None:
+def test_ask_returns_the_contract_of_ask_json(client, live: ServingEngine, request_body, kwargs) -> None:
     response = client.post("/ask", json=request_body)
     assert response.status_code == 200, response.text
     expected = live.engine.ask(QUERY, **kwargs).to_dict()
@@ -143,7 +143,7 @@ def test_an_oversized_body_gets_413_declared_or_chunked(client) -> None:
     assert response.status_code == 200
 
 
-def test_practices_lists_without_sections_or_contacts_and_filters(client, live: LiveEngine) -> None:
+def test_practices_lists_without_sections_or_contacts_and_filters(client, live: ServingEngine) -> None:
     listed = client.get("/practices").json()["practices"]
     assert [p["id"] for p in listed] == [p.id for p in live.engine.practices()]
     assert all(p["sections"] is None and "contacts" not in p for p in listed)
@@ -154,7 +154,7 @@ def test_practices_lists_without_sections_or_contacts_and_filters(client, live: 
     assert client.get("/practices", params={"theme": "astrology"}).status_code == 422
 
 
-def test_one_practice_and_unknown_ids(client, live: LiveEngine) -> None:
+def test_one_practice_and_unknown_ids(client, live: ServingEngine) -> None:
     first = live.engine.practices()[0]
     body = client.get(f"/practices/{first.id}").json()
     assert body == json.loads(json.dumps(first.to_dict(contacts=True)))
@@ -163,7 +163,7 @@ def test_one_practice_and_unknown_ids(client, live: LiveEngine) -> None:
     assert client.get("/practices/%F0%9F%98%80%00").status_code == 404
 
 
-def test_no_contacts_leaves_contacts_out_of_every_response(live: LiveEngine, serve_http) -> None:
+def test_no_contacts_leaves_contacts_out_of_every_response(live: ServingEngine, serve_http) -> None:
     url = serve_http(create_app(ServerConfig(contacts=False), live))
     with httpx.Client(base_url=url, trust_env=False) as c:
         ids = [p["id"] for p in c.get("/practices").json()["practices"]]
@@ -178,7 +178,7 @@ def test_no_contacts_leaves_contacts_out_of_every_response(live: LiveEngine, ser
             assert p.contacts not in body
 
 
-def test_token_is_required_when_configured(live: LiveEngine, serve_http) -> None:
+def test_token_is_required_when_configured(live: ServingEngine, serve_http) -> None:
     url = serve_http(create_app(ServerConfig(token="s3cret"), live))
     with httpx.Client(base_url=url, trust_env=False) as c:
         for method, path in [("GET", "/health"), ("GET", "/practices"), ("POST", "/ask"), ("GET", "/nowhere")]:
@@ -239,7 +239,7 @@ def test_openapi_schema_docs_and_root(client) -> None:
 
 
 @pytest.mark.skipif(not hasattr(Engine, "similar"), reason="the engine has no similar() yet")
-def test_similar_practices(client, live: LiveEngine) -> None:
+def test_similar_practices(client, live: ServingEngine) -> None:
     first = live.engine.practices()[0]
     response = client.get(f"/practices/{first.id}/similar", params={"k": 2})
     assert response.status_code == 200
@@ -251,7 +251,7 @@ def test_similar_practices(client, live: LiveEngine) -> None:
 
 
 @pytest.mark.skipif(not hasattr(Engine, "match"), reason="the engine has no match() yet")
-def test_match_situation(client, live: LiveEngine) -> None:
+def test_match_situation(client, live: ServingEngine) -> None:
     situation = ("Des jeunes reviennent de Syrie. Leurs familles sont isolées et ont besoin de soutien. "
                  "Les écoles doivent être formées.")
     response = client.post("/match", json={"situation": situation, "k": 3, "country": "BE"})
@@ -268,7 +268,7 @@ def test_match_situation(client, live: LiveEngine) -> None:
 
 
 @pytest.mark.skipif(not hasattr(Engine, "facets"), reason="the engine has no facets() yet")
-def test_facets(client, live: LiveEngine) -> None:
+def test_facets(client, live: ServingEngine) -> None:
     body = client.get("/facets").json()
     assert set(body) == {"country", "theme", "audience", "language"}
     countries = {v["value"]: v["count"] for v in body["country"]}
@@ -291,7 +291,7 @@ def served_generation(client, expected: str, timeout: float = 10.0) -> str:  # t
         time.sleep(0.02)
 
 
-def test_a_new_generation_is_served_without_restart(own_client, own_live: LiveEngine, serve_fake_index: Path,
+def test_a_new_generation_is_served_without_restart(own_client, own_live: ServingEngine, serve_fake_index: Path,
                                                      serve_fake_encoder) -> None:
     before = own_client.get("/health").json()["generation"]
     report = Engine.index([CORPUS], serve_fake_index, encoder=serve_fake_encoder, full=True)
@@ -301,7 +301,7 @@ def test_a_new_generation_is_served_without_restart(own_client, own_live: LiveEn
     assert own_client.post("/ask", json={"query": QUERY}).status_code == 200
 
 
-def test_no_request_fails_while_generations_switch(own_client, own_live: LiveEngine, serve_fake_index: Path,
+def test_no_request_fails_while_generations_switch(own_client, own_live: ServingEngine, serve_fake_index: Path,
                                                    serve_fake_encoder, own_url: str) -> None:
     statuses: list[int] = []
     generations: set[str] = set()
@@ -329,7 +329,7 @@ def test_no_request_fails_while_generations_switch(own_client, own_live: LiveEng
     assert len(generations) >= 2
 
 
-def test_a_broken_new_generation_leaves_the_old_one_serving(own_client, own_live: LiveEngine, serve_fake_index: Path,
+def test_a_broken_new_generation_leaves_the_old_one_serving(own_client, own_live: ServingEngine, serve_fake_index: Path,
                                                             caplog: pytest.LogCaptureFixture) -> None:
     serving = own_live.engine.generation_dir
     broken = serving.parent / "g99999999T000000000000Z-1"
@@ -337,7 +337,7 @@ def test_a_broken_new_generation_leaves_the_old_one_serving(own_client, own_live
     (broken / "manifest.json").write_text("{not json", "utf-8")
     (serve_fake_index / "CURRENT.tmp").write_text(broken.name + "\n", "utf-8")
     (serve_fake_index / "CURRENT.tmp").replace(serve_fake_index / "CURRENT")
-    with caplog.at_level("WARNING", logger="ransearch.live"):
+    with caplog.at_level("WARNING", logger="ransearch.serving"):
         own_client.get("/health")
         own_live.wait(10)
         assert own_live.refresh() is False
@@ -388,7 +388,7 @@ def test_queries_reach_the_encoder_one_at_a_time(serve_fake_index: Path, serve_f
         def warm_up(self) -> None:
             pass
 
-    live = LiveEngine.open(serve_fake_index, encoder=Probe())  # type: ignore[arg-type]
+    live = ServingEngine.open(serve_fake_index, encoder=Probe())  # type: ignore[arg-type]
     url = serve_http(create_app(ServerConfig(), live))
     statuses: list[int] = []
 

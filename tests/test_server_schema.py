@@ -24,7 +24,7 @@ import pytest
 pytest.importorskip("fastapi", reason='fastapi not installed (pip install "ransearch[server]")')
 pytest.importorskip("schemathesis", reason='schemathesis not installed (pip install "ransearch[test]")')
 
-from ransearch.live import LiveEngine  # noqa: E402
+from ransearch.serving import ServingEngine  # noqa: E402
 from ransearch.server import ServerConfig, create_app  # noqa: E402
 
 TOKEN = "schemathesis-token"
@@ -53,7 +53,7 @@ def schemathesis_run(url: str, cwd: Path) -> None:
 @pytest.mark.slow
 def test_schemathesis_on_the_app_with_the_fake_encoder(serve_fake_index: Path, serve_fake_encoder,
                                                         serve_http, tmp_path: Path) -> None:
-    live = LiveEngine.open(serve_fake_index, encoder=serve_fake_encoder)
+    live = ServingEngine.open(serve_fake_index, encoder=serve_fake_encoder)
     schemathesis_run(serve_http(create_app(ServerConfig(token=TOKEN), live)), tmp_path)
 
 

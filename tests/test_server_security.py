@@ -21,7 +21,7 @@ pytest.importorskip("fastapi", reason='fastapi not installed (pip install "ranse
 httpx = pytest.importorskip("httpx")
 
 from ransearch.engine import Engine  # noqa: E402
-from ransearch.live import LiveEngine  # noqa: E402
+from ransearch.serving import ServingEngine  # noqa: E402
 from ransearch.server import MIN_TOKEN_CHARS, ServerConfig, bind, create_app  # noqa: E402
 from ransearch.server.guard import host_name  # noqa: E402
 from ransearch.server.limits import LoadShed, header_deadline  # noqa: E402
@@ -32,16 +32,16 @@ TOKEN = "0123456789abcdef0123"
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, serve_fake_encoder) -> LiveEngine:  # type: ignore[no-untyped-def]
+def live(tmp_path_factory: pytest.TempPathFactory, serve_fake_encoder) -> ServingEngine:  # type: ignore[no-untyped-def]
     index = tmp_path_factory.mktemp("security") / "index"
     Engine.index([CORPUS], index, encoder=serve_fake_encoder)
-    engine = LiveEngine.open(index, encoder=serve_fake_encoder)
+    engine = ServingEngine.open(index, encoder=serve_fake_encoder)
     engine.warm_up()
     return engine
 
 
 @pytest.fixture(scope="module")
-def url(live: LiveEngine, serve_http) -> str:  # type: ignore[no-untyped-def]
+def url(live: ServingEngine, serve_http) -> str:  # type: ignore[no-untyped-def]
     return str(serve_http(create_app(ServerConfig(allowed_hosts=("search.example.org",)), live)))
 
 
@@ -95,7 +95,7 @@ def test_redirects_are_relative_whatever_the_host(client, url: str) -> None:
                       headers={"host": "evil.example"}).status_code == 400
 
 
-def test_a_server_on_every_address_accepts_ip_literals_and_given_names(live: LiveEngine) -> None:
+def test_a_server_on_every_address_accepts_ip_literals_and_given_names(live: ServingEngine) -> None:
     from starlette.testclient import TestClient
 
     config = ServerConfig(host="0.0.0.0", token=TOKEN, allowed_hosts=("search.example.org",))
@@ -176,7 +176,7 @@ def test_beyond_the_queue_requests_are_refused_fast_with_retry_after() -> None:
     assert max(r[1] for r in refused) < 0.25  # refused fast, never after a served request's time
 
 
-def test_the_app_sheds_load_as_configured(live: LiveEngine) -> None:
+def test_the_app_sheds_load_as_configured(live: ServingEngine) -> None:
     app = create_app(ServerConfig(max_active=1, max_queued=0, queue_wait=0), live)
 
     async def main() -> list[int]:
@@ -189,7 +189,7 @@ def test_the_app_sheds_load_as_configured(live: LiveEngine) -> None:
     assert set(codes) <= {200, 503} and 200 in codes and 503 in codes
 
 
-def test_a_slow_body_gets_408_and_holds_no_slot(live: LiveEngine, serve_http) -> None:  # type: ignore[no-untyped-def]
+def test_a_slow_body_gets_408_and_holds_no_slot(live: ServingEngine, serve_http) -> None:  # type: ignore[no-untyped-def]
     url = serve_http(create_app(ServerConfig(body_timeout=0.5, max_active=1), live))
     start = time.perf_counter()
     answer = raw_request(url, b"POST /ask HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -199,7 +199,7 @@ def test_a_slow_body_gets_408_and_holds_no_slot(live: LiveEngine, serve_http) ->
 
 
 @pytest.mark.parametrize("sent", [b"", b"GET /health HTTP/1.1\r\nHost: local"])
-def test_a_client_slow_with_its_headers_is_cut_off(live: LiveEngine, serve_http, sent: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_a_client_slow_with_its_headers_is_cut_off(live: ServingEngine, serve_http, sent: bytes) -> None:  # type: ignore[no-untyped-def]
     url = serve_http(create_app(ServerConfig(), live), http=header_deadline(0.5))
     start = time.perf_counter()
     assert raw_request(url, sent, wait=10) == b""  # closed without an answer
@@ -212,7 +212,7 @@ def test_a_client_slow_with_its_headers_is_cut_off(live: LiveEngine, serve_http,
 
 # ---- 12. the docs page --------------------------------------------------------------------------
 
-def test_docs_come_from_the_installed_package_never_a_cdn(live: LiveEngine, serve_http) -> None:  # type: ignore[no-untyped-def]
+def test_docs_come_from_the_installed_package_never_a_cdn(live: ServingEngine, serve_http) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("fastapi_offline", reason='the "docs" extra is not installed')
     url = serve_http(create_app(ServerConfig(token=TOKEN), live))
     with httpx.Client(base_url=url, trust_env=False) as c:  # the docs need no token: they hold no data
@@ -225,7 +225,7 @@ def test_docs_come_from_the_installed_package_never_a_cdn(live: LiveEngine, serv
         assert c.get("/health").status_code == 401
 
 
-def test_without_the_docs_extra_docs_say_which_to_install(live: LiveEngine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_docs_extra_docs_say_which_to_install(live: ServingEngine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from starlette.testclient import TestClient
 
     from ransearch.server import docs

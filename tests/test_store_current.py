@@ -118,11 +118,11 @@ def test_rollback_repairs_the_pointer(index: Path, how: str) -> None:
 def test_a_server_logs_the_pointer_problem_at_start(index: Path, caplog: pytest.LogCaptureFixture) -> None:
     from conftest import FakeEncoder
 
-    from ransearch.live import LiveEngine
+    from ransearch.serving import ServingEngine
 
     _damage(index, "not utf-8")
-    with caplog.at_level(logging.WARNING, logger="ransearch.live"):
-        live = LiveEngine.open(index, encoder=FakeEncoder(), interval=0)
+    with caplog.at_level(logging.WARNING, logger="ransearch.serving"):
+        live = ServingEngine.open(index, encoder=FakeEncoder(), interval=0)
     assert any("not UTF-8" in r.getMessage() for r in caplog.records)
     assert live.engine.generation_dir.name == list_generations(index)[-1]
     assert Engine.open(index, encoder=FakeEncoder()).warnings
@@ -133,14 +133,14 @@ def test_a_running_server_keeps_its_generation_when_the_pointer_is_damaged(
         index: Path, how: str, caplog: pytest.LogCaptureFixture) -> None:
     from conftest import FakeEncoder
 
-    from ransearch.live import LiveEngine
+    from ransearch.serving import ServingEngine
 
     first, newest = list_generations(index)
     rollback_index(index)  # the older generation serves; the newest one was rolled back from
-    live = LiveEngine.open(index, encoder=FakeEncoder(), interval=0)
+    live = ServingEngine.open(index, encoder=FakeEncoder(), interval=0)
     assert live.engine.generation_dir.name == first
     expected = _damage(index, how)
-    with caplog.at_level(logging.WARNING, logger="ransearch.live"):
+    with caplog.at_level(logging.WARNING, logger="ransearch.serving"):
         assert live.refresh() is False
     assert live.engine.generation_dir.name == first  # not the rolled-back-from one, not another folder's
     assert any(f"keeping generation {first}" in r.getMessage() and expected in r.getMessage()

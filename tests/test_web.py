@@ -23,7 +23,7 @@ pytest.importorskip("httpx")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from ransearch import Engine, Filters  # noqa: E402
-from ransearch.live import LiveEngine  # noqa: E402
+from ransearch.serving import ServingEngine  # noqa: E402
 from ransearch.server import ServerConfig, create_app  # noqa: E402
 from ransearch.server.highlight import highlight, linkify  # noqa: E402
 from ransearch.server.web import SearchForm  # noqa: E402
@@ -60,16 +60,16 @@ def injected_corpus(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def web_live(tmp_path_factory: pytest.TempPathFactory, serve_fake_encoder) -> LiveEngine:  # type: ignore[no-untyped-def]
+def web_live(tmp_path_factory: pytest.TempPathFactory, serve_fake_encoder) -> ServingEngine:  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("web")
     Engine.index([injected_corpus(root / "corpus")], root / "index", encoder=serve_fake_encoder)
-    live = LiveEngine.open(root / "index", encoder=serve_fake_encoder)
+    live = ServingEngine.open(root / "index", encoder=serve_fake_encoder)
     live.warm_up()
     return live
 
 
 @pytest.fixture(scope="module")
-def client(web_live: LiveEngine) -> TestClient:
+def client(web_live: ServingEngine) -> TestClient:
     return TestClient(create_app(ServerConfig(), web_live), base_url=LOCAL)
 
 
@@ -96,7 +96,7 @@ def test_the_page_is_a_plain_get_form_with_labelled_controls(client: TestClient)
     assert re.search(r'>\s*Belgium\s*<span class="count" aria-label="2 practices">2</span>', page)
 
 
-def test_a_question_lists_the_practices_of_engine_ask(client: TestClient, web_live: LiveEngine) -> None:
+def test_a_question_lists_the_practices_of_engine_ask(client: TestClient, web_live: ServingEngine) -> None:
     page = client.get("/", params={"q": QUERY}).text
     expected = web_live.engine.ask(QUERY, k=10)
     assert titles(page) == [h.title for h in expected.results]
@@ -108,7 +108,7 @@ def test_a_question_lists_the_practices_of_engine_ask(client: TestClient, web_li
             assert f"#section-{section.section}" in page
 
 
-def test_filters_are_in_the_url_and_narrow_the_results(client: TestClient, web_live: LiveEngine) -> None:
+def test_filters_are_in_the_url_and_narrow_the_results(client: TestClient, web_live: ServingEngine) -> None:
     page = client.get("/", params={"q": QUERY, "country": "NO"}).text
     assert titles(page) == [h.title for h in web_live.engine.ask(QUERY, k=10, filters=Filters(country="NO")).results]
     assert all("Sarpsborg" in t for t in titles(page))
@@ -119,14 +119,14 @@ def test_filters_are_in_the_url_and_narrow_the_results(client: TestClient, web_l
     assert form.without("country", "NO") == "/?q=soutien+aux+familles+de+combattants+%C3%A9trangers&theme=Family+support"
 
 
-def test_filters_alone_browse_the_practices(client: TestClient, web_live: LiveEngine) -> None:
+def test_filters_alone_browse_the_practices(client: TestClient, web_live: ServingEngine) -> None:
     page = client.get("/?country=BE&country=NO&language=fr").text
     expected = [p.title for p in web_live.engine.practices() if p.country_code in ("BE", "NO")]
     assert sorted(titles(page)) == sorted(expected)
     assert f"{len(expected)} practices match the filters" in page
 
 
-def test_a_situation_shows_needs_covers_and_uncovered_needs(client: TestClient, web_live: LiveEngine) -> None:
+def test_a_situation_shows_needs_covers_and_uncovered_needs(client: TestClient, web_live: ServingEngine) -> None:
     page = client.get("/", params={"q": SITUATION, "kind": "situation"}).text
     result = web_live.engine.match(SITUATION, k=10)
     assert "Needs found in your situation" in page
@@ -144,7 +144,7 @@ def test_a_situation_shows_needs_covers_and_uncovered_needs(client: TestClient, 
 
 
 def test_the_practice_page_shows_sections_facets_contacts_and_similar(client: TestClient,
-                                                                      web_live: LiveEngine) -> None:
+                                                                      web_live: ServingEngine) -> None:
     practice = web_live.engine.practice("004_c92d1ef0c5228cd4")
     page = client.get(f"/practice/{practice.id}").text
     assert f'<h1 id="practice-title" lang="fr">{html.escape(practice.title)}</h1>' in page
@@ -159,7 +159,7 @@ def test_the_practice_page_shows_sections_facets_contacts_and_similar(client: Te
     assert "Nachweise und Evaluierung" in german
 
 
-def test_contacts_are_left_out_when_the_server_hides_them(web_live: LiveEngine) -> None:
+def test_contacts_are_left_out_when_the_server_hides_them(web_live: ServingEngine) -> None:
     hidden = TestClient(create_app(ServerConfig(contacts=False), web_live), base_url=LOCAL)
     page = hidden.get("/practice/004_c92d1ef0c5228cd4").text
     assert "sarpsborg.com" not in page and "0047" not in page
@@ -183,7 +183,7 @@ def test_errors_are_friendly_html_pages(client: TestClient, url: str, status: in
     assert "Traceback" not in response.text and 'role="alert"' in response.text
 
 
-def test_document_text_is_escaped_never_markup(client: TestClient, web_live: LiveEngine) -> None:
+def test_document_text_is_escaped_never_markup(client: TestClient, web_live: ServingEngine) -> None:
     practice = web_live.engine.practice(INJECTED_ID)
     assert SCRIPT in practice.title and SCRIPT in practice.sections["description"] and SCRIPT in practice.contacts
     for url in ("/?q=Anvers+miroirs+coop%C3%A9ration", f"/practice/{INJECTED_ID}", "/?country=BE"):
@@ -232,7 +232,7 @@ def test_the_json_api_is_unchanged_and_pages_stay_out_of_the_schema(client: Test
     assert client.get("/nowhere").json() == {"error": "NotFound", "detail": "Not Found"}
 
 
-def test_the_token_guards_the_page_too(web_live: LiveEngine) -> None:
+def test_the_token_guards_the_page_too(web_live: ServingEngine) -> None:
     guarded = TestClient(create_app(ServerConfig(token="t0ken"), web_live), base_url=LOCAL)
     assert guarded.get("/").status_code == 401
     assert guarded.get("/static/style.css").status_code == 401

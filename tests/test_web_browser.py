@@ -30,7 +30,7 @@ pytest.importorskip("jinja2", reason='jinja2 not installed (pip install "ransear
 from test_web import IMG, INJECTED_ID, SCRIPT, SITUATION, injected_corpus  # noqa: E402
 
 from ransearch import Engine, Filters  # noqa: E402
-from ransearch.live import LiveEngine  # noqa: E402
+from ransearch.serving import ServingEngine  # noqa: E402
 from ransearch.server import ServerConfig, create_app  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -70,9 +70,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def real(serve_real_index: Path, serve_http) -> tuple[str, LiveEngine]:  # type: ignore[no-untyped-def]
+def real(serve_real_index: Path, serve_http) -> tuple[str, ServingEngine]:  # type: ignore[no-untyped-def]
     """The app over the real encoder's index: (url, live engine)."""
-    live = LiveEngine.open(serve_real_index, threads=1)
+    live = ServingEngine.open(serve_real_index, threads=1)
     live.warm_up()
     return serve_http(create_app(ServerConfig(), live)), live
 
@@ -82,7 +82,7 @@ def injected(tmp_path_factory: pytest.TempPathFactory, serve_fake_encoder, serve
     """The app over the fake encoder's index of the corpus with markup in it: its url."""
     root = tmp_path_factory.mktemp("web_browser")
     Engine.index([injected_corpus(root / "corpus")], root / "index", encoder=serve_fake_encoder)
-    live = LiveEngine.open(root / "index", encoder=serve_fake_encoder)
+    live = ServingEngine.open(root / "index", encoder=serve_fake_encoder)
     return serve_http(create_app(ServerConfig(), live))
 
 

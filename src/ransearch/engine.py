@@ -21,7 +21,7 @@ from ransearch.chunking import ChunkingConfig
 from ransearch.arrow_columns import CategoryColumn, TextColumn, chunk_rows
 from ransearch.config import Settings, load_settings
 from ransearch.encoders import Encoder, load_encoder
-from ransearch.encoders.threads import one_thread
+from ransearch.threads import one_thread
 from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError
 from ransearch.filters import FacetTable, Filters, facet_counts
 from ransearch.build_report import BuildReport, IndexStatus, index_status

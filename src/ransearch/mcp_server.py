@@ -14,7 +14,7 @@ arguments are checked as the HTTP API checks a body (unknown arguments refused, 
 JSON number), each problem one plain sentence (``ransearch.server.problems``). On stdio, a
 line that is not JSON gets the JSON-RPC error -32700, one that is not a JSON-RPC message
 -32600 (the SDK's transport drops both without a word).
-The engine comes from a :class:`~ransearch.live.LiveEngine`, so a new index generation is
+The engine comes from a :class:`~ransearch.serving.ServingEngine`, so a new index generation is
 picked up without restarting the assistant.
 """
 
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from pydantic import Field
 
 from ransearch import RansearchError
-from ransearch.live import LiveEngine
+from ransearch.serving import ServingEngine
 from ransearch.server.extras import require_extra
 from ransearch.server.schemas import (
     MAX_K,
@@ -191,7 +191,7 @@ def _strict_server_class() -> type:
     return StrictMCPServer
 
 
-def build_server(live: LiveEngine, *, contacts: bool = True) -> "MCPServer":
+def build_server(live: ServingEngine, *, contacts: bool = True) -> "MCPServer":
     """The MCP server over ``live``.
 
     Raises:
@@ -263,7 +263,7 @@ def run(index_dir: Path | str | None = None, *, contacts: bool = True) -> None:
     require_extra("mcp", "mcp")
     from ransearch.config import load_settings
 
-    live = LiveEngine.open(index_dir, threads=load_settings().threads or 1)
+    live = ServingEngine.open(index_dir, threads=load_settings().threads or 1)
     live.warm_up()
     server = build_server(live, contacts=contacts)
     import anyio

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ransearch.encoders.threads import requested_threads
+from ransearch.threads import encoder_threads
 from ransearch.errors import EncoderUnavailable
 
 __all__ = ["SentenceTransformerEncoder", "default_prompts", "INSTALL_HINT"]
@@ -39,7 +39,7 @@ class SentenceTransformerEncoder:
         model: a model name in the Hugging Face cache, or the path of a saved model.
         batch_size: texts per forward pass (default 32).
         device: torch device (default: the library's choice).
-        threads: torch CPU threads (default ``$RANSEARCH_THREADS``, else torch's own choice).
+        threads: torch CPU threads (default: the settings' ``threads``, else torch's own choice).
             torch applies this to the whole process.
         query_prompt, passage_prompt: text put before each query or passage; None for the
             default (see :func:`default_prompts`), ``""`` for none.
@@ -57,7 +57,7 @@ class SentenceTransformerEncoder:
         self.query_prompt = default_query if query_prompt is None else query_prompt
         self.passage_prompt = default_passage if passage_prompt is None else passage_prompt
         self.batch_size = batch_size or _DEFAULT_BATCH
-        self._model = self._load(device, requested_threads(threads, self.name))
+        self._model = self._load(device, encoder_threads(threads, self.name))
         self.dimension = self._dimension()
 
     def _load(self, device: str | None, threads: int | None) -> Any:

@@ -2,37 +2,28 @@
 and how it is read (:class:`SignalReader`): one encoder call for the texts and the words new to
 the index, one vector search per text, and the lexical share of each text's words.
 
-Dense signal: a practice's best matching chunk plus a smaller share of its second best
-(:func:`~ransearch.search.ranking.practice_dense`); the similarity of the text to the practice's
-title is a signal of its own. Lexical signal (see ``ransearch.lexical``): the share of the text
-a practice matches, in its own language, through cross-lingual expansion of the text's words.
-
-The vector searches are shared with the query helper thread (:func:`beside`), which starts on
-them while the calling thread computes the title similarity and the lexical scores.
+Dense signal: a practice's best matching chunk (:func:`~ransearch.search.ranking.practice_dense`);
+the similarity of the text to the practice's title is a signal of its own. Lexical signal (see
+``ransearch.lexical``): the share of the text a practice matches, in its own language, through
+cross-lingual expansion of the text's words. Everything runs on the calling thread, one BLAS
+thread (:mod:`ransearch.threads`).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
 from ransearch.encoders import Encoder
-from ransearch.encoders.threads import beside
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, query_words
 from ransearch.search.chunks import ChunkTable
 from ransearch.search.ranking import practice_dense
 from ransearch.tuning import SearchConfig
 from ransearch.vectors import AllowedRows, VectorIndex
 
-__all__ = ["PracticeSignals", "SignalReader", "HANDOFF_MIN_WORK"]
-
-HANDOFF_MIN_WORK = 20_000
-"""Query rows × chunks below which an exact vector search (~1 ms at 20,000) runs in the calling
-thread rather than on the helper thread: handing it over would cost more than it saves."""
+__all__ = ["PracticeSignals", "SignalReader"]
 
 
 @dataclass(frozen=True)
@@ -78,21 +69,13 @@ class SignalReader:
             none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             return [PracticeSignals(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
                     for lex in self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))]
-        chunk_allowed = None if allowed is None else allowed[self.chunks.practice_row]
-        rows = _DenseRows(self, qvecs, chunk_allowed)
-        small = self.vectors.kind == "flat" and len(texts) * len(self.chunks) < HANDOFF_MIN_WORK
-        helper = None if small else beside(partial(rows.work, from_front=True))
-        try:
-            titles = self.titles @ qvecs.T
-            lexical = (self._lexical(texts, words, plan, dict(zip(new_words, word_vecs))) if plan is not None
-                       else [np.zeros(n, np.float32) for _ in texts])
-            rows.work(from_front=False)  # the rows the helper has not started, if any
-        finally:
-            rows.stop()  # after an error, the helper stops after its current row
-        if helper is not None and not helper.cancel():  # not cancelled: started, wait for it
-            helper.result()
+        chunk_allowed = None if allowed is None else self.vectors.allowed_rows(allowed[self.chunks.practice_row])
+        dense = [self.dense_row(q, chunk_allowed) for q in qvecs]
+        titles = self.titles @ qvecs.T
+        lexical = (self._lexical(texts, words, plan, dict(zip(new_words, word_vecs))) if plan is not None
+                   else [np.zeros(n, np.float32) for _ in texts])
         return [PracticeSignals(d, titles[:, i], lexical[i], ids, scores)
-                for i, (d, ids, scores) in enumerate(rows.done)]
+                for i, (d, ids, scores) in enumerate(dense)]
 
     def _lexical(self, texts: Sequence[str], words: Sequence[Sequence[str]], plan: ExpansionPlan,
                  embeddings: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -112,35 +95,3 @@ class SignalReader:
         dense = practice_dense(ids, scores, self.chunks.practice_row, self.n_practices)
         return dense, ids, scores
 
-
-class _DenseRows:
-    """The dense side of a query's rows (its text, its sentences), worked through from both
-    ends: the helper thread takes rows from the front as soon as the vectors exist, the calling
-    thread takes the rest from the back once its lexical work is done, so that neither thread
-    waits while rows are left."""
-
-    def __init__(self, reader: SignalReader, qvecs: np.ndarray, allowed_chunks: np.ndarray | None) -> None:
-        self._reader, self._qvecs = reader, qvecs
-        self._allowed = None if allowed_chunks is None else reader.vectors.allowed_rows(allowed_chunks)
-        self._front, self._back = 0, len(qvecs)
-        self._lock = threading.Lock()
-        self.done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [None] * len(qvecs)  # type: ignore[list-item]
-
-    def _claim(self, from_front: bool) -> int | None:
-        with self._lock:
-            if self._front >= self._back:
-                return None
-            if from_front:
-                self._front += 1
-                return self._front - 1
-            self._back -= 1
-            return self._back
-
-    def work(self, from_front: bool) -> None:
-        while (row := self._claim(from_front)) is not None:
-            self.done[row] = self._reader.dense_row(self._qvecs[row], self._allowed)
-
-    def stop(self) -> None:
-        """Leave the rows not started yet undone."""
-        with self._lock:
-            self._back = self._front

@@ -1,7 +1,7 @@
 """The HTTP API: a FastAPI app over the engine, served by uvicorn (``pip install "ransearch[server]"``).
 
     ServerConfig   where to listen, the host names and token accepted, contact details, the limits
-    create_app     the ASGI app over a LiveEngine (routes in ransearch.server.app)
+    create_app     the ASGI app over a ServingEngine (routes in ransearch.server.app)
     serve          take the port, open the index, warm the encoder up, then listen
 
 What the server trusts and refuses is told in docs/security.md.
@@ -25,7 +25,7 @@ from ransearch.server.extras import require_extra
 from ransearch.server.guard import LOOPBACK_NAMES, host_name, normalise_host
 
 if TYPE_CHECKING:
-    from ransearch.live import LiveEngine
+    from ransearch.serving import ServingEngine
 
 __all__ = ["ServerConfig", "TOKEN_ENV", "MIN_TOKEN_CHARS", "PortInUse", "create_app", "serve", "is_loopback",
            "require_extra", "bind"]
@@ -154,7 +154,7 @@ class ServerConfig:
         return cls(**options)
 
 
-def create_app(config: ServerConfig = ServerConfig(), live: LiveEngine | None = None) -> Any:
+def create_app(config: ServerConfig = ServerConfig(), live: ServingEngine | None = None) -> Any:
     """The FastAPI app over ``live`` (by default: open ``config.index_dir`` and warm up now).
 
     Raises:
@@ -162,9 +162,9 @@ def create_app(config: ServerConfig = ServerConfig(), live: LiveEngine | None = 
     """
     require_extra("fastapi", "server")
     if live is None:
-        from ransearch.live import LiveEngine
+        from ransearch.serving import ServingEngine
 
-        live = LiveEngine.open(config.index_dir, interval=config.reload_interval, threads=config.threads)
+        live = ServingEngine.open(config.index_dir, interval=config.reload_interval, threads=config.threads)
         live.warm_up()
     from ransearch.server.app import build_app
 
@@ -202,7 +202,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(config: ServerConfig, live: LiveEngine | None = None) -> None:
+def serve(config: ServerConfig, live: ServingEngine | None = None) -> None:
     """Take the port, open the index, load and warm up the encoder, then serve until interrupted
     (one process).
 

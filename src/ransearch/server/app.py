@@ -13,10 +13,10 @@
 In front of the routes, outermost first: the Host check, the token, "send JSON", the body
 limit, the load shedding (ransearch.server.guard and .limits; docs/security.md).
 
-Every handler takes the engine from the LiveEngine once and uses only that object, so a
+Every handler takes the engine from the ServingEngine once and uses only that object, so a
 request that began on one index generation ends on it while later ones use the next.
 Handlers are plain functions: FastAPI runs them on its worker threads; those that run the
-encoder take it through ``LiveEngine.exclusive`` (one query at a time, see ransearch.live).
+encoder take it through ``ServingEngine.exclusive`` (one query at a time, see ransearch.serving).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pydantic import Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ransearch import Filters, RansearchError, __version__
-from ransearch.live import LiveEngine
+from ransearch.serving import ServingEngine
 from ransearch.server.extras import require_extra
 from ransearch.server.guard import BearerAuth, BodyLimit, HostGuard, JsonOnly
 from ransearch.server.limits import LoadShed
@@ -112,7 +112,7 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorOut, "description": text[code]} for code in codes}
 
 
-def build_app(live: LiveEngine, config: ServerConfig) -> FastAPI:
+def build_app(live: ServingEngine, config: ServerConfig) -> FastAPI:
     """The app over ``live``."""
     common = (401, 422, 503) if config.token else (422, 503)
     guard = [Depends(HTTPBearer(auto_error=False))] if config.token else []  # documents the scheme

@@ -42,7 +42,7 @@ from ransearch import (
     __version__,
     label_language,
 )
-from ransearch.live import LiveEngine
+from ransearch.serving import ServingEngine
 from ransearch.server.highlight import highlight, linkify
 from ransearch.server.schemas import MAX_FILTER_CHARS, MAX_FILTER_VALUES, MAX_K
 from ransearch.server.status import status_for
@@ -246,7 +246,7 @@ def page_status(exc: RansearchError) -> int:
     return 400 if status == 422 else status  # the page's input is a form: a bad one is a 400
 
 
-def add_pages(app: FastAPI, live: LiveEngine, config: ServerConfig) -> None:
+def add_pages(app: FastAPI, live: ServingEngine, config: ServerConfig) -> None:
     """Add the search page, the practice page and their static files to ``app``."""
     env = _environment()
 

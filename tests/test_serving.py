@@ -1,4 +1,4 @@
-"""LiveEngine: a new index generation is picked up without a restart and without a model load."""
+"""ServingEngine: a new index generation is picked up without a restart and without a model load."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from ransearch.engine import Engine
 from ransearch.errors import IndexCorrupt
-from ransearch.live import LiveEngine, capabilities
+from ransearch.serving import ServingEngine
 
 CORPUS = Path(__file__).resolve().parent / "data" / "seeds"  # the 3 seeds (corpus/ is the demo)
 QUERY = "soutien aux familles"
@@ -20,7 +20,7 @@ def reindex(index: Path, encoder, **options) -> str:  # type: ignore[no-untyped-
 
 def test_refresh_switches_to_the_new_generation_with_the_same_encoder(serve_fake_index: Path,
                                                                         serve_fake_encoder) -> None:
-    live = LiveEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=3600)
+    live = ServingEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=3600)
     first = live.engine
     assert live.refresh() is False
     new = reindex(serve_fake_index, serve_fake_encoder)
@@ -32,7 +32,7 @@ def test_refresh_switches_to_the_new_generation_with_the_same_encoder(serve_fake
 
 
 def test_access_after_the_interval_loads_in_the_background(serve_fake_index: Path, serve_fake_encoder) -> None:
-    live = LiveEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=0)
+    live = ServingEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=0)
     first = live.engine
     new = reindex(serve_fake_index, serve_fake_encoder)
     assert live.engine in (first, live.engine)  # this access starts the load and returns at once
@@ -42,7 +42,7 @@ def test_access_after_the_interval_loads_in_the_background(serve_fake_index: Pat
 
 def test_a_request_keeps_its_engine_after_the_switch_and_the_pruning(serve_fake_index: Path,
                                                                      serve_fake_encoder) -> None:
-    live = LiveEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=0)
+    live = ServingEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=0)
     held = live.engine  # what a request in flight holds
     expected = held.ask(QUERY).to_dict()
     for _ in range(3):
@@ -65,10 +65,10 @@ def test_a_generation_that_fails_to_open_is_logged_and_not_retried(serve_fake_in
             raise RuntimeError("something nobody foresaw")
         return Engine.open(index_dir, encoder=encoder)
 
-    live = LiveEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=0, opener=opener)
+    live = ServingEngine.open(serve_fake_index, encoder=serve_fake_encoder, interval=0, opener=opener)
     serving = live.engine
     reindex(serve_fake_index, serve_fake_encoder)
-    with caplog.at_level("WARNING", logger="ransearch.live"):
+    with caplog.at_level("WARNING", logger="ransearch.serving"):
         assert live.refresh() is False
         assert "checksum mismatch" in caplog.text and serving.manifest.generation in caplog.text
         assert live.refresh() is False and len(calls) == 2  # same CURRENT: not tried again
@@ -81,7 +81,7 @@ def test_a_generation_that_fails_to_open_is_logged_and_not_retried(serve_fake_in
 
 def test_a_generation_folder_is_served_as_it_is(serve_fake_index: Path, serve_fake_encoder) -> None:
     engine = Engine.open(serve_fake_index, encoder=serve_fake_encoder)
-    live = LiveEngine.open(engine.generation_dir, encoder=serve_fake_encoder, interval=0)
+    live = ServingEngine.open(engine.generation_dir, encoder=serve_fake_encoder, interval=0)
     reindex(serve_fake_index, serve_fake_encoder)
     assert live.refresh() is False
     assert live.engine.generation_dir == engine.generation_dir
@@ -90,21 +90,8 @@ def test_a_generation_folder_is_served_as_it_is(serve_fake_index: Path, serve_fa
 def test_a_switch_while_opening_is_caught_up(serve_fake_index: Path, serve_fake_encoder) -> None:
     old = Engine.open(serve_fake_index, encoder=serve_fake_encoder)
     new = reindex(serve_fake_index, serve_fake_encoder)  # CURRENT moves on before the holder exists
-    live = LiveEngine(serve_fake_index, old, interval=0)
+    live = ServingEngine(serve_fake_index, old, interval=0)
     assert live.refresh() is True and live.engine.manifest.generation == new
-
-
-def test_capabilities_name_the_optional_operations() -> None:
-    class Bare:
-        pass
-
-    class Full:
-        def match(self) -> None: ...
-        def similar(self) -> None: ...
-        def facets(self) -> None: ...
-
-    assert capabilities(Bare()) == []
-    assert capabilities(Full()) == ["match", "similar", "facets"]
 
 
 def test_open_with_threads_caps_every_thread_pool_of_the_process(serve_real_index: Path) -> None:
@@ -113,8 +100,8 @@ def test_open_with_threads_caps_every_thread_pool_of_the_process(serve_real_inde
 
     code = (
         "from threadpoolctl import threadpool_info\n"
-        "from ransearch.live import LiveEngine\n"
-        f"live = LiveEngine.open({str(serve_real_index)!r}, threads=1)\n"
+        "from ransearch.serving import ServingEngine\n"
+        f"live = ServingEngine.open({str(serve_real_index)!r}, threads=1)\n"
         "live.warm_up()\n"
         "pools = {(p['internal_api'], p['num_threads']) for p in threadpool_info()}\n"
         "print(live.engine.encoder.threads, sorted(pools))\n"

@@ -1,7 +1,8 @@
-"""A long-running process's view of an index: the current generation, swapped in without a restart.
+"""Serving an index from a long-running process (HTTP, MCP): the current generation, swapped in
+without a restart, one query at a time.
 
 ``ransearch index`` commits a new generation by replacing ``index/CURRENT`` atomically (see
-:mod:`ransearch.store`). :class:`LiveEngine` holds the :class:`~ransearch.engine.Engine` of
+:mod:`ransearch.store`). :class:`ServingEngine` holds the :class:`~ransearch.engine.Engine` of
 the generation it last opened and looks at ``CURRENT`` (one ``stat``) at most every
 ``interval`` seconds, when it is asked for the engine. When ``CURRENT`` changed, it opens the
 new generation on a background thread with the encoder already loaded (so a switch costs no
@@ -10,13 +11,11 @@ the old engine finishes on it; the next one gets the new engine. If the new gene
 be opened, the old one keeps serving and the failure is logged once.
 
 Queries (anything that runs the encoder: ``ask``, ``match``, ``similar``) go through
-:meth:`LiveEngine.exclusive`, one at a time per process: the encoder's BLAS calls change the
+:meth:`ServingEngine.exclusive`, one at a time per process: the encoder's BLAS calls change the
 BLAS thread count around each call, and two threads doing that at once can hang the process.
 
-Threads: a query multiplies small matrices, for which BLAS threads cost more than they bring,
-and on a busy machine a thread pool waiting for a free core turns 5 ms into 50. ``open(...,
-threads=1)`` (what the servers use) loads the encoder with one thread and caps every BLAS and
-OpenMP pool of the process at one thread.
+Threads (see :mod:`ransearch.threads`): ``open(..., threads=1)`` (what the servers use) loads
+the encoder with one thread and caps every BLAS and OpenMP pool of the process at one thread.
 
 Servers (HTTP, MCP) use it; it imports no web or protocol library.
 """
@@ -36,16 +35,14 @@ from ransearch.encoders import Encoder
 from ransearch.engine import Engine
 from ransearch.errors import RansearchError
 from ransearch.store import CURRENT, GENERATIONS, current_generation, read_current
+from ransearch.threads import cap_process_threads
 
-__all__ = ["LiveEngine", "DEFAULT_INTERVAL", "OPTIONAL_OPERATIONS", "capabilities", "limit_threads"]
+__all__ = ["ServingEngine", "DEFAULT_INTERVAL"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 0.5
 """Seconds between two looks at ``index/CURRENT``."""
-
-OPTIONAL_OPERATIONS = ("match", "similar", "facets")
-"""Engine operations a front end offers only when the engine has them."""
 
 Opener = Callable[..., Engine]
 _Signature = tuple[int, int, int] | None
@@ -60,22 +57,6 @@ def _signature(pointer: Path) -> _Signature:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def capabilities(engine: object) -> list[str]:
-    """The optional operations ``engine`` offers, of :data:`OPTIONAL_OPERATIONS`."""
-    return [name for name in OPTIONAL_OPERATIONS if callable(getattr(engine, name, None))]
-
-
-def limit_threads(threads: int) -> None:
-    """Cap every BLAS and OpenMP thread pool loaded in this process at ``threads``, for good
-    (and with one thread, queries hand nothing to a helper thread)."""
-    from threadpoolctl import threadpool_limits
-
-    from ransearch.encoders.threads import allow_helper
-
-    threadpool_limits(limits=threads)
-    allow_helper(threads > 1)
-
-
 def _prime(engine: Engine) -> None:
     """One query through a freshly opened engine, so its first real query is not the slow one."""
     try:
@@ -84,7 +65,7 @@ def _prime(engine: Engine) -> None:
         pass
 
 
-class LiveEngine:
+class ServingEngine:
     """The engine of an index folder's current generation, kept current while the process runs.
 
     Args:
@@ -116,7 +97,7 @@ class LiveEngine:
     @classmethod
     def open(cls, index_dir: Path | str | None = None, *, encoder: Encoder | None = None,
              interval: float = DEFAULT_INTERVAL, opener: Opener | None = None,
-             threads: int | None = None) -> LiveEngine:
+             threads: int | None = None) -> ServingEngine:
         """Open the current generation of ``index_dir`` (default: the configured index).
 
         Args:
@@ -138,7 +119,7 @@ class LiveEngine:
         for warning in engine.warnings:  # e.g. a damaged CURRENT: say so once, at start-up
             log.warning("%s", visible(warning))
         if threads:
-            limit_threads(threads)  # after the open: the libraries to cap are loaded by now
+            cap_process_threads(threads)  # after the open: the libraries to cap are loaded by now
         return cls(index_dir, engine, interval=interval, opener=opener)
 
     @property
@@ -193,7 +174,7 @@ class LiveEngine:
         with self._lock:
             if self._loader is not None:
                 return
-            self._loader = threading.Thread(target=self._load_in_background, name="ransearch-live", daemon=True)
+            self._loader = threading.Thread(target=self._load_in_background, name="ransearch-serving", daemon=True)
             self._loader.start()
 
     def _load_in_background(self) -> None:

