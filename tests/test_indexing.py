@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import ransearch.baseline
+import ransearch.previous_generation
 import ransearch.indexing as indexing
 import ransearch.plan as plan
 from conftest import DEV_CORPUS, reindex_mark
@@ -243,7 +243,7 @@ def test_full_rebuild_when_encoder_settings_or_package_change(indexed: Path, rei
     elif change == "chunking":
         chunking = replace(chunking, max_words=60)
     elif change == "package":
-        monkeypatch.setattr(ransearch.baseline, "__version__", "99.0")
+        monkeypatch.setattr(ransearch.previous_generation, "__version__", "99.0")
     else:
         full = True
     encoder.passages = 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ransearch.baseline import Baseline, Entry
+from ransearch.previous_generation import PreviousGeneration, Entry
 from ransearch.chunking import ChunkingConfig, chunk_practice
 from ransearch.encoders import Encoder
 from ransearch.errors import IndexCorrupt
@@ -23,7 +23,7 @@ ENCODE_BATCH = 64
 """Chunks per call to the encoder (read at each call: tests lower it)."""
 
 
-def new_entries(items: list[Item], prev: Baseline | None, full: bool, index_dir: Path) -> list[Entry]:
+def new_entries(items: list[Item], prev: PreviousGeneration | None, full: bool, index_dir: Path) -> list[Entry]:
     """The practices of the new generation, with chunks and vectors where they can be reused.
 
     Raises:
@@ -43,7 +43,7 @@ def new_entries(items: list[Item], prev: Baseline | None, full: bool, index_dir:
     return entries
 
 
-def embed_entries(entries: list[Entry], prev: Baseline | None, encoder: Encoder, chunking: ChunkingConfig,
+def embed_entries(entries: list[Entry], prev: PreviousGeneration | None, encoder: Encoder, chunking: ChunkingConfig,
                   progress: Callable[[str, int, int], None]) -> tuple[int, int]:
     """Fill in the chunks and vectors of every entry; (chunks embedded, chunks reused).
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from ransearch import __version__
-from ransearch.baseline import Baseline, Entry, full_rebuild_reason, open_baseline
+from ransearch.previous_generation import PreviousGeneration, Entry, full_rebuild_reason, open_previous_generation
 from ransearch.build_report import BuildReport, DocumentFailure, Outcome, ParsedDocument, now_iso
 from ransearch.chunking import ChunkingConfig
 from ransearch.corpus import SHRINK_LIMIT, check_shrink, scan_corpus
@@ -94,7 +94,7 @@ class _Run:
         self._t = now
 
     def execute(self) -> BuildReport:
-        prev, no_prev_reason, warnings = open_baseline(self.index_dir)
+        prev, no_prev_reason, warnings = open_previous_generation(self.index_dir)
         self._lap("open_previous")
         full_reason = ("requested" if self.full_requested else
                        no_prev_reason if prev is None else full_rebuild_reason(prev, self.encoder_name, self.chunking))
@@ -151,7 +151,7 @@ class _Run:
         return (f"the template text learned from the corpus changed: all {self.reparsed} documents were "
                 "parsed again (chunks whose text did not change kept their vectors)",)
 
-    def _encoder(self, prev: Baseline | None) -> Encoder:
+    def _encoder(self, prev: PreviousGeneration | None) -> Encoder:
         if not isinstance(self.encoder_arg, str):
             return self.encoder_arg
         name = self.encoder_arg
@@ -159,7 +159,7 @@ class _Run:
             return LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension)
         return self.load(name)
 
-    def _write(self, entries: list[Entry], prev: Baseline | None, encoder: Encoder) -> tuple[str, tuple[str, ...]]:
+    def _write(self, entries: list[Entry], prev: PreviousGeneration | None, encoder: Encoder) -> tuple[str, tuple[str, ...]]:
         """Write the new generation and switch to it; (its id, the generations pruned)."""
         practices = [e.practice for e in entries]
         chunks = [c for e in entries for c in (e.chunks or ())]

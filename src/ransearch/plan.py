@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from ransearch.baseline import Baseline
+from ransearch.previous_generation import PreviousGeneration
 from ransearch.build_report import DocumentFailure, DuplicateGroup
 from ransearch.corpus import Scanned, Walk
 from ransearch.errors import ParseError
@@ -161,7 +161,7 @@ def parse_scanned(d: Scanned, template: Template | None, strict_template: bool) 
     return [replace(p, source=d.source, id=new + p.id[len(old):]) for p in practices]
 
 
-def plan_documents(scanned: list[Scanned], walk: Walk, prev: Baseline | None, full: bool, *,
+def plan_documents(scanned: list[Scanned], walk: Walk, prev: PreviousGeneration | None, full: bool, *,
                    strict_template: bool, progress: Callable[[str, int, int], None],
                    lap: Callable[[str], None]) -> Plan:
     """Parse what is new or changed (everything if ``full``); the rest is reused as it is.

@@ -1,4 +1,4 @@
-"""The baseline of an indexing run: the generation serving before it, and what a run can take
+"""The generation serving before an indexing run, and what the run can take
 over from it unchanged (practice records, chunks and their vectors, title and lexicon-word
 embeddings), so that only new text is parsed and embedded.
 
@@ -22,7 +22,7 @@ from ransearch.store import Generation, open_generation
 from ransearch.parquet_tables import read_chunks, read_practices
 from ransearch.vectors import VectorIndex
 
-__all__ = ["Baseline", "Entry", "open_baseline", "full_rebuild_reason"]
+__all__ = ["PreviousGeneration", "Entry", "open_previous_generation", "full_rebuild_reason"]
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Entry:
     vectors: np.ndarray | None = None
 
 
-class Baseline:
+class PreviousGeneration:
     """The serving generation, as the base of a run; its tables are read only when needed (``load``)."""
 
     def __init__(self, gen: Generation) -> None:
@@ -87,7 +87,7 @@ class Baseline:
         return Entry(source, digest, practice, [self.chunks[r] for r in rows], self.vectors[rows])
 
 
-def open_baseline(index_dir: Path) -> tuple[Baseline | None, str | None, tuple[str, ...]]:
+def open_previous_generation(index_dir: Path) -> tuple[PreviousGeneration | None, str | None, tuple[str, ...]]:
     """(the generation serving now or None, why there is none, warnings about it)."""
     try:
         gen = open_generation(index_dir)
@@ -97,10 +97,10 @@ def open_baseline(index_dir: Path) -> tuple[Baseline | None, str | None, tuple[s
         return None, f"no usable previous generation ({exc.reason})", (str(exc),)
     except IndexMismatch as exc:
         return None, f"schema version changed ({exc.found} → {exc.expected})", ()
-    return Baseline(gen), None, gen.warnings
+    return PreviousGeneration(gen), None, gen.warnings
 
 
-def full_rebuild_reason(baseline: Baseline, encoder: str, chunking: ChunkingConfig) -> str | None:
+def full_rebuild_reason(baseline: PreviousGeneration, encoder: str, chunking: ChunkingConfig) -> str | None:
     """Why nothing of ``baseline`` can be reused for a build with ``encoder`` and ``chunking``, if so."""
     m = baseline.manifest
     if m.encoder != encoder:
