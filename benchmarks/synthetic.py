@@ -258,6 +258,7 @@ def write_generation(corpus: Corpus, vectors: np.ndarray, titles: np.ndarray, in
 
     from ransearch.indexing import practice_text
     from ransearch.lexical import LexicalIndex
+    from ransearch.manifest import BuildSettings, Counts
     from ransearch.store import (SCHEMA_VERSION, Manifest, commit_generation, file_checksums, new_generation_dir,
                                  write_manifest)
     from ransearch.parquet_tables import CHUNK_SCHEMA, write_chunk_table, write_practices
@@ -297,8 +298,8 @@ def write_generation(corpus: Corpus, vectors: np.ndarray, titles: np.ndarray, in
     write_manifest(tmp, Manifest(
         schema_version=SCHEMA_VERSION, encoder=encoder.name, dimension=encoder.dimension,
         package_version=__version__, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        generation=gen_id, documents={}, counts={"practices": len(corpus.practices), "chunks": len(corpus)},
-        settings={"synthetic": True}, files=files,
+        generation=gen_id, documents={}, counts=Counts(practices=len(corpus.practices), chunks=len(corpus)),
+        settings=BuildSettings(chunking={"synthetic": True}), files=files,
     ))
     commit_generation(index_dir, gen_id, tmp, keep=1)
     return times

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ransearch.errors import IndexCorrupt
 from ransearch.lexical.analysis import analyse, query_words, word_stems
+from ransearch.lexical.cognates import CognateIndex
 from ransearch.lexical.lexicon import (
     Expansion,
     ExpansionPlan,
@@ -26,7 +28,9 @@ from ransearch.lexical.lexicon import (
 )
 from ransearch.lexical.storage import K1, LanguageIndex, TermScores, corpus_idf
 
-__all__ = ["LexicalIndex", "WordScores", "TRANSLATION_MEMO"]
+__all__ = ["LexicalIndex", "WordScores", "TRANSLATION_MEMO", "COGNATE_FILE"]
+
+COGNATE_FILE = "cognates.npz"
 
 TRANSLATION_MEMO = 50_000
 """Query words whose translations an open index remembers (about 10 MB at most); when full,
@@ -56,10 +60,11 @@ def _word_score(index: LanguageIndex, language: str, word: str,
 class LexicalIndex:
     """BM25 per language over practice texts; scores for every practice row."""
 
-    def __init__(self, n_practices: int, languages: dict[str, LanguageIndex]) -> None:
+    def __init__(self, n_practices: int, languages: dict[str, LanguageIndex],
+                 cognate_index: CognateIndex | None = None) -> None:
         self.n_practices = n_practices
         self._languages = languages
-        self._lexicons = Lexicons(languages)
+        self._lexicons = Lexicons(languages, cognate_index)
         # query word -> its translations: (language, stem of a lexicon word, cosine), in
         # language order then nearest first
         self._translation_memo: dict[str, Translations] = {}
@@ -109,17 +114,25 @@ class LexicalIndex:
         return self._lexicons.word_vectors()
 
     def save(self, folder: Path) -> None:
-        """Write a built index in ``folder``: ``lexical.json`` and one folder per language."""
+        """Write a built index in ``folder``: ``lexical.json``, one folder per language and the
+        cognate index of the lexicons (``cognates.npz``)."""
         folder.mkdir(parents=True, exist_ok=True)
         meta = {"n_practices": self.n_practices, "languages": sorted(self._languages)}
         for lang, index in self._languages.items():
             index.save(folder / lang)
+        self._lexicons.cognate_index().save(folder / COGNATE_FILE)
         (folder / "lexical.json").write_text(json.dumps(meta), "utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
         meta = json.loads((folder / "lexical.json").read_text("utf-8"))
-        return cls(meta["n_practices"], {lang: LanguageIndex.load(folder / lang) for lang in meta["languages"]})
+        languages = {lang: LanguageIndex.load(folder / lang) for lang in meta["languages"]}
+        # generations written before the cognate index was saved make it on first use
+        saved = folder / COGNATE_FILE
+        cognate_index = CognateIndex.load(saved) if saved.exists() else None
+        if cognate_index is not None and len(cognate_index) != sum(len(i.words) for i in languages.values()):
+            raise IndexCorrupt(str(saved), "the cognate index does not match the lexicons")
+        return cls(meta["n_practices"], languages, cognate_index)
 
     def expand(self, words: Sequence[str] | ExpansionPlan,
                embeddings: Mapping[str, np.ndarray] | None = None) -> Expansion:

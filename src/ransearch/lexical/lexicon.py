@@ -97,11 +97,11 @@ class Lexicons:
     The stacked float32 matrix, the word lookup and the cognate index are made on first use.
     """
 
-    def __init__(self, languages: Mapping[str, LanguageIndex]) -> None:
+    def __init__(self, languages: Mapping[str, LanguageIndex], cognate_index: CognateIndex | None = None) -> None:
         self._languages = languages
         self._rows: dict[str, tuple[LanguageIndex, int]] | None = None
         self._stacked: tuple[np.ndarray, np.ndarray, list[str], list[str]] | None = None
-        self._cognates: CognateIndex | None = None
+        self._cognates = cognate_index
 
     def vector(self, word: str) -> np.ndarray | None:
         """The stored embedding of a lexicon word (None if no lexicon holds it).
@@ -150,16 +150,23 @@ class Lexicons:
                     found[i].append((names[lang], stems[j], value))
         return [tuple(f) for f in found]
 
+    def words(self) -> list[str]:
+        """Every lexicon word, language after language (the rows of the stacked lexicon)."""
+        return [w for index in self._languages.values() if index.words for w in index.words]
+
+    def cognate_index(self) -> CognateIndex:
+        """The cognate index of :meth:`words`: the one saved with the index, else made now."""
+        if self._cognates is None:
+            self._cognates = CognateIndex.of_words(self.words())
+        return self._cognates
+
     def cognates(self, word: str) -> Translations:
         """The stems of ``word``'s cognates (spelt alike) in each language's lexicon, at most
         ``TRANSLATIONS`` per language, as (language, stem, Dice coefficient); encoder-free."""
         _, language, names, stems = self._stack()
-        if self._cognates is None:
-            self._cognates = CognateIndex([w for index in self._languages.values() if index.words
-                                           for w in index.words])
         taken: Counter[int] = Counter()
         out = []
-        for row, dice in self._cognates.search(word, cognates.COGNATE_MIN):
+        for row, dice in self.cognate_index().search(word, cognates.COGNATE_MIN):
             lang = int(language[row])
             taken[lang] += 1
             if taken[lang] <= TRANSLATIONS:
