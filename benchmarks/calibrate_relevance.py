@@ -1,4 +1,4 @@
-"""Fit the readable relevance (``ransearch.relevance``) on graded sets, and check it across them.
+"""Fit the readable relevance (``ransearch.search.relevance``) on graded sets, and check it across them.
 
     python benchmarks/calibrate_relevance.py ../shared/eval/dev ../shared/eval/dev2 [--encoder use]
 

@@ -122,7 +122,7 @@ class RankedPractice:
     url: str | None = None
     """The official page of the practice (None for practices read from files: see ``source``)."""
     relevance: int | None = None
-    """0–100, the same meaning for every query (``ransearch.relevance``); ``score`` only orders one answer."""
+    """0–100, the same meaning for every query (``ransearch.search.relevance``); ``score`` only orders one answer."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
