@@ -41,7 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from served import HOST, Connection, add_server_arguments, ask_body, percentile, served_index  # noqa: E402
+from served import HOST, Connection, add_server_arguments, ask_body, finish, percentile, served_index  # noqa: E402
 
 TARGET_P99_MS = 1000.0
 TARGET_REFUSAL_P99_MS = 100.0
@@ -200,12 +200,7 @@ def main() -> None:
         print(f"slow clients: {s['clients']}, closed by the server {s['closed_by_server']} (held p50 "
               f"{s['held_s']['p50']} s, max {s['held_s']['max']} s), still open at the end {s['still_open_at_end']}; "
               f"a normal client meanwhile: {n['n']} served, p50 {n['p50_ms']} ms, max {n['max_ms']} ms, {n['statuses']}")
-    print(f"load average before/after: {results['setup']['loadavg_before']} / {results['setup']['loadavg_after']}")
-    print("targets: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in results["targets"].items()
-                                  if isinstance(v, bool)))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"wrote {args.json}")
+    finish(results, args.json)
 
 
 if __name__ == "__main__":

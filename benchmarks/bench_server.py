@@ -47,6 +47,7 @@ from served import (  # noqa: E402
     add_server_arguments,
     ask_body,
     cpu_seconds,
+    finish,
     percentile,
     ransearch,
     served_index,
@@ -54,6 +55,8 @@ from served import (  # noqa: E402
 
 TARGET_RPS = 100.0
 TARGET_P95_MS = 50.0
+
+
 def _has(module: str) -> bool:
     import importlib.util
 
@@ -243,12 +246,7 @@ def main() -> None:
           f"{len(sw['reindex_runs'])} re-index runs "
           f"({', '.join(str(r['seconds']) + ' s' for r in sw['reindex_runs'])}), "
           f"{sw['generations_seen']} generations served during the phase")
-    print(f"load average before/after: {results['setup']['loadavg_before']} / {results['setup']['loadavg_after']}")
-    print("targets: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in results["targets"].items()
-                                  if isinstance(v, bool)))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"wrote {args.json}")
+    finish(results, args.json)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ROOT", "HOST", "QUERIES", "add_server_arguments", "Served", "served_index", "ransearch", "free_port",
-           "cpu_seconds", "percentile", "Connection", "ask_body", "wait_ready"]
+           "cpu_seconds", "finish", "percentile", "Connection", "ask_body", "wait_ready"]
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -133,6 +134,17 @@ def served_index(corpus: Path, deadline: float, *, prefix: str, env: dict[str, s
                 proc.kill()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def finish(results: dict[str, Any], path: Path) -> None:
+    """The lines every HTTP benchmark ends with (load average, targets met), then its JSON."""
+    setup = results["setup"]
+    print(f"load average before/after: {setup['loadavg_before']} / {setup['loadavg_after']}")
+    print("targets: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in results["targets"].items()
+                                  if isinstance(v, bool)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {path}")
 
 
 # ---- a minimal HTTP/1.1 keep-alive client ----------------------------------------------------------
