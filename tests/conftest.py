@@ -10,6 +10,31 @@ import pytest
 _CORPUS = Path(__file__).resolve().parent / "data" / "seeds"  # the 3 seed practices (corpus/ is the demo)
 
 
+
+def copy_dev_documents(folder: Path, n: int) -> Path:
+    """``folder``, made and holding the first ``n`` documents of the dev set (the test is skipped
+    where the dev set is absent)."""
+    if not DEV_CORPUS.is_dir():
+        pytest.skip(f"dev corpus not found at {DEV_CORPUS}")
+    folder.mkdir(parents=True)
+    for path in sorted(DEV_CORPUS.glob("*.txt"))[:n]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run ``ransearch ARGS`` in this process as the console script does: (status, stdout, stderr)."""
+    import sys
+
+    from ransearch.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["ransearch", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    out = capsys.readouterr()
+    code = done.value.code
+    return (code if isinstance(code, int) else 0 if code is None else 1), out.out, out.err
+
 @pytest.fixture(scope="session")
 def tiny_st_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random sentence-transformers model built offline; its saved folder.
@@ -214,14 +239,7 @@ def reindex_encoder() -> FakeEncoder:
 @pytest.fixture()
 def reindex_corpus(tmp_path: Path) -> Path:
     """A writable corpus folder: the first 6 documents of the dev set (skipped if it is absent)."""
-
-    if not DEV_CORPUS.is_dir():
-        pytest.skip(f"dev corpus not found at {DEV_CORPUS}")
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for path in sorted(DEV_CORPUS.glob("*.txt"))[:6]:
-        (corpus / path.name).write_bytes(path.read_bytes())
-    return corpus
+    return copy_dev_documents(tmp_path / "corpus", 6)
 
 
 def reindex_mark(path: Path, word: str) -> None:

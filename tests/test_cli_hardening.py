@@ -22,9 +22,7 @@ HOSTILE_TITLE = "Miroirs \x1b[31mrouges\x1b[0m\u202e\rfaux"
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Run ``ransearch ARGS`` in this process as the console script does, with ``--encoder fake``
     loading the fake encoder; returns (status, stdout, stderr)."""
-    from conftest import FakeEncoder
-
-    from ransearch.cli import main
+    from conftest import FakeEncoder, run_cli
 
     for var in ("RANSEARCH_INDEX", "RANSEARCH_CORPUS", "RANSEARCH_ENCODER", "RANSEARCH_CONFIG", "RANSEARCH_THREADS"):
         monkeypatch.delenv(var, raising=False)
@@ -34,27 +32,16 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.setattr(ransearch.engine, "load_encoder", lambda name, **kw: encoder)
 
     def invoke(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["ransearch", *args])
-        with pytest.raises(SystemExit) as done:
-            main()
-        out = capsys.readouterr()
-        code = done.value.code
-        return (code if isinstance(code, int) else 0 if code is None else 1), out.out, out.err
+        return run_cli(monkeypatch, capsys, *args)
 
     return invoke
 
 
 @pytest.fixture()
 def corpus(tmp_path: Path) -> Path:
-    from conftest import DEV_CORPUS
+    from conftest import copy_dev_documents
 
-    if not DEV_CORPUS.is_dir():
-        pytest.skip(f"dev corpus not found at {DEV_CORPUS}")
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for path in sorted(DEV_CORPUS.glob("*.txt"))[:3]:
-        (folder / path.name).write_bytes(path.read_bytes())
-    return folder
+    return copy_dev_documents(tmp_path / "corpus", 3)
 
 
 def test_visible_shows_controls_as_escapes() -> None:

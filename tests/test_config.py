@@ -5,10 +5,11 @@ to load (item 13)."""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import run_cli
 
 from ransearch.config import load_settings
 from ransearch.errors import ConfigError, EncoderNotAllowed
@@ -68,18 +69,6 @@ def test_a_malformed_variable_is_named(cwd: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv(var, value)
     with pytest.raises(ConfigError, match=r"^" + r"\$" + says[1:].replace("(", r"\(")):
         load_settings()
-
-
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run ``ransearch ARGS`` in this process as the console script does: (status, stdout, stderr)."""
-    from ransearch.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["ransearch", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 0 if code is None else 1), out.out, out.err
 
 
 COMMANDS = [["ask", "x"], ["show", "x"], ["practices"], ["match", "x"], ["similar", "x"], ["facets"],

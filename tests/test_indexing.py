@@ -13,7 +13,7 @@ import pytest
 import ransearch.previous_generation
 import ransearch.indexing as indexing
 import ransearch.plan as plan
-from conftest import DEV_CORPUS, reindex_mark
+from conftest import DEV_CORPUS, copy_dev_documents, reindex_mark
 from ransearch.chunking import ChunkingConfig
 from ransearch.engine import Engine
 from ransearch.errors import IndexWriteError, RansearchError
@@ -47,10 +47,8 @@ def _first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from conftest import FakeEncoder
 
     root = tmp_path_factory.mktemp("first")
-    corpus, index = root / "corpus", root / "index"
-    corpus.mkdir()
-    for path in sorted(DEV_CORPUS.glob("*.txt"))[:6]:  # the documents of the reindex_corpus fixture
-        (corpus / path.name).write_bytes(path.read_bytes())
+    corpus = copy_dev_documents(root / "corpus", 6)  # the documents of the reindex_corpus fixture
+    index = root / "index"
     report = build_index([corpus], index, FakeEncoder())
     assert report.outcome == "updated" and report.full_rebuild and report.full_reason == "first build"
     assert len(report.added) == 6 and report.exit_status == 0

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEV_CORPUS, FakeEncoder, reindex_mark
+from conftest import DEV_CORPUS, FakeEncoder, copy_dev_documents, reindex_mark
 from ransearch.engine import Engine
 from ransearch.indexing import build_index
 from ransearch.ingest import practice_id
@@ -75,10 +75,7 @@ POINTS = [
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """The baseline index of state A, the corpus in state B, and the practice ids of both."""
     root = tmp_path_factory.mktemp("crash")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for path in sorted(DEV_CORPUS.glob("*.txt"))[:DOCS]:
-        (corpus / path.name).write_bytes(path.read_bytes())
+    corpus = copy_dev_documents(root / "corpus", DOCS)
     ids_a = frozenset(practice_id(p.name) for p in corpus.glob("*.txt"))
     baseline = root / "baseline"
     build_index([corpus], baseline, FakeEncoder())

@@ -26,13 +26,10 @@ def _edit(corpus: Path, n: int, marker: str) -> None:
 
 @pytest.fixture(scope="module")
 def _two_generations_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
-    from conftest import DEV_CORPUS, FakeEncoder
+    from conftest import FakeEncoder, copy_dev_documents
 
     root = tmp_path_factory.mktemp("store")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for path in sorted(DEV_CORPUS.glob("*.txt"))[:4]:
-        (corpus / path.name).write_bytes(path.read_bytes())
+    corpus = copy_dev_documents(root / "corpus", 4)
     index, encoder = root / "index", FakeEncoder()
     first = build_index([corpus], index, encoder).generation
     _edit(corpus, 0, "zebra")

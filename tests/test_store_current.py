@@ -17,15 +17,10 @@ from ransearch.store import CURRENT, GENERATIONS, list_generations, open_generat
 
 @pytest.fixture(scope="module")
 def _built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import DEV_CORPUS, FakeEncoder
+    from conftest import FakeEncoder, copy_dev_documents
 
-    if not DEV_CORPUS.is_dir():
-        pytest.skip(f"dev corpus not found at {DEV_CORPUS}")
     root = tmp_path_factory.mktemp("current")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for path in sorted(DEV_CORPUS.glob("*.txt"))[:3]:
-        (corpus / path.name).write_bytes(path.read_bytes())
+    corpus = copy_dev_documents(root / "corpus", 3)
     build_index([corpus], root / "index", FakeEncoder())
     build_index([corpus], root / "index", FakeEncoder(), full=True)
     return root
