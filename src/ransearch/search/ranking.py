@@ -3,8 +3,7 @@
 Nothing here knows an index, an encoder or a text: every function takes arrays (one value per
 practice row, or per chunk) and returns arrays, so each can be tested on a handful of numbers.
 
-- :func:`practice_dense`: a practice's dense score is its best chunk plus a share of its second
-  best (two matching places beat one lucky chunk).
+- :func:`practice_dense`: a practice's dense score is the cosine of its best candidate chunk.
 - :func:`log_chunk_counts`: a practice cut into many chunks has more chances of one lucky match,
   so ``length_prior`` × log(chunks) is taken off its dense score (the length prior).
 - :func:`fuse`: each signal is standardised over the practices (:func:`standardise`) and the
