@@ -52,6 +52,8 @@ def encoded_well(facets: FacetTable, encoder: Encoder) -> np.ndarray | None:
     with their mean: the cosine measures the language, not the topic. Such a practice's dense and
     title evidence is left out of the fusion (:func:`~ransearch.search.ranking.fuse`); its rank
     rests on the evidence that does not depend on the encoder (lexical matches, cognates).
+    Generations built since these practices are embedded from their rendering in the covered
+    languages (:func:`ransearch.embedding.render_uncovered`) need no such rule.
     """
     covered = encoder_languages(encoder)
     if covered is None:
@@ -65,9 +67,12 @@ class Searcher:
 
     def __init__(self, practices: PracticeTable, chunks: ChunkTable, vectors: VectorIndex,
                  lexical: LexicalIndex, titles: np.ndarray, encoder: Encoder,
-                 config: SearchConfig = SearchConfig(), facets: FacetTable | None = None) -> None:
+                 config: SearchConfig = SearchConfig(), facets: FacetTable | None = None,
+                 rendered: bool = False) -> None:
         """``practices`` makes its records on demand: ranking reads only the heads of the ones it
-        returns; ``facets`` (else built from ``practices``) serves the filters."""
+        returns; ``facets`` (else built from ``practices``) serves the filters; ``rendered``: the
+        vectors of practices in a language the encoder does not cover are those of their
+        rendering (:func:`ransearch.embedding.render_uncovered`), trusted like the others."""
         self.practices = practices
         self.chunks = chunks
         self.vectors = vectors
@@ -80,7 +85,7 @@ class Searcher:
                                                                                len(practices))
         self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config)
         self._fusion = Fusion(config, log_chunk_counts(chunks.practice_row, len(practices)), encoder.name,
-                              encoded_well(self.facets, encoder))
+                              None if rendered else encoded_well(self.facets, encoder))
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None
 
