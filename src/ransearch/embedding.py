@@ -1,6 +1,8 @@
 """The new generation's practices with their chunks and vectors: what the serving generation
 already holds is taken over (records, chunks, vectors of identical chunk text, title embeddings),
-the rest is chunked and embedded in batches of ``ENCODE_BATCH``.
+the rest is chunked and embedded in batches of ``ENCODE_BATCH``. The practices in a language
+the encoder does not cover are embedded from their rendering in the languages it covers
+(:func:`render_uncovered`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from ransearch.previous_generation import PreviousGeneration, Entry
 from ransearch.chunking import ChunkingConfig, chunk_practice
 from ransearch.encoders import Encoder
 from ransearch.errors import IndexCorrupt
+from ransearch.lexical import LexicalIndex
 from ransearch.plan import Item
-from ransearch.records import Practice
+from ransearch.querylang import encoder_languages
+from ransearch.records import Chunk, Practice
 
-__all__ = ["ENCODE_BATCH", "new_entries", "embed_entries", "title_vectors"]
+__all__ = ["ENCODE_BATCH", "new_entries", "embed_entries", "title_vectors", "render_uncovered"]
 
 ENCODE_BATCH = 64
 """Chunks per call to the encoder (read at each call: tests lower it)."""
@@ -92,3 +96,27 @@ def title_vectors(practices: list[Practice], known: dict[str, np.ndarray], encod
     if new:
         out[new] = encoder.encode_passages([texts[i] for i in new])
     return out
+
+
+def render_uncovered(practices: list[Practice], chunks: list[Chunk], vectors: np.ndarray, titles: np.ndarray,
+                     lexical: LexicalIndex, encoder: Encoder) -> None:
+    """Embed the chunks and titles of the practices written in a language ``encoder`` does not
+    cover from their rendering (:class:`ransearch.lexical.rendering.Renderer`), in place.
+
+    Their text itself would land in the region of its language whatever it says; the rendering
+    lands near what it says (docs/evaluation.md, issue 15). The rendering depends on the
+    lexicons of the whole corpus, so it is made again at every build (these practices are few,
+    and an encoder that states no languages, an ``st:`` model, has none).
+    """
+    covered = encoder_languages(encoder)
+    if covered is None:
+        return
+    renderer = lexical.renderer(covered, encoder)
+    rows = [i for i, p in enumerate(practices) if p.language not in covered]
+    if rows:
+        titles[rows] = encoder.encode_passages(
+            [renderer.render(practices[i].title or practices[i].id, practices[i].language) for i in rows])
+    foreign = [j for j, c in enumerate(chunks) if c.language not in covered]
+    for start in range(0, len(foreign), ENCODE_BATCH):
+        batch = foreign[start:start + ENCODE_BATCH]
+        vectors[batch] = encoder.encode_passages([renderer.render(chunks[j].text, chunks[j].language) for j in batch])

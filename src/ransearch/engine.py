@@ -112,8 +112,8 @@ class Engine:
             raise IndexCorrupt(str(gen_dir), f"{vectors.size} vectors of dimension {vectors.dimension} "
                                f"for {len(chunks)} chunks of dimension {manifest.dimension}")
         return cls(gen_dir, manifest, Searcher(practices, chunks, vectors, lexical, titles, encoder,
-                                                   search or settings.search, facets), generation.warnings,
-                   settings.match)
+                                                   search or settings.search, facets, manifest.settings.rendered),
+                   generation.warnings, settings.match)
 
     @staticmethod
     def index(corpus_dirs: Sequence[Path | str] | None = None, index_dir: Path | str | None = None, *,

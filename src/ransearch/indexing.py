@@ -35,8 +35,8 @@ from ransearch.previous_generation import PreviousGeneration, Entry, full_rebuil
 from ransearch.build_report import BuildReport, DocumentFailure, Outcome, ParsedDocument, now_iso
 from ransearch.chunking import ChunkingConfig
 from ransearch.corpus import SHRINK_LIMIT, check_shrink, scan_corpus
-from ransearch.embedding import embed_entries, new_entries, title_vectors
-from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder
+from ransearch.embedding import embed_entries, new_entries, render_uncovered, title_vectors
+from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder, stated_languages
 from ransearch.encoders.lazy import LazyEncoder
 from ransearch.errors import IndexWriteError, RansearchError
 from ransearch.lexical import LexicalIndex
@@ -156,7 +156,7 @@ class _Run:
             return self.encoder_arg
         name = self.encoder_arg
         if prev is not None and prev.manifest.encoder == name:
-            return LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension)
+            return LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension, stated_languages(name))
         return self.load(name)
 
     def _write(self, entries: list[Entry], prev: PreviousGeneration | None, encoder: Encoder) -> tuple[str, tuple[str, ...]]:
@@ -168,6 +168,7 @@ class _Run:
         titles = title_vectors(practices, prev.titles if prev else {}, encoder)
         lexical = LexicalIndex.build([practice_text(p) for p in practices], [p.language for p in practices],
                                      encoder, known=prev.words if prev else None)
+        render_uncovered(practices, chunks, vectors, titles, lexical, encoder)
         self._lap("embed")
         before = set(list_generations(self.index_dir))
         gen_id, tmp = new_generation_dir(self.index_dir)
@@ -206,7 +207,8 @@ class _Run:
             package_version=__version__, built_at=now_iso(), generation=gen_id,
             documents=self._documents(),
             counts=Counts(practices=len(entries), chunks=len(chunks)),
-            settings=BuildSettings(chunking=asdict(self.chunking), template=self.template_fingerprint),
+            settings=BuildSettings(chunking=asdict(self.chunking), template=self.template_fingerprint,
+                                   rendered=True),
             files=files,
         )
 

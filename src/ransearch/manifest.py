@@ -3,7 +3,7 @@
     Manifest        schema version, encoder, package version, build time, generation id, and:
     DocumentEntry   per corpus document: the sha256 of its bytes and the practices it gave
     Counts          practices and chunks in the generation
-    BuildSettings   what its chunks were made with: chunking settings, learned template
+    BuildSettings   what its chunks were made with: chunking settings, learned template, rendering
     FileDigest      size and sha256 of every other file of the generation
 
 The JSON is the one of schema version 1, unchanged (sorted keys, one-space indent): a document
@@ -116,16 +116,22 @@ class BuildSettings:
 
     ``chunking`` is the chunking settings as a JSON object (``dataclasses.asdict`` of
     :class:`ransearch.chunking.ChunkingConfig`); ``template`` the fingerprint of the template
-    text learned from the corpus (None in generations written before it was learned).
+    text learned from the corpus (None in generations written before it was learned);
+    ``rendered`` whether the chunks and titles of practices in a language the encoder does not
+    cover were embedded from their rendering (:func:`ransearch.embedding.render_uncovered`;
+    False in generations written before, whose vectors search does not trust).
     """
 
     chunking: Mapping[str, object] = field(default_factory=dict)
     template: str | None = None
+    rendered: bool = False
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"chunking": dict(self.chunking)}
         if self.template is not None:
             out["template"] = self.template
+        if self.rendered:
+            out["rendered"] = True
         return out
 
     @classmethod
@@ -133,7 +139,7 @@ class BuildSettings:
         data = _object(value, "settings")
         template = data.get("template")
         return cls(dict(_object(data.get("chunking", {}), "chunking")),
-                   template if isinstance(template, str) else None)
+                   template if isinstance(template, str) else None, data.get("rendered") is True)
 
 
 @dataclass(frozen=True)

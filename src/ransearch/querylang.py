@@ -23,7 +23,8 @@ from ransearch.languages import LANGUAGES, language_name
 from ransearch.lexical.analysis import is_stopword
 from ransearch.text import words as text_words
 
-__all__ = ["encoder_languages", "detect_query_language", "coverage_note", "SWITCH_HINT", "maybe_uncovered"]
+__all__ = ["encoder_languages", "detect_query_language", "uncovered_language", "coverage_note", "SWITCH_HINT",
+           "maybe_uncovered"]
 
 MIN_CONFIDENCE = 0.8
 """A query is said to be in a language only when the identifier is at least this sure
@@ -86,13 +87,19 @@ def detect_query_language(text: str) -> str | None:
     return str(lang) if confidence >= MIN_CONFIDENCE else None
 
 
-def coverage_note(text: str, encoder: Any) -> str | None:
-    """A note for the answer when ``text`` is in a language ``encoder`` does not cover."""
+def uncovered_language(text: str, encoder: Any) -> str | None:
+    """The language of ``text`` when it is one ``encoder`` does not cover, else ``None``."""
     covered = encoder_languages(encoder)
     if covered is None or not maybe_uncovered(text):
         return None
     lang = detect_query_language(text)
-    if lang is None or lang in covered:
+    return None if lang is None or lang in covered else lang
+
+
+def coverage_note(text: str, encoder: Any) -> str | None:
+    """A note for the answer when ``text`` is in a language ``encoder`` does not cover."""
+    lang = uncovered_language(text, encoder)
+    if lang is None:
         return None
     name = language_name(lang)
     return (f"the query looks {name} ({lang}), a language the encoder '{getattr(encoder, 'name', '?')}' was not "

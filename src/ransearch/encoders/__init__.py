@@ -18,7 +18,7 @@ import numpy as np
 
 from ransearch.errors import EncoderUnavailable
 
-__all__ = ["Encoder", "load_encoder", "DEFAULT_ENCODER"]
+__all__ = ["Encoder", "load_encoder", "stated_languages", "DEFAULT_ENCODER"]
 
 DEFAULT_ENCODER = "use"
 
@@ -73,3 +73,13 @@ def load_encoder(name: str = DEFAULT_ENCODER, *, threads: int | None = None,
             query_prompt=query_prompt, passage_prompt=passage_prompt,
         )
     raise EncoderUnavailable(name, "unknown encoder; use 'use' or 'st:<model name or path>'")
+
+
+def stated_languages(name: str) -> frozenset[str] | None:
+    """The languages the encoder called ``name`` says it covers, without loading it (``None``:
+    it does not say, as no ``st:`` model does)."""
+    if name == "use":
+        from ransearch.encoders.use import UseEncoder
+
+        return UseEncoder.languages
+    return None

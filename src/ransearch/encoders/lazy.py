@@ -15,9 +15,12 @@ __all__ = ["LazyEncoder"]
 class LazyEncoder:
     """The named encoder, loaded on first use: a run with nothing to embed never loads it."""
 
-    def __init__(self, name: str, load: Callable[[], Encoder], dimension: int) -> None:
+    def __init__(self, name: str, load: Callable[[], Encoder], dimension: int,
+                 languages: frozenset[str] | None = None) -> None:
         self.name = name
         self.dimension = dimension
+        #: the languages the encoder says it covers (``ransearch.querylang.encoder_languages``)
+        self.languages = languages
         self._load = load
         self._encoder: Encoder | None = None
 

@@ -6,6 +6,7 @@ cross-lingual term expansion.
     storage    one language's index on disk: bm25s's own index (``BM25.save``), read with numpy
     cognates   words of different languages spelt alike (encoder-free)
     lexicon    a query word's translations in every language's lexicon (embeddings, cognates)
+    rendering  a text in a language the encoder does not cover, word by word in the covered ones
     index      :class:`LexicalIndex`: build, save, load, expand, score
 
 Each practice is one BM25 document in the index of its own language. A query word is looked up

@@ -26,6 +26,7 @@ from ransearch.lexical.lexicon import (
     choose_words,
     embed_words,
 )
+from ransearch.lexical.rendering import Renderer
 from ransearch.lexical.storage import K1, LanguageIndex, TermScores, corpus_idf
 
 __all__ = ["LexicalIndex", "WordScores", "TRANSLATION_MEMO", "COGNATE_FILE"]
@@ -70,6 +71,7 @@ class LexicalIndex:
         self._translation_memo: dict[str, Translations] = {}
         #: also translate query words through their spelling (``ransearch.lexical.cognates``)
         self.cognates = True
+        self._renderers: dict[frozenset[str], Renderer] = {}
 
     def plan_expansion(self, words: Sequence[str]) -> ExpansionPlan:
         """What translating ``words`` needs: the translations remembered for some of them (kept
@@ -108,6 +110,14 @@ class LexicalIndex:
             built[lang] = LanguageIndex(np.asarray(rows, dtype=np.int64), TermScores.build(corpus), idf, max_idf,
                                         words, stems, vectors)
         return cls(len(texts), built)
+
+    def renderer(self, languages: frozenset[str], encoder: WordEncoder) -> Renderer:
+        """The :class:`Renderer` of texts into the lexicons of ``languages`` (made once per set
+        of languages; ``encoder`` embeds the words no lexicon holds)."""
+        found = self._renderers.get(languages)
+        if found is None:
+            found = self._renderers[languages] = Renderer(self._lexicons, languages, encoder)
+        return found
 
     def word_vectors(self) -> dict[str, np.ndarray]:
         """Every lexicon word and its stored embedding, for the next build to reuse."""

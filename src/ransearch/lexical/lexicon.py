@@ -154,6 +154,30 @@ class Lexicons:
         """Every lexicon word, language after language (the rows of the stacked lexicon)."""
         return [w for index in self._languages.values() if index.words for w in index.words]
 
+    def rows_of(self, languages: frozenset[str]) -> np.ndarray:
+        """A boolean mask of the stacked lexicon's rows: the words of ``languages``."""
+        _, language, names, _ = self._stack()
+        return np.isin(language, [i for i, name in enumerate(names) if name in languages])
+
+    def nearest(self, vectors: np.ndarray, rows: np.ndarray) -> list[tuple[int, float]]:
+        """Per embedding (one per row of ``vectors``): the nearest lexicon word among ``rows``
+        (a mask, see :meth:`rows_of`), as (row, cosine); (-1, 0.0) when ``rows`` is empty."""
+        stacked = self._stack()[0]
+        if not len(vectors) or not rows.any():
+            return [(-1, 0.0)] * len(vectors)
+        sims = np.asarray(vectors, dtype=np.float32) @ stacked.T  # the whole lexicon: no copy of its rows
+        sims[:, ~rows] = -np.inf
+        best = sims.argmax(axis=1)
+        return [(int(b), float(sims[i, b])) for i, b in enumerate(best)]
+
+    def nearest_cognate(self, word: str, rows: np.ndarray) -> tuple[int, float]:
+        """The closest cognate of ``word`` among ``rows`` (a mask), as (row, Dice coefficient
+        times ``COGNATE_WEIGHT``); (-1, 0.0) when it has none."""
+        for row, dice in self.cognate_index().search(word, cognates.COGNATE_MIN):
+            if rows[row]:
+                return row, cognates.COGNATE_WEIGHT * dice
+        return -1, 0.0
+
     def cognate_index(self) -> CognateIndex:
         """The cognate index of :meth:`words`: the one saved with the index, else made now."""
         if self._cognates is None:

@@ -52,6 +52,8 @@ def encoded_well(facets: FacetTable, encoder: Encoder) -> np.ndarray | None:
     with their mean: the cosine measures the language, not the topic. Such a practice's dense and
     title evidence is left out of the fusion (:func:`~ransearch.search.ranking.fuse`); its rank
     rests on the evidence that does not depend on the encoder (lexical matches, cognates).
+    Generations built since these practices are embedded from their rendering in the covered
+    languages (:func:`ransearch.embedding.render_uncovered`) need no such rule.
     """
     covered = encoder_languages(encoder)
     if covered is None:
@@ -75,9 +77,12 @@ class Searcher:
 
     def __init__(self, practices: PracticeTable, chunks: ChunkTable, vectors: VectorIndex,
                  lexical: LexicalIndex, titles: np.ndarray, encoder: Encoder,
-                 config: SearchConfig = SearchConfig(), facets: FacetTable | None = None) -> None:
+                 config: SearchConfig = SearchConfig(), facets: FacetTable | None = None,
+                 rendered: bool = False) -> None:
         """``practices`` makes its records on demand: ranking reads only the heads of the ones it
-        returns; ``facets`` (else built from ``practices``) serves the filters."""
+        returns; ``facets`` (else built from ``practices``) serves the filters; ``rendered``: the
+        vectors of practices in a language the encoder does not cover are those of their
+        rendering (:func:`ransearch.embedding.render_uncovered`), trusted like the others."""
         self.practices = practices
         self.chunks = chunks
         self.vectors = vectors
@@ -89,7 +94,8 @@ class Searcher:
         self.facets = facets if facets is not None else FacetTable.from_values(practices.facet_values(),
                                                                                len(practices))
         self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config)
-        well = encoded_well(self.facets, encoder)
+        # a rendered index embedded its uncovered-language practices through covered words: trusted
+        well = None if rendered else encoded_well(self.facets, encoder)
         self._fusion = Fusion(config, length_correction(chunks, len(practices), vectors, well), encoder.name, well)
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None

@@ -3,7 +3,9 @@ and how it is read (:class:`SignalReader`): one encoder call for the texts and t
 the index, one vector search per text, and the lexical share of each text's words.
 
 Dense signal: a practice's best matching chunk (:func:`~ransearch.search.ranking.practice_dense`);
-the similarity of the text to the practice's title is a signal of its own. Lexical signal (see
+the similarity of the text to the practice's title is a signal of its own. A text in a language
+the encoder does not cover is embedded from its rendering in the languages it covers
+(:mod:`ransearch.lexical.rendering`). Lexical signal (see
 ``ransearch.lexical``): the share of the text a practice matches, in its own language, through
 cross-lingual expansion of the text's words. Everything runs on the calling thread, one BLAS
 thread (:mod:`ransearch.threads`).
@@ -18,6 +20,7 @@ import numpy as np
 
 from ransearch.encoders import Encoder
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, query_words
+from ransearch.querylang import encoder_languages, uncovered_language
 from ransearch.search.chunks import ChunkTable
 from ransearch.search.ranking import practice_dense
 from ransearch.tuning import SearchConfig
@@ -60,7 +63,7 @@ class SignalReader:
         # remembered: encode the texts and the words that are new to this index only
         plan = self.lexical.plan_expansion([w for ws in words for w in ws]) if mode != "dense" else None
         new_words = plan.to_embed if plan is not None else []
-        encoded = list(texts) if mode != "lexical" else []
+        encoded = self._encodable(texts) if mode != "lexical" else []
         vecs = np.asarray(self.encoder.encode_queries(encoded + new_words), dtype=np.float32)
         qvecs, word_vecs = vecs[: len(encoded)], vecs[len(encoded):]
         n = self.n_practices
@@ -76,6 +79,17 @@ class SignalReader:
                    else [np.zeros(n, np.float32) for _ in texts])
         return [PracticeSignals(d, titles[:, i], lexical[i], ids, scores)
                 for i, (d, ids, scores) in enumerate(dense)]
+
+    def _encodable(self, texts: Sequence[str]) -> list[str]:
+        """What the encoder embeds of ``texts`` (a text and its sentences): the texts, or their
+        rendering in the covered languages when the first is in a language it does not cover
+        (a text rendered empty stays as it is)."""
+        lang = uncovered_language(texts[0], self.encoder) if texts else None
+        covered = encoder_languages(self.encoder)
+        if lang is None or covered is None:
+            return list(texts)
+        renderer = self.lexical.renderer(covered, self.encoder)
+        return [renderer.render(t, lang, keep_unknown=False) or t for t in texts]
 
     def _lexical(self, texts: Sequence[str], words: Sequence[Sequence[str]], plan: ExpansionPlan,
                  embeddings: dict[str, np.ndarray]) -> list[np.ndarray]:
