@@ -2,8 +2,9 @@
 
 The default encoder (``use``, Universal Sentence Encoder multilingual v3) was trained on 16
 languages; a query in another one (Swedish, Danish, Finnish, Czech, Greek, Hungarian, …) still
-gets an answer — the lexical side and the words shared with the documents carry it — but a
-weaker one, and the answer says so in a note that names the way out: an index built with a
+gets an answer — the lexical side, the words shared with the documents and the query's
+word-by-word rendering into the corpus's covered languages (:mod:`ransearch.lexical.rendering`)
+carry it — but a weaker one, and the answer says so in a note that names the way out: an index built with a
 sentence-transformers model that covers the language (docs/evaluation.md, "Query languages the
 encoder does not know").
 
@@ -103,4 +104,4 @@ def coverage_note(text: str, encoder: Any) -> str | None:
         return None
     name = language_name(lang)
     return (f"the query looks {name} ({lang}), a language the encoder '{getattr(encoder, 'name', '?')}' was not "
-            f"trained on: the ranking rests mostly on words shared with the documents; {SWITCH_HINT}")
+            f"trained on: the ranking rests on the query's words and their word-by-word translations; {SWITCH_HINT}")
