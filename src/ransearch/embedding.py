@@ -111,11 +111,12 @@ def render_uncovered(practices: list[Practice], chunks: list[Chunk], vectors: np
     covered = encoder_languages(encoder)
     if covered is None:
         return
-    renderer = lexical.renderer(covered, encoder)
     rows = [i for i, p in enumerate(practices) if p.language not in covered]
-    if rows:
-        titles[rows] = encoder.encode_passages(
-            [renderer.render(practices[i].title or practices[i].id, practices[i].language) for i in rows])
+    if not rows:
+        return
+    renderer = lexical.renderer(covered, encoder)
+    titles[rows] = encoder.encode_passages(
+        [renderer.render(practices[i].title or practices[i].id, practices[i].language) for i in rows])
     foreign = [j for j, c in enumerate(chunks) if c.language not in covered]
     for start in range(0, len(foreign), ENCODE_BATCH):
         batch = foreign[start:start + ENCODE_BATCH]
