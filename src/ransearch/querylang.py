@@ -21,8 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from ransearch.languages import LANGUAGES, language_name
-from ransearch.lexical.analysis import is_stopword
-from ransearch.text import words as text_words
+from ransearch.lexical.analysis import stopwords_of
+from ransearch.text import fold, words as text_words
 
 __all__ = ["encoder_languages", "detect_query_language", "uncovered_language", "coverage_note", "SWITCH_HINT",
            "maybe_uncovered"]
@@ -67,15 +67,16 @@ def maybe_uncovered(text: str) -> bool:
     if _FOREIGN_LETTERS.intersection(lower):
         return True
     words = text_words(lower, shortest=1)
-    nordic = sum(any(is_stopword(w, lang) for lang in _UNCOVERED_STOPWORDS) for w in words)
-    covered = sum(any(is_stopword(w, lang) for lang in _COVERED_STOPWORDS) for w in words)
+    folded = [fold(w) for w in words]
+    nordic = sum(w in stopwords_of(_UNCOVERED_STOPWORDS) for w in folded)
+    covered = sum(w in stopwords_of(_COVERED_STOPWORDS) for w in folded)
     if nordic > covered:
         return True
     # Finnish and Hungarian need no special letter: case endings and doubled vowels, no covered stopword
     uralic = sum(bool(_URALIC.search(w)) for w in words)
     if uralic >= 2 and not covered:
         return True
-    return bool({"ä", "ö"} & set(lower)) and not any(is_stopword(w, "de") for w in words)
+    return bool({"ä", "ö"} & set(lower)) and not any(w in stopwords_of(("de",)) for w in folded)
 
 
 @lru_cache(maxsize=256)

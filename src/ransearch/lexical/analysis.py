@@ -17,7 +17,7 @@ from typing import Any
 from ransearch.languages import known_languages, language
 from ransearch.text import fold, words
 
-__all__ = ["analyse", "query_words", "is_stopword", "word_stems"]
+__all__ = ["analyse", "query_words", "is_stopword", "stopwords_of", "word_stems"]
 
 
 @lru_cache(maxsize=32)
@@ -57,6 +57,12 @@ def _stopwords(code: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _all_stopwords() -> frozenset[str]:
     return frozenset().union(*(_stopwords(code) for code in known_languages()))
+
+
+@lru_cache(maxsize=8)
+def stopwords_of(languages: tuple[str, ...]) -> frozenset[str]:
+    """The stopwords of all ``languages``, folded (accents off): test ``fold(word) in`` it."""
+    return frozenset().union(*(_stopwords(code) for code in languages))
 
 
 def is_stopword(word: str, language: str) -> bool:
