@@ -105,7 +105,7 @@ def warm_10k_child(work: Path, passes: int, threads: int | None) -> dict[str, An
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     return {**json.loads(proc.stdout.strip().splitlines()[-1]),
-            "threads": threads or f"default ({os.cpu_count()} CPUs, helper thread)"}
+            "threads": threads or f"default ({os.cpu_count()} CPUs, one thread per query)"}
 
 
 def build_bundled(work: Path) -> Path:
