@@ -10,15 +10,12 @@ import numpy as np
 import pytest
 
 from ransearch.filters import FacetTable
-from ransearch.vectors import VectorIndex
-from ransearch.search.chunks import ChunkTable
-from ransearch.search.searcher import encoded_well, length_correction
+from ransearch.search.searcher import encoded_well
 from ransearch.search.ranking import (
-    best_of_n_excess,
     depth_ranks,
     fuse,
+    log_chunk_counts,
     mean_unit_vectors,
-    null_spread,
     practice_dense,
     reciprocal_rank_fusion,
     standardise,
@@ -62,44 +59,12 @@ def test_practice_dense_is_the_best_chunk() -> None:
     assert alone.tolist() == pytest.approx([0.0, 0.0, -0.2, 0.0])  # no candidate: 0
 
 
-def test_best_of_n_excess_is_the_leading_term_of_gaussian_maxima() -> None:
-    excess = best_of_n_excess(np.array([0, 0, 0, 0, 2]), 4)  # 4 chunks, none, 1, none
-    assert excess.tolist() == pytest.approx([np.sqrt(2 * np.log(4)), 0.0, 0.0, 0.0])
-    assert excess.dtype == np.float32
-
-
-def test_best_of_n_excess_grows_like_the_best_of_n_chance_draws() -> None:
-    draws = np.random.default_rng(0).standard_normal((4000, 45))
-    mean_best = {k: float(draws[:, :k].max(axis=1).mean()) for k in (15, 45)}
-    excess = best_of_n_excess(np.repeat([0, 1], [15, 45]), 2)
-    # what ranking reads is the difference between practices (the level is standardised away)
-    assert excess[1] - excess[0] == pytest.approx(mean_best[45] - mean_best[15], abs=0.1)
-
-
-def test_null_spread_is_the_mean_spread_of_cosines_with_other_practices() -> None:
-    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6]], np.float32)
-    groups = np.array([0, 0, 1, 1])
-    # each chunk meets the other practice's two at cosines 0.6 and 0.8: a spread of 0.1
-    assert null_spread(vectors, groups) == pytest.approx(0.1)
-    # kept rows only: the chunks of practice 1 meet a single other chunk and do not count
-    assert null_spread(vectors, groups, keep=np.array([True, False, True, True])) == pytest.approx(0.1)
-    assert null_spread(vectors, np.zeros(4, np.int64)) == 0.0  # one practice: no chance matches
-    assert null_spread(vectors, groups, sample=2) == 0.0  # rows 0 and 3 sampled: one cosine each
-    assert null_spread(np.zeros((0, 2), np.float32), np.zeros(0, np.int64)) == 0.0
-
-
-def test_length_correction_is_the_collections_spread_times_the_excess_of_each_practice() -> None:
-    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6], [0.0, 1.0]], np.float32)
-    chunks = ChunkTable(np.array([0, 0, 1, 1, 2]), ["description"] * 5, ["text"] * 5)
-    index = VectorIndex.build(vectors, kind="flat")
-    # practice 2 (one chunk, in a language the encoder does not cover) neither counts nor is corrected
-    correction = length_correction(chunks, 3, index, np.array([True, True, False]))
-    assert correction.tolist() == pytest.approx([0.1 * np.sqrt(2 * np.log(2)), 0.1 * np.sqrt(2 * np.log(2)), 0.0])
-    assert correction.dtype == np.float32
+def test_log_chunk_counts_count_at_least_one_chunk() -> None:
+    assert log_chunk_counts(np.array([0, 0, 0, 2]), 4).tolist() == pytest.approx([np.log(3), 0.0, 0.0, 0.0])
 
 
 def _fuse(dense: list[float], title: list[float], lexical: list[float], mode: str, **kw: object) -> np.ndarray:
-    args = dict(mode=mode, title_weight=0.3, lexical_weight=0.5)
+    args = dict(mode=mode, title_weight=0.3, lexical_weight=0.5, length_prior=0.0)
     args.update(kw)
     return fuse(np.array(dense, np.float32), np.array(title, np.float32), np.array(lexical, np.float32),
                 np.zeros(len(dense), np.float32), **args)  # type: ignore[arg-type]
@@ -115,13 +80,12 @@ def test_fuse_adds_standardised_signals_by_mode() -> None:
     assert hybrid.dtype == np.float32
 
 
-def test_fuse_takes_the_length_correction_off() -> None:
-    dense = np.array([0.5, 0.55, 0.3], np.float32)
-    flat = np.zeros(3, np.float32)
-    correction = np.array([0.0, 0.1, 0.0], np.float32)  # row 1: more chunks, more lucky matches
-    longer = fuse(dense, flat, flat, correction, mode="dense", title_weight=0.3, lexical_weight=0.5)
-    np.testing.assert_allclose(longer, standardise(dense - correction), rtol=1e-6)
-    assert longer[0] > longer[1]
+def test_fuse_takes_the_length_prior_off() -> None:
+    dense = np.array([0.5, 0.5], np.float32)
+    flat = np.zeros(2, np.float32)
+    longer = fuse(dense, flat, flat, np.array([0.0, 2.0], np.float32), mode="dense", title_weight=0.3,
+                  lexical_weight=0.5, length_prior=0.05)
+    assert longer[0] > longer[1]  # more chunks, more lucky matches: the prior takes some off
 
 
 def test_reciprocal_rank_fusion_rewards_a_top_rank_in_any_ranking() -> None:
@@ -198,8 +162,8 @@ def test_fuse_leaves_dense_and_title_of_badly_encoded_practices_out() -> None:
     lexical = np.array([0.0, 0.0, 0.5, 0.1], np.float32)
     rows = np.array([True, False, True, True])
     fused = fuse(dense, title, lexical, np.zeros(4, np.float32), mode="hybrid", title_weight=0.3,
-                 lexical_weight=0.5, encoded_well=rows)
+                 lexical_weight=0.5, length_prior=0.0, encoded_well=rows)
     assert int(np.argmax(fused)) == 2
     plain = fuse(dense, title, lexical, np.zeros(4, np.float32), mode="hybrid", title_weight=0.3,
-                 lexical_weight=0.5)
+                 lexical_weight=0.5, length_prior=0.0)
     assert int(np.argmax(plain)) == 1

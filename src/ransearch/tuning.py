@@ -19,6 +19,7 @@ class SearchConfig:
     mode: str = "hybrid"
     lexical_weight: float = 0.5
     title_weight: float = 0.3
+    length_prior: float = 0.05
     situation_sentences: int = 3
     rrf_k: float = 60.0
     candidates: int = 400

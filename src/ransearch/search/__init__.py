@@ -3,7 +3,7 @@
 Modules, each using only the ones listed before it (dependencies point one way); their knobs,
 ``SearchConfig`` and ``MatchConfig``, are plain values in :mod:`ransearch.tuning`:
 
-    ranking     pure functions on arrays: top rows, ranks, z-scores, fusion, RRF, length correction
+    ranking     pure functions on arrays: top rows, ranks, z-scores, fusion, RRF, length prior
     chunks      ChunkTable (chunk rows as arrays) and PracticeTable (the practices, by row)
     relevance   a readable relevance (0–100) from a text's signals
     signals     PracticeSignals of a text (dense, title, lexical) and the SignalReader

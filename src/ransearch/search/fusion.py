@@ -3,7 +3,7 @@
 Each signal is standardised over the practices (z-score) and the signals are added with fixed
 weights, so a signal that separates nothing (a lexical score that is flat because the query's
 words exist nowhere) contributes nothing, and one that separates adds in proportion; the length
-correction is taken off the dense score first (:func:`~ransearch.search.ranking.fuse`). A query of
+prior is taken off the dense score first (:func:`~ransearch.search.ranking.fuse`). A query of
 ``situation_sentences`` sentences or more is ranked as a situation (:meth:`Fusion.situation`):
 its whole text and each of its sentences.
 """
@@ -34,20 +34,21 @@ class RankedRow:
 
 class Fusion:
     """Fuses the signals of one index generation's practices (the knobs of ``config``, the
-    length correction of each practice's dense score, the encoder's relevance model)."""
+    log chunk count of each practice for the length prior, the encoder's relevance model)."""
 
-    def __init__(self, config: SearchConfig, length_correction: np.ndarray, encoder_name: str,
+    def __init__(self, config: SearchConfig, log_chunks: np.ndarray, encoder_name: str,
                  encoded_well: np.ndarray | None = None) -> None:
         self.config = config
-        self.length_correction = length_correction
+        self.log_chunks = log_chunks
         self.encoder_name = encoder_name
         self.encoded_well = encoded_well
 
     def fuse(self, signals: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
         """One score per practice from a text's signals."""
         cfg = self.config
-        return fuse(signals.dense, signals.title, signals.lexical, self.length_correction, mode=mode,
-                    title_weight=cfg.title_weight, lexical_weight=cfg.lexical_weight, encoded_well=self.encoded_well)
+        return fuse(signals.dense, signals.title, signals.lexical, self.log_chunks, mode=mode,
+                    title_weight=cfg.title_weight, lexical_weight=cfg.lexical_weight, length_prior=cfg.length_prior,
+                    encoded_well=self.encoded_well)
 
     def situation(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals],
                   mode: str = "hybrid") -> np.ndarray:

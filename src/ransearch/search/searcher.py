@@ -31,14 +31,14 @@ from ransearch.querylang import coverage_note, encoder_languages
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
 from ransearch.search.chunks import ChunkTable, PracticeTable
 from ransearch.search.fusion import Fusion
-from ransearch.search.ranking import best_of_n_excess, mean_unit_vectors, null_spread
+from ransearch.search.ranking import log_chunk_counts, mean_unit_vectors
 from ransearch.search.sections import alike_sections, best_section, matched_sections, what_it_does
 from ransearch.text import split_sentences
 from ransearch.search.signals import PracticeSignals, SignalReader
 from ransearch.tuning import MAX_QUERY_CHARS, MODES, SearchConfig
 from ransearch.vectors import VectorIndex
 
-__all__ = ["Searcher", "encoded_well", "length_correction"]
+__all__ = ["Searcher", "encoded_well"]
 
 
 def encoded_well(facets: FacetTable, encoder: Encoder) -> np.ndarray | None:
@@ -60,16 +60,6 @@ def encoded_well(facets: FacetTable, encoder: Encoder) -> np.ndarray | None:
         return None
     rows = facets.columns["language"].any_of(covered)
     return None if bool(rows.all()) else rows
-
-
-def length_correction(chunks: ChunkTable, n_practices: int, vectors: VectorIndex,
-                      well: np.ndarray | None) -> np.ndarray:
-    """What is taken off each practice's dense score for its length: the spread of chance cosines
-    among the chunks of the practices the encoder covers (``well``; None: all), times how many
-    spreads the best of its chunks lies above chance (:mod:`~ransearch.search.ranking`)."""
-    keep = None if well is None else well[chunks.practice_row]
-    spread = null_spread(vectors.vectors(), chunks.practice_row, keep)
-    return (spread * best_of_n_excess(chunks.practice_row, n_practices)).astype(np.float32)
 
 
 class Searcher:
@@ -96,7 +86,7 @@ class Searcher:
         self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config)
         # a rendered index embedded its uncovered-language practices through covered words: trusted
         well = None if rendered else encoded_well(self.facets, encoder)
-        self._fusion = Fusion(config, length_correction(chunks, len(practices), vectors, well), encoder.name, well)
+        self._fusion = Fusion(config, log_chunk_counts(chunks.practice_row, len(practices)), encoder.name, well)
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None
 
