@@ -60,8 +60,8 @@ DEV2 = DEV.parent / "dev2"
 
 @pytest.mark.skipif(not (DEV2 / "queries.jsonl").exists(), reason="../shared/eval/dev2 not available")
 def test_both_sets_each_on_its_own_corpus() -> None:
-    """dev and dev2 together: floors below the measured values (docs/evaluation.md: 0.901 and 0.803;
-    situations through match on dev2 0.844; uncovered query languages 0.710),
+    """dev and dev2 together: floors below the measured values (docs/evaluation.md: 0.901 and 0.836;
+    situations through match on dev2 0.846; uncovered query languages 0.806),
     the uncovered-language queries reported apart, the mean over the two sets."""
     done = subprocess.run(
         [sys.executable, "-m", "ransearch", "eval", str(DEV), str(DEV2), "--compare", "hybrid,match", "--json"],
@@ -69,8 +69,8 @@ def test_both_sets_each_on_its_own_corpus() -> None:
     data = json.loads(done.stdout)
     dev, dev2 = ({r["name"]: r["groups"] for r in s["reports"]} for s in data["sets"])
     assert dev["hybrid"]["all"]["ndcg@10"] >= 0.89
-    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.78
+    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.82
     assert dev2["match"]["kind=situation"]["ndcg@10"] >= 0.82
-    assert dev2["hybrid"]["uncovered-language"]["ndcg@10"] >= 0.68
+    assert dev2["hybrid"]["uncovered-language"]["ndcg@10"] >= 0.76
     assert dev2["hybrid"]["uncovered-language"]["n"] == 6
     assert data["mean"]["hybrid"]["all"]["sets"] == 2
