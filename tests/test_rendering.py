@@ -10,11 +10,14 @@ from conftest import FakeEncoder
 from ransearch.embedding import render_uncovered
 from ransearch.encoders import stated_languages
 from ransearch.encoders.lazy import LazyEncoder
+from ransearch.filters import FacetTable
 from ransearch.lexical import LexicalIndex
+from ransearch.lexical.rendering import RENDERED_SHARE_MIN
 from ransearch.manifest import BuildSettings
 from ransearch.querylang import uncovered_language
 from ransearch.records import Chunk, Practice
 from ransearch.search.chunks import ChunkTable
+from ransearch.search.searcher import encoded_well
 from ransearch.search.signals import SignalReader
 from ransearch.tuning import SearchConfig
 from ransearch.vectors import VectorIndex
@@ -86,7 +89,7 @@ def test_uncovered_practices_are_embedded_from_their_rendering(lexical: LexicalI
     chunks = [Chunk("p1", "description", 0, "en", TEXTS[0], "a"), Chunk("p2", "description", 0, "sv", TEXTS[2], "b")]
     vectors = np.zeros((2, encoder.dimension), np.float32)
     titles = np.zeros((2, encoder.dimension), np.float32)
-    render_uncovered(practices, chunks, vectors, titles, lexical, encoder)
+    assert render_uncovered(practices, chunks, vectors, titles, lexical, encoder) == ("sv",)
     assert not vectors[0].any() and not titles[0].any()  # covered: left as embedded
     renderer = lexical.renderer(COVERED, encoder)
     assert np.allclose(vectors[1], encoder.encode_passages([renderer.render(TEXTS[2], "sv")])[0])
@@ -116,9 +119,26 @@ def test_a_query_in_an_uncovered_language_is_embedded_from_its_rendering(lexical
     assert encoder.texts[-1] == "How do teachers talk about the conflict?"
 
 
-def test_the_manifest_says_whether_uncovered_practices_were_rendered() -> None:
-    assert BuildSettings.from_dict(BuildSettings({}, "t", rendered=True).to_dict()).rendered
-    assert not BuildSettings.from_dict({"chunking": {}}).rendered  # written before: not trusted
+def test_a_language_whose_words_mostly_lack_a_translation_is_left_as_it_is(lexical: LexicalIndex,
+                                                                            encoder: CoveringEncoder) -> None:
+    text = "Qxzvwk plorvent ymmakki radikalisering tuvasso kelmuuri"  # one word in six has a cognate
+    assert lexical.renderer(COVERED, encoder).translated_share([text], "fi") < RENDERED_SHARE_MIN
+    practices = [_practice("p1", "fi", "Qxzvwk"), _practice("p2", "sv", "Lärare")]
+    chunks = [Chunk("p1", "description", 0, "fi", text, "a"), Chunk("p2", "description", 0, "sv", TEXTS[2], "b")]
+    vectors = np.zeros((2, encoder.dimension), np.float32)
+    titles = np.zeros((2, encoder.dimension), np.float32)
+    assert render_uncovered(practices, chunks, vectors, titles, lexical, encoder) == ("sv",)
+    assert not vectors[0].any() and not titles[0].any() and vectors[1].any()
+    # search keeps the dense evidence of the practices left as they are out (z = 0)
+    facets = FacetTable.from_practices([_practice("a", "en", "A"), _practice("b", "fi", "B"), _practice("c", "sv", "C")])
+    assert encoded_well(facets, encoder, ("sv",)).tolist() == [True, False, True]
+    assert encoded_well(facets, encoder).tolist() == [True, False, False]  # a generation before renderings
+
+
+def test_the_manifest_names_the_rendered_languages() -> None:
+    assert BuildSettings.from_dict(BuildSettings({}, "t", rendered=("sv",)).to_dict()).rendered == ("sv",)
+    assert BuildSettings.from_dict(BuildSettings({}, "t", rendered=()).to_dict()).rendered == ()
+    assert BuildSettings.from_dict({"chunking": {}}).rendered is None  # written before: not trusted
 
 
 def test_an_encoder_loaded_on_first_use_states_its_languages_without_loading() -> None:

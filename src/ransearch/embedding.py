@@ -17,6 +17,7 @@ from ransearch.chunking import ChunkingConfig, chunk_practice
 from ransearch.encoders import Encoder
 from ransearch.errors import IndexCorrupt
 from ransearch.lexical import LexicalIndex
+from ransearch.lexical.rendering import RENDERED_SHARE_MIN
 from ransearch.plan import Item
 from ransearch.querylang import encoder_languages
 from ransearch.records import Chunk, Practice
@@ -99,25 +100,32 @@ def title_vectors(practices: list[Practice], known: dict[str, np.ndarray], encod
 
 
 def render_uncovered(practices: list[Practice], chunks: list[Chunk], vectors: np.ndarray, titles: np.ndarray,
-                     lexical: LexicalIndex, encoder: Encoder) -> None:
+                     lexical: LexicalIndex, encoder: Encoder) -> tuple[str, ...]:
     """Embed the chunks and titles of the practices written in a language ``encoder`` does not
-    cover from their rendering (:class:`ransearch.lexical.rendering.Renderer`), in place.
+    cover from their rendering (:class:`ransearch.lexical.rendering.Renderer`), in place; return
+    the languages so rendered, which search may trust.
 
     Their text itself would land in the region of its language whatever it says; the rendering
-    lands near what it says (docs/evaluation.md, issue 15). The rendering depends on the
-    lexicons of the whole corpus, so it is made again at every build (these practices are few,
-    and an encoder that states no languages, an ``st:`` model, has none).
+    lands near what it says (docs/evaluation.md, issue 15) — when it translates enough of their
+    words: a language whose content words have a translation less often than
+    ``RENDERED_SHARE_MIN`` is left as it is, and search leaves its dense evidence out. The
+    rendering depends on the lexicons of the whole corpus, so it is made again at every build
+    (these practices are few, and an encoder that states no languages, an ``st:`` model, has none).
     """
     covered = encoder_languages(encoder)
-    if covered is None:
-        return
-    rows = [i for i, p in enumerate(practices) if p.language not in covered]
-    if not rows:
-        return
+    uncovered = sorted({p.language for p in practices} - covered) if covered is not None else []
+    if covered is None or not uncovered:
+        return ()
     renderer = lexical.renderer(covered, encoder)
-    titles[rows] = encoder.encode_passages(
-        [renderer.render(practices[i].title or practices[i].id, practices[i].language) for i in rows])
-    foreign = [j for j, c in enumerate(chunks) if c.language not in covered]
+    rendered = tuple(lang for lang in uncovered
+                     if renderer.translated_share([c.text for c in chunks if c.language == lang], lang)
+                     >= RENDERED_SHARE_MIN)
+    rows = [i for i, p in enumerate(practices) if p.language in rendered]
+    if rows:
+        titles[rows] = encoder.encode_passages(
+            [renderer.render(practices[i].title or practices[i].id, practices[i].language) for i in rows])
+    foreign = [j for j, c in enumerate(chunks) if c.language in rendered]
     for start in range(0, len(foreign), ENCODE_BATCH):
         batch = foreign[start:start + ENCODE_BATCH]
         vectors[batch] = encoder.encode_passages([renderer.render(chunks[j].text, chunks[j].language) for j in batch])
+    return rendered

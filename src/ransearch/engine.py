@@ -112,7 +112,7 @@ class Engine:
             raise IndexCorrupt(str(gen_dir), f"{vectors.size} vectors of dimension {vectors.dimension} "
                                f"for {len(chunks)} chunks of dimension {manifest.dimension}")
         return cls(gen_dir, manifest, Searcher(practices, chunks, vectors, lexical, titles, encoder,
-                                                   search or settings.search, facets, manifest.settings.rendered),
+                                                   search or settings.search, facets, manifest.settings.rendered or ()),
                    generation.warnings, settings.match)
 
     @staticmethod

@@ -85,6 +85,7 @@ class _Run:
         self.durations: dict[str, float] = {}
         self.template_fingerprint = ""  # of the template the new generation's records were parsed with
         self.reparsed = 0  # unchanged documents parsed again because the learned template changed
+        self.rendered: tuple[str, ...] = ()  # uncovered languages embedded from their rendering
         self.started = now_iso()
         self._t = time.perf_counter()
 
@@ -168,7 +169,7 @@ class _Run:
         titles = title_vectors(practices, prev.titles if prev else {}, encoder)
         lexical = LexicalIndex.build([practice_text(p) for p in practices], [p.language for p in practices],
                                      encoder, known=prev.words if prev else None)
-        render_uncovered(practices, chunks, vectors, titles, lexical, encoder)
+        self.rendered = render_uncovered(practices, chunks, vectors, titles, lexical, encoder)
         self._lap("embed")
         before = set(list_generations(self.index_dir))
         gen_id, tmp = new_generation_dir(self.index_dir)
@@ -208,7 +209,7 @@ class _Run:
             documents=self._documents(),
             counts=Counts(practices=len(entries), chunks=len(chunks)),
             settings=BuildSettings(chunking=asdict(self.chunking), template=self.template_fingerprint,
-                                   rendered=True),
+                                   rendered=self.rendered),
             files=files,
         )
 

@@ -117,29 +117,30 @@ class BuildSettings:
     ``chunking`` is the chunking settings as a JSON object (``dataclasses.asdict`` of
     :class:`ransearch.chunking.ChunkingConfig`); ``template`` the fingerprint of the template
     text learned from the corpus (None in generations written before it was learned);
-    ``rendered`` whether the chunks and titles of practices in a language the encoder does not
-    cover were embedded from their rendering (:func:`ransearch.embedding.render_uncovered`;
-    False in generations written before, whose vectors search does not trust).
+    ``rendered`` the languages the encoder does not cover whose practices' chunks and titles
+    were embedded from their rendering (:func:`ransearch.embedding.render_uncovered`), which
+    search trusts like the covered ones; None in generations written before renderings.
     """
 
     chunking: Mapping[str, object] = field(default_factory=dict)
     template: str | None = None
-    rendered: bool = False
+    rendered: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"chunking": dict(self.chunking)}
         if self.template is not None:
             out["template"] = self.template
-        if self.rendered:
-            out["rendered"] = True
+        if self.rendered is not None:
+            out["rendered"] = list(self.rendered)
         return out
 
     @classmethod
     def from_dict(cls, value: object) -> BuildSettings:
         data = _object(value, "settings")
-        template = data.get("template")
+        template, rendered = data.get("template"), data.get("rendered")
+        languages = tuple(r for r in rendered if isinstance(r, str)) if isinstance(rendered, list) else None
         return cls(dict(_object(data.get("chunking", {}), "chunking")),
-                   template if isinstance(template, str) else None, data.get("rendered") is True)
+                   template if isinstance(template, str) else None, languages)
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,10 @@ from ransearch.vectors import VectorIndex
 __all__ = ["Searcher", "encoded_well"]
 
 
-def encoded_well(facets: FacetTable, encoder: Encoder) -> np.ndarray | None:
-    """Per practice row: written in a language ``encoder`` covers; ``None`` when every practice
-    is, or when the encoder does not say which languages it covers (any ``st:`` model).
+def encoded_well(facets: FacetTable, encoder: Encoder, rendered: Sequence[str] = ()) -> np.ndarray | None:
+    """Per practice row: written in a language ``encoder`` covers, or in one of ``rendered``
+    (embedded from its rendering in those languages); ``None`` when every practice is, or when
+    the encoder does not say which languages it covers (any ``st:`` model).
 
     An encoder maps text in a language it was not trained on into one region of its space,
     whatever the text says. Measured on dev2 with ``use`` (docs/evaluation.md, issue 15): the
@@ -52,13 +53,14 @@ def encoded_well(facets: FacetTable, encoder: Encoder) -> np.ndarray | None:
     with their mean: the cosine measures the language, not the topic. Such a practice's dense and
     title evidence is left out of the fusion (:func:`~ransearch.search.ranking.fuse`); its rank
     rests on the evidence that does not depend on the encoder (lexical matches, cognates).
-    Generations built since these practices are embedded from their rendering in the covered
-    languages (:func:`ransearch.embedding.render_uncovered`) need no such rule.
+    Generations built since embed such practices from their rendering in the covered languages
+    (:func:`ransearch.embedding.render_uncovered`) when it translates enough of their words, and
+    name those languages (``rendered``): the rule stays for the others.
     """
     covered = encoder_languages(encoder)
     if covered is None:
         return None
-    rows = facets.columns["language"].any_of(covered)
+    rows = facets.columns["language"].any_of(covered | frozenset(rendered))
     return None if bool(rows.all()) else rows
 
 
@@ -68,10 +70,10 @@ class Searcher:
     def __init__(self, practices: PracticeTable, chunks: ChunkTable, vectors: VectorIndex,
                  lexical: LexicalIndex, titles: np.ndarray, encoder: Encoder,
                  config: SearchConfig = SearchConfig(), facets: FacetTable | None = None,
-                 rendered: bool = False) -> None:
+                 rendered: Sequence[str] = ()) -> None:
         """``practices`` makes its records on demand: ranking reads only the heads of the ones it
         returns; ``facets`` (else built from ``practices``) serves the filters; ``rendered``: the
-        vectors of practices in a language the encoder does not cover are those of their
+        languages the encoder does not cover whose practices' vectors are those of their
         rendering (:func:`ransearch.embedding.render_uncovered`), trusted like the others."""
         self.practices = practices
         self.chunks = chunks
@@ -84,8 +86,7 @@ class Searcher:
         self.facets = facets if facets is not None else FacetTable.from_values(practices.facet_values(),
                                                                                len(practices))
         self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config)
-        # a rendered index embedded its uncovered-language practices through covered words: trusted
-        well = None if rendered else encoded_well(self.facets, encoder)
+        well = encoded_well(self.facets, encoder, rendered)
         self._fusion = Fusion(config, log_chunk_counts(chunks.practice_row, len(practices)), encoder.name, well)
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None
