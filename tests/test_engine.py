@@ -105,3 +105,22 @@ def test_sizes_say_what_the_generation_holds(fake_engine: Engine) -> None:
     assert sizes.practices == len(fake_engine.practices()) == sizes.lexical_practices
     assert sizes.chunks == sizes.vectors == fake_engine.manifest.counts["chunks"]
     assert sizes.vector_kind
+
+
+def test_warm_up_loads_what_first_queries_would(tmp_path: Path) -> None:
+    """A server's warm-up leaves nothing for its first queries to load: the stacked lexicons, the
+    cognate index and, for an encoder that states its languages, the language identifier."""
+    from ransearch import querylang
+
+    class StatingEncoder(FakeEncoder):
+        languages = frozenset({"en", "fr", "de", "nl"})
+
+    encoder = StatingEncoder()
+    Engine.index([CORPUS], tmp_path / "index", encoder=encoder)
+    engine = Engine.open(tmp_path / "index", encoder=encoder)
+    querylang._identifier.cache_clear()
+    lexicons = engine._searcher.lexical._lexicons
+    assert lexicons._stacked is None
+    engine.warm_up()
+    assert lexicons._stacked is not None and lexicons._cognates is not None
+    assert querylang._identifier.cache_info().currsize == 1

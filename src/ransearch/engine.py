@@ -184,10 +184,10 @@ class Engine:
         return self._searcher.practice_matrix()
 
     def warm_up(self) -> None:
-        """Load the encoder's weights and whole tokenizer vocabulary now, and start reading the
-        vector index into the page cache (servers call this at start-up)."""
-        self._searcher.vectors.prefetch()
-        self._searcher.encoder.warm_up()
+        """Load the encoder's weights and whole tokenizer vocabulary, the stacked lexicons and
+        the language identifier now, and start reading the vector index into the page cache
+        (servers call this at start-up): the first queries then pay none of it."""
+        self._searcher.warm_up()
 
     def ask(self, text: str, k: int = 5, *, filters: Filters | None = None, mode: str | None = None,
             route: bool = True) -> AskResult:

@@ -42,6 +42,12 @@ def encoder_languages(encoder: Any) -> frozenset[str] | None:
     return frozenset(languages) if languages is not None else None
 
 
+def load_identifier() -> None:
+    """Load the language identifier now (about 0.4 s) rather than at the first query that may be
+    in a language the encoder lacks (what a server's warm-up does)."""
+    _identifier()
+
+
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier

@@ -119,6 +119,11 @@ class LexicalIndex:
             found = self._renderers[languages] = Renderer(self._lexicons, languages, encoder)
         return found
 
+    def warm_up(self) -> None:
+        """Make now what translating a query's words reads (the stacked lexicons, the cognate
+        index), rather than at the first query."""
+        self._lexicons.warm_up()
+
     def word_vectors(self) -> dict[str, np.ndarray]:
         """Every lexicon word and its stored embedding, for the next build to reuse."""
         return self._lexicons.word_vectors()

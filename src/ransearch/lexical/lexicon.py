@@ -178,6 +178,11 @@ class Lexicons:
                 return row, cognates.COGNATE_WEIGHT * dice
         return -1, 0.0
 
+    def warm_up(self) -> None:
+        """Stack the lexicons and load the cognate index now rather than at the first query."""
+        self._stack()
+        self.cognate_index()
+
     def cognate_index(self) -> CognateIndex:
         """The cognate index of :meth:`words`: the one saved with the index, else made now."""
         if self._cognates is None:

@@ -27,7 +27,7 @@ from ransearch.encoders import Encoder
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import LexicalIndex
-from ransearch.querylang import coverage_note, encoder_languages
+from ransearch.querylang import coverage_note, encoder_languages, load_identifier
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
 from ransearch.search.chunks import ChunkTable, PracticeTable
 from ransearch.search.fusion import Fusion
@@ -90,6 +90,14 @@ class Searcher:
         self._fusion = Fusion(config, log_chunk_counts(chunks.practice_row, len(practices)), encoder.name, well)
         self._chunk_vectors: np.ndarray | None = None
         self._practice_matrix: np.ndarray | None = None
+
+    def warm_up(self) -> None:
+        """Load now what queries would load on first use (see :meth:`ransearch.Engine.warm_up`)."""
+        self.vectors.prefetch()
+        self.encoder.warm_up()
+        self.lexical.warm_up()
+        if encoder_languages(self.encoder) is not None:  # the identifier serves coverage notes only
+            load_identifier()
 
     def ask(self, query: str, k: int = 5, filters: Filters = Filters(), mode: str | None = None,
             route: bool = True) -> AskResult:
