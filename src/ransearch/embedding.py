@@ -113,8 +113,10 @@ def render_uncovered(practices: list[Practice], chunks: list[Chunk], vectors: np
     (these practices are few, and an encoder that states no languages, an ``st:`` model, has none).
     """
     covered = encoder_languages(encoder)
-    uncovered = sorted({p.language for p in practices} - covered) if covered is not None else []
-    if covered is None or not uncovered:
+    if covered is None:
+        return ()
+    uncovered = sorted({p.language for p in practices} - covered)
+    if not uncovered:
         return ()
     renderer = lexical.renderer(covered, encoder)
     rendered = tuple(lang for lang in uncovered

@@ -4,9 +4,9 @@ The default encoder (``use``, Universal Sentence Encoder multilingual v3) was tr
 languages; a query in another one (Swedish, Danish, Finnish, Czech, Greek, Hungarian, …) still
 gets an answer — the lexical side, the words shared with the documents and the query's
 word-by-word rendering into the corpus's covered languages (:mod:`ransearch.lexical.rendering`)
-carry it — but a weaker one, and the answer says so in a note that names the way out: an index built with a
-sentence-transformers model that covers the language (docs/evaluation.md, "Query languages the
-encoder does not know").
+carry it — but a weaker one, and the answer says so in a note that names the way out: an index
+built with a sentence-transformers model that covers the language (docs/evaluation.md, "Query
+languages the encoder does not know").
 
 An encoder states the languages it covers as a ``languages`` attribute (a set of ISO 639-1
 codes, e.g. ``UseEncoder.languages``); an encoder without one (any ``st:`` model) is taken to
@@ -64,11 +64,13 @@ _URALIC = re.compile(r"(?:aa|uu|yy|ii)|(?:ssa|ssä|sta|stä|lla|llä|lle|lta|lt�
 _COVERED_STOPWORDS = ("en", "fr", "de", "nl", "es", "it", "pt")
 
 
+@lru_cache(maxsize=256)
 def maybe_uncovered(text: str) -> bool:
     """A cheap test run before the language identifier (whose model takes about a second to
     load, too much for every cold query): letters of an uncovered language, more Nordic than
     covered-language stopwords, Finnish or Hungarian word shapes, or ä/ö without a German
-    stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time."""
+    stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time.
+    Remembered per text: a query's signals and its note both ask."""
     lower = text.lower()
     if _FOREIGN_LETTERS.intersection(lower):
         return True
