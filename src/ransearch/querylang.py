@@ -31,8 +31,9 @@ MIN_CONFIDENCE = 0.8
 """A query is said to be in a language only when the identifier is at least this sure
 (short queries of shared words, such as "ggz radicalisering consultatie", are not)."""
 
-SWITCH_HINT = ("for better results in this language, index with a sentence-transformers model that covers it: "
-               "ransearch index --full --encoder st:intfloat/multilingual-e5-small "
+SWITCH_HINT = ("a sentence-transformers model that covers the language can replace the encoder "
+               "(ransearch index --full --encoder st:<model name or path>); check it with ransearch eval first: "
+               "multilingual-e5-small ranked such queries worse than the default on our test set "
                "(docs/evaluation.md)")
 
 
