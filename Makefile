@@ -18,7 +18,7 @@ install: $(BIN)/python
 # torch is pinned to the local CPU build before anything can pull the CUDA one
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[st,server,mcp,docs,notebook,test]"
+	$(BIN)/pip install --quiet -e ".[st,e5,server,mcp,docs,notebook,test]"
 
 demo: install
 	$(BIN)/ransearch index corpus --index index

@@ -173,11 +173,14 @@ class IndexStatus:
     generations: tuple[str, ...]
     warnings: tuple[str, ...] = ()
     last_run: dict[str, Any] | None = None
+    companion: str | None = None
+    """The generation's second encoder (:mod:`ransearch.companion`), if it has one."""
 
     def to_dict(self) -> dict[str, object]:
         return {
             "index": self.index_dir, "generation": self.generation, "built_at": self.built_at,
-            "encoder": self.encoder, "dimension": self.dimension, "counts": dict(self.counts),
+            "encoder": self.encoder, "dimension": self.dimension, "companion": self.companion,
+            "counts": dict(self.counts),
             "generations": list(self.generations), "warnings": list(self.warnings), "last_run": self.last_run,
         }
 
@@ -196,4 +199,5 @@ def index_status(index_dir: Path | str, verify: bool = False) -> IndexStatus:
     m = gen.manifest
     counts = {"documents": len(m.documents), **m.counts.to_dict()}
     return IndexStatus(str(index_dir), gen.id, m.built_at, m.encoder, m.dimension, counts,
-                       tuple(list_generations(index_dir)), gen.warnings, read_last_run(index_dir))
+                       tuple(list_generations(index_dir)), gen.warnings, read_last_run(index_dir),
+                       m.companion.encoder if m.companion is not None else None)

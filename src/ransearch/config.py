@@ -2,7 +2,7 @@
 
 Config file: ``ransearch.toml`` in the working directory, or the file named by
 ``RANSEARCH_CONFIG`` (keys as below, top level). Environment: ``RANSEARCH_INDEX``,
-``RANSEARCH_ENCODER``, ``RANSEARCH_THREADS``, ``RANSEARCH_CORPUS`` (paths separated by ``:``),
+``RANSEARCH_ENCODER``, ``RANSEARCH_COMPANION``, ``RANSEARCH_THREADS``, ``RANSEARCH_CORPUS`` (paths separated by ``:``),
 ``RANSEARCH_CACHE`` (the cache folder, :func:`cache_dir`), ``RANSEARCH_FETCH_URL`` (where
 ``ransearch fetch`` starts), ``RANSEARCH_FETCH_DELAY`` (seconds between its requests).
 
@@ -16,9 +16,10 @@ Every value is checked as the command line checks its options (``threads`` and
 :class:`~ransearch.errors.ConfigError` naming the file, the key and what is expected.
 
 Encoders: opening an index loads the encoder its manifest names only if the settings allow it:
-the configured ``encoder`` (default ``use``), the bundled ``use``, and the names listed in
-``allowed_encoders`` (:meth:`Settings.allows_encoder`). A manifest is data anyone who can write
-the index folder controls; ``st:<name>`` would download and run that model.
+the configured ``encoder`` (default ``use``) and ``companion``, the encoders whose weights come
+with a package (``use``, ``e5``), and the names listed in ``allowed_encoders``
+(:meth:`Settings.allows_encoder`). A manifest is data anyone who can write the index folder
+controls; ``st:<name>`` would download and run that model.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ __all__ = ["Settings", "load_settings", "cache_dir", "CACHE_ENV", "CONFIG_ENV", 
 CACHE_ENV = "RANSEARCH_CACHE"
 CONFIG_ENV = "RANSEARCH_CONFIG"
 BUNDLED_ENCODER = "use"
+PACKAGED_ENCODERS = (BUNDLED_ENCODER, "e5")
+"""Encoders whose weights come with a package (nothing is downloaded): an index may always ask for them."""
+NO_COMPANION = "none"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class Settings:
     index_dir: Path = Path("index")
     corpus_dirs: tuple[Path, ...] = (Path("corpus"),)
     encoder: str = BUNDLED_ENCODER
+    companion: str | None = None
+    """A second encoder whose evidence new generations add to the ranking (``e5``; ``none``: no
+    companion); see :func:`companion_name`."""
     threads: int | None = None
     batch_size: int | None = None
     device: str | None = None
@@ -112,8 +119,14 @@ class Settings:
 
     @property
     def encoders_allowed(self) -> tuple[str, ...]:
-        """The encoders an index may be opened with, in order: bundled, configured, listed."""
-        return tuple(dict.fromkeys((BUNDLED_ENCODER, self.encoder, *self.allowed_encoders)))
+        """The encoders an index may be opened with, in order: packaged, configured, listed."""
+        configured = (self.encoder, *([self.companion_name] if self.companion_name else []))
+        return tuple(dict.fromkeys((*PACKAGED_ENCODERS, *configured, *self.allowed_encoders)))
+
+    @property
+    def companion_name(self) -> str | None:
+        """The companion encoder new generations are built with (None: none)."""
+        return None if self.companion in (None, NO_COMPANION) else self.companion
 
     def allows_encoder(self, name: str) -> bool:
         return name in self.encoders_allowed
@@ -168,6 +181,7 @@ KEYS: dict[str, tuple[str, str, _Check]] = {
     "index": ("index_dir", "a folder path (text)", _path),
     "corpus": ("corpus_dirs", "a folder path or a list of folder paths (text)", _paths),
     "encoder": ("encoder", "an encoder name: 'use' or 'st:<model name or path>'", _encoder),
+    "companion": ("companion", "an encoder name ('e5', 'st:<model name or path>') or 'none'", _encoder),
     "allowed_encoders": ("allowed_encoders", "a list of encoder names ('use' or 'st:<model name or path>')",
                          _encoders),
     "threads": ("threads", "a whole number of at least 1", _at_least_one),
@@ -263,6 +277,12 @@ def _from_env(env: Mapping[str, str]) -> dict[str, object]:
         if encoder is None:
             raise ConfigError("$RANSEARCH_ENCODER", f"must be {KEYS['encoder'][1]}, not {_found(env['RANSEARCH_ENCODER'])}")
         values["encoder"] = encoder
+    if env.get("RANSEARCH_COMPANION"):
+        companion = _encoder(env["RANSEARCH_COMPANION"])
+        if companion is None:
+            raise ConfigError("$RANSEARCH_COMPANION",
+                              f"must be {KEYS['companion'][1]}, not {_found(env['RANSEARCH_COMPANION'])}")
+        values["companion"] = companion
     if env.get("RANSEARCH_THREADS", "").strip():
         raw = env["RANSEARCH_THREADS"].strip()
         threads = _at_least_one(int(raw)) if raw.isdigit() else None

@@ -20,7 +20,9 @@ import pyarrow.parquet as pq
 from ransearch.chunking import ChunkingConfig
 from ransearch.arrow_columns import CategoryColumn, TextColumn, chunk_rows
 from ransearch.config import Settings, load_settings
-from ransearch.encoders import Encoder, load_encoder
+from ransearch.companion import load_companion
+from ransearch.encoders import Encoder, load_encoder, stated_languages
+from ransearch.encoders.lazy import LazyEncoder
 from ransearch.threads import one_thread
 from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError
 from ransearch.filters import FacetTable, Filters, facet_counts
@@ -77,11 +79,13 @@ class Engine:
 
     @classmethod
     def open(cls, index_dir: Path | str | None = None, *, encoder: Encoder | None = None,
-             settings: Settings | None = None, search: SearchConfig | None = None) -> Engine:
+             settings: Settings | None = None, search: SearchConfig | None = None,
+             companion: Encoder | None = None) -> Engine:
         """Open the current generation of the index at ``index_dir``.
 
         Without ``encoder``, the encoder the index's manifest names is loaded, if the settings
-        allow it (:meth:`ransearch.config.Settings.allows_encoder`).
+        allow it (:meth:`ransearch.config.Settings.allows_encoder`); the same for its companion
+        encoder (:mod:`ransearch.companion`), if it has one, without ``companion``.
 
         Raises:
             IndexNotFound, IndexCorrupt, IndexMismatch, EncoderUnavailable.
@@ -111,9 +115,28 @@ class Engine:
         if vectors.size != len(chunks) or vectors.dimension != manifest.dimension:
             raise IndexCorrupt(str(gen_dir), f"{vectors.size} vectors of dimension {vectors.dimension} "
                                f"for {len(chunks)} chunks of dimension {manifest.dimension}")
+        second = None
+        if manifest.companion is not None:
+            second = load_companion(gen_dir, manifest, companion or cls._companion_encoder(manifest, settings),
+                                    len(chunks), len(practices))
         return cls(gen_dir, manifest, Searcher(practices, chunks, vectors, lexical, titles, encoder,
-                                                   search or settings.search, facets, manifest.settings.rendered or ()),
+                                                   search or settings.search, facets, manifest.settings.rendered or (),
+                                                   second),
                    generation.warnings, settings.match)
+
+    @staticmethod
+    def _companion_encoder(manifest: Manifest, settings: Settings) -> Encoder:
+        """The companion encoder the manifest names, loaded on first use, if the settings allow it.
+
+        Raises:
+            EncoderNotAllowed: they do not.
+        """
+        assert manifest.companion is not None
+        name, dimension = manifest.companion.encoder, manifest.companion.dimension
+        if not settings.allows_encoder(name):
+            raise EncoderNotAllowed(name, settings.encoders_allowed)
+        return LazyEncoder(name, lambda: load_encoder(name, threads=settings.threads, batch_size=settings.batch_size,
+                                                      device=settings.device), dimension, stated_languages(name))
 
     @staticmethod
     def index(corpus_dirs: Sequence[Path | str] | None = None, index_dir: Path | str | None = None, *,
@@ -121,12 +144,14 @@ class Engine:
               chunking: ChunkingConfig | None = None, progress: Progress | None = None,
               full: bool = False, lock_timeout: float | None = None, keep: int | None = None,
               strict_template: bool = False, follow_links: bool = False,
-              allow_shrink: bool = False) -> BuildReport:
+              allow_shrink: bool = False, companion: Encoder | str | None = None) -> BuildReport:
         """Bring the index up to date with the documents under ``corpus_dirs`` (see ``build_index``).
 
         Only new and changed documents are parsed and embedded; the encoder is loaded only if
         something has to be embedded. ``full`` rebuilds everything. ``strict_template`` refuses
         documents that do not follow the practice template instead of indexing them as free text.
+        ``companion`` is a second encoder whose vectors the generation also holds
+        (:mod:`ransearch.companion`; default: the settings' ``companion``; ``"none"``: none).
 
         Raises:
             IndexLocked: another run holds the index (after ``lock_timeout`` seconds).
@@ -142,10 +167,13 @@ class Engine:
 
         dirs = [Path(d) for d in corpus_dirs] if corpus_dirs else list(settings.corpus_dirs)
         target = Path(index_dir) if index_dir is not None else settings.index_dir
+        if isinstance(companion, str):
+            companion = settings.with_overrides(companion=companion).companion_name
         return build_index(dirs, target, encoder or settings.encoder, chunking or settings.chunking, progress,
                            keep=keep or settings.keep_generations, full=full, lock_timeout=lock_timeout, load=load,
                            strict_template=strict_template, follow_links=follow_links,
-                           allow_shrink=allow_shrink)
+                           allow_shrink=allow_shrink,
+                           companion=companion if companion is not None else settings.companion_name)
 
     @staticmethod
     def rollback(index_dir: Path | str | None = None, *, lock_timeout: float | None = None,

@@ -9,14 +9,16 @@ A run holds the index lock (:mod:`ransearch.lock`) from start to end and goes th
     parse    a document that fails to parse is reported and skipped; if an earlier version of it
              is in the index, that version is kept (nothing is lost to a badly saved file)
     embed    chunk the parsed practices; embed only chunks, titles and lexicon words whose text
-             the previous generation has not already embedded (ransearch.embedding)
+             the previous generation has not already embedded (ransearch.embedding); the same
+             for the companion encoder's vectors, if the run has one (ransearch.companion)
     write    a complete new generation in a temporary folder, with checksums in its manifest (here)
     switch   fsync, rename, replace ``CURRENT`` atomically, prune old generations (ransearch.store)
 
 A run with nothing to do (no document added, changed or removed; same encoder, schema, package
-version and chunking settings; a healthy current generation) writes nothing and does not even
-load the encoder. Another encoder, schema, package version or chunking, or ``full=True``,
-rebuilds everything; the report says why.
+version, chunking settings and companion; a healthy current generation) writes nothing and does
+not even load the encoder. A run whose companion differs from the serving generation's writes a
+new generation that reuses every chunk and embeds the companion's vectors only. Another encoder,
+schema, package version or chunking, or ``full=True``, rebuilds everything; the report says why.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ransearch import __version__
 from ransearch.previous_generation import PreviousGeneration, Entry, full_rebuild_reason, open_previous_generation
 from ransearch.build_report import BuildReport, DocumentFailure, Outcome, ParsedDocument, now_iso
 from ransearch.chunking import ChunkingConfig
+from ransearch.companion import TITLES_FILE, VECTORS_FILE, CompanionEmbeddings, embed_companion
 from ransearch.corpus import SHRINK_LIMIT, check_shrink, scan_corpus
 from ransearch.embedding import embed_entries, new_entries, render_uncovered, title_vectors
 from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder, stated_languages
@@ -41,7 +44,7 @@ from ransearch.encoders.lazy import LazyEncoder
 from ransearch.errors import IndexWriteError, RansearchError
 from ransearch.lexical import LexicalIndex
 from ransearch.lock import index_lock
-from ransearch.manifest import BuildSettings, Counts, DocumentEntry, FileDigest
+from ransearch.manifest import BuildSettings, Companion, Counts, DocumentEntry, FileDigest
 from ransearch.parquet_tables import write_chunks, write_practices
 from ransearch.plan import DocumentStatus, Item, claim_ids, duplicate_report, manifest_entry, plan_documents
 from ransearch.records import Chunk, Practice
@@ -54,7 +57,7 @@ from ransearch.vectors import VectorIndex
 __all__ = ["BuildReport", "DocumentFailure", "SHRINK_LIMIT", "build_index", "rollback_index", "Progress", "practice_text"]
 
 Progress = Callable[[str, int, int], None]
-"""Progress callback: (stage, done, total); stages scan, parse, embed, write, switch."""
+"""Progress callback: (stage, done, total); stages scan, parse, embed, companion, write, switch."""
 
 
 def practice_text(p: Practice) -> str:
@@ -74,7 +77,7 @@ class _Run:
     def __init__(self, corpus_dirs: Sequence[Path], index_dir: Path, encoder: Encoder | str,
                  chunking: ChunkingConfig, progress: Progress, keep: int, full: bool,
                  load: Callable[[str], Encoder], strict_template: bool = False, follow_links: bool = False,
-                 allow_shrink: bool = False) -> None:
+                 allow_shrink: bool = False, companion: Encoder | str | None = None) -> None:
         self.corpus_dirs, self.index_dir, self.chunking = corpus_dirs, index_dir, chunking
         self.strict_template = strict_template
         self.follow_links, self.allow_shrink = follow_links, allow_shrink
@@ -82,6 +85,8 @@ class _Run:
         self.progress, self.keep, self.full_requested, self.load = progress, keep, full, load
         self.encoder_arg = encoder
         self.encoder_name = encoder if isinstance(encoder, str) else encoder.name
+        self.companion_arg = companion
+        self.companion_name = companion if isinstance(companion, str) or companion is None else companion.name
         self.durations: dict[str, float] = {}
         self.template_fingerprint = ""  # of the template the new generation's records were parsed with
         self.reparsed = 0  # unchanged documents parsed again because the learned template changed
@@ -126,7 +131,9 @@ class _Run:
             failed=tuple(failed), full_rebuild=full, full_reason=full_reason, started_at=self.started,
             warnings=warnings + self._template_warnings() + tuple(walk.skipped), durations=self.durations,
             duplicates=duplicate_report(items))
-        if prev is not None and not (full or added or changed or removed or prev.gen.fallback):
+        companion_changed = prev is not None and self.companion_name != (
+            prev.manifest.companion.encoder if prev.manifest.companion is not None else None)
+        if prev is not None and not (full or added or changed or removed or prev.gen.fallback or companion_changed):
             return replace(report, practices=prev.manifest.counts.practices,
                            chunks=prev.manifest.counts.chunks, finished_at=now_iso())
 
@@ -160,6 +167,11 @@ class _Run:
             return LazyEncoder(name, lambda: self.load(name), prev.manifest.dimension, stated_languages(name))
         return self.load(name)
 
+    def _companion(self) -> Encoder | None:
+        if self.companion_arg is None or not isinstance(self.companion_arg, str):
+            return self.companion_arg
+        return self.load(self.companion_arg)
+
     def _write(self, entries: list[Entry], prev: PreviousGeneration | None, encoder: Encoder) -> tuple[str, tuple[str, ...]]:
         """Write the new generation and switch to it; (its id, the generations pruned)."""
         practices = [e.practice for e in entries]
@@ -171,6 +183,11 @@ class _Run:
                                      encoder, known=prev.words if prev else None)
         self.rendered = render_uncovered(practices, chunks, vectors, titles, lexical, encoder)
         self._lap("embed")
+        companion = self._companion()
+        if companion is not None:
+            known = prev.companion_embeddings(companion.name) if prev is not None else CompanionEmbeddings()
+            companion_vectors, companion_titles = embed_companion(chunks, practices, companion, known, self.progress)
+            self._lap("companion")
         before = set(list_generations(self.index_dir))
         gen_id, tmp = new_generation_dir(self.index_dir)
         writers: list[Callable[[], object]] = [
@@ -179,8 +196,12 @@ class _Run:
             lambda: VectorIndex.build(vectors).save(tmp / "vectors.faiss"),
             lambda: np.save(tmp / "titles.npy", titles),
             lambda: lexical.save(tmp / "lexical"),
-            lambda: write_manifest(tmp, self._manifest(gen_id, entries, chunks, encoder, file_checksums(tmp))),
         ]
+        if companion is not None:
+            writers += [lambda: VectorIndex.build(companion_vectors).save(tmp / VECTORS_FILE),
+                        lambda: np.save(tmp / TITLES_FILE, companion_titles)]
+        writers.append(lambda: write_manifest(tmp, self._manifest(gen_id, entries, chunks, encoder, companion,
+                                                                  file_checksums(tmp))))
         try:
             for i, write in enumerate(writers):
                 write()
@@ -202,7 +223,7 @@ class _Run:
         return {i.source: manifest_entry(i, ids.get(i.duplicate_of or "", "")) for i in self.items}
 
     def _manifest(self, gen_id: str, entries: list[Entry], chunks: list[Chunk], encoder: Encoder,
-                  files: dict[str, FileDigest]) -> Manifest:
+                  companion: Encoder | None, files: dict[str, FileDigest]) -> Manifest:
         return Manifest(
             schema_version=SCHEMA_VERSION, encoder=encoder.name, dimension=encoder.dimension,
             package_version=__version__, built_at=now_iso(), generation=gen_id,
@@ -211,6 +232,7 @@ class _Run:
             settings=BuildSettings(chunking=asdict(self.chunking), template=self.template_fingerprint,
                                    rendered=self.rendered),
             files=files,
+            companion=Companion(companion.name, companion.dimension) if companion is not None else None,
         )
 
 
@@ -249,6 +271,7 @@ def build_index(
     strict_template: bool = False,
     follow_links: bool = False,
     allow_shrink: bool = False,
+    companion: Encoder | str | None = None,
 ) -> BuildReport:
     """Bring the index at ``index_dir`` up to date with the documents under ``corpus_dirs``.
 
@@ -269,6 +292,8 @@ def build_index(
             skipped, and the report says so).
         allow_shrink: accept a corpus folder with no document, or a run that removes more than
             ``SHRINK_LIMIT`` of the indexed documents (refused by default: an unmounted share).
+        companion: a second encoder (or its name, loaded with ``load``) whose vectors the
+            generation also holds (:mod:`ransearch.companion`); None: none.
 
     Returns:
         The report; its ``exit_status`` is 0, or 3 if some documents failed.
@@ -280,7 +305,7 @@ def build_index(
     """
     index_dir = Path(index_dir)
     run = _Run([Path(d) for d in corpus_dirs], index_dir, encoder, chunking, progress or _no_progress,
-               keep, full, load, strict_template, follow_links, allow_shrink)
+               keep, full, load, strict_template, follow_links, allow_shrink, companion)
     with index_lock(index_dir, lock_timeout):
         clean_stale(index_dir)
         try:

@@ -1,6 +1,7 @@
 """``manifest.json``: what an index generation says about itself, as typed frozen records.
 
     Manifest        schema version, encoder, package version, build time, generation id, and:
+    Companion       the second encoder whose vectors the generation also holds, if any
     DocumentEntry   per corpus document: the sha256 of its bytes and the practices it gave
     Counts          practices and chunks in the generation
     BuildSettings   what its chunks were made with: chunking settings, learned template, rendering
@@ -19,7 +20,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Manifest", "DocumentEntry", "Counts", "BuildSettings", "FileDigest"]
+__all__ = ["Manifest", "DocumentEntry", "Counts", "BuildSettings", "FileDigest", "Companion"]
 
 JsonObject = Mapping[str, object]
 
@@ -144,6 +145,23 @@ class BuildSettings:
 
 
 @dataclass(frozen=True)
+class Companion:
+    """The second encoder of a generation (``companion.faiss``, ``companion_titles.npy``): its
+    name and the dimension of its vectors."""
+
+    encoder: str
+    dimension: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"dimension": self.dimension, "encoder": self.encoder}
+
+    @classmethod
+    def from_dict(cls, value: object) -> Companion:
+        data = _object(value, "companion")
+        return cls(_text(data, "encoder"), _whole(data, "dimension"))
+
+
+@dataclass(frozen=True)
 class FileDigest:
     """Size in bytes and sha256 of one file of a generation."""
 
@@ -165,7 +183,8 @@ class Manifest:
 
     ``documents`` maps each document's source path to its :class:`DocumentEntry`; ``files``
     maps every other file of the generation to its size and sha256 (empty in generations
-    written before checksums existed).
+    written before checksums existed); ``companion`` is the second encoder, if the generation
+    was built with one (the key is absent otherwise).
     """
 
     schema_version: int
@@ -178,9 +197,11 @@ class Manifest:
     counts: Counts
     settings: BuildSettings
     files: Mapping[str, FileDigest] = field(default_factory=dict)
+    companion: Companion | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        companion = {"companion": self.companion.to_dict()} if self.companion is not None else {}
+        return companion | {
             "schema_version": self.schema_version, "encoder": self.encoder, "dimension": self.dimension,
             "package_version": self.package_version, "built_at": self.built_at, "generation": self.generation,
             "documents": {source: entry.to_dict() for source, entry in self.documents.items()},
@@ -215,4 +236,5 @@ class Manifest:
             counts=Counts.from_dict(data["counts"]),
             settings=BuildSettings.from_dict(data["settings"]),
             files={rel: FileDigest.from_dict(digest) for rel, digest in files.items()},
+            companion=Companion.from_dict(data["companion"]) if data.get("companion") is not None else None,
         )

@@ -15,6 +15,7 @@ import numpy as np
 
 from ransearch import __version__
 from ransearch.chunking import ChunkingConfig
+from ransearch.companion import CompanionEmbeddings, previous_companion
 from ransearch.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from ransearch.lexical import LexicalIndex
 from ransearch.records import Chunk, Practice
@@ -75,6 +76,15 @@ class PreviousGeneration:
             raise IndexCorrupt(str(path), f"cannot reuse it ({exc})") from None
         if len(self.vectors) != len(self.chunks):
             raise IndexCorrupt(str(path), f"{len(self.vectors)} vectors for {len(self.chunks)} chunks")
+
+    def companion_embeddings(self, name: str) -> CompanionEmbeddings:
+        """The embeddings of this generation's companion if it is ``name`` (after ``load``
+        with embeddings), for a build with that companion to reuse.
+
+        Raises:
+            IndexCorrupt: its companion files cannot be read.
+        """
+        return previous_companion(self.gen.path, self.manifest, name, self.chunks, list(self.practices.values()))
 
     def entry(self, source: str, digest: str, practice_id: str, embeddings: bool) -> Entry | None:
         """The record of ``practice_id`` as it is (with its chunks and vectors if ``embeddings``)."""

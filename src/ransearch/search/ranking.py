@@ -84,18 +84,28 @@ def log_chunk_counts(chunk_practice: np.ndarray, n: int) -> np.ndarray:
 
 def fuse(dense: np.ndarray, title: np.ndarray, lexical: np.ndarray, log_chunks: np.ndarray, *, mode: str,
          title_weight: float, lexical_weight: float, length_prior: float,
-         encoded_well: np.ndarray | None = None) -> np.ndarray:
+         encoded_well: np.ndarray | None = None, companion: tuple[np.ndarray, np.ndarray] | None = None,
+         companion_weight: float = 0.0) -> np.ndarray:
     """One score per practice from its signals for one text.
 
     ``lexical`` mode is the lexical share alone; otherwise the dense score (less the length prior)
     and the title cosine are standardised and added, and in ``hybrid`` mode the standardised lexical share too.
     ``encoded_well`` (a boolean mask; None: every row) keeps the dense and title evidence to the
     practices written in a language the encoder covers: the others count as average on it.
+    ``companion`` (the dense and title cosines under a second encoder, which covers every row)
+    joins each of the two: the dense evidence is the standardised sum of the two encoders' z-scores,
+    the companion's × ``companion_weight``, and the title evidence likewise; the weights of dense,
+    title and lexical evidence stay as they are.
     """
     if mode == "lexical":
         return lexical.copy()
-    dense = dense - length_prior * log_chunks
-    total = standardise(dense, encoded_well) + title_weight * standardise(title, encoded_well)
+    dense_z = standardise(dense - length_prior * log_chunks, encoded_well)
+    title_z = standardise(title, encoded_well)
+    if companion is not None and companion_weight:
+        other_dense, other_title = companion
+        dense_z = standardise(dense_z + companion_weight * standardise(other_dense - length_prior * log_chunks))
+        title_z = standardise(title_z + companion_weight * standardise(other_title))
+    total = dense_z + title_weight * title_z
     if mode == "hybrid":
         total = total + lexical_weight * standardise(lexical)
     return total.astype(np.float32)

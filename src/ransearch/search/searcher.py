@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ransearch.companion import CompanionIndex
 from ransearch.encoders import Encoder
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
@@ -70,11 +71,12 @@ class Searcher:
     def __init__(self, practices: PracticeTable, chunks: ChunkTable, vectors: VectorIndex,
                  lexical: LexicalIndex, titles: np.ndarray, encoder: Encoder,
                  config: SearchConfig = SearchConfig(), facets: FacetTable | None = None,
-                 rendered: Sequence[str] = ()) -> None:
+                 rendered: Sequence[str] = (), companion: CompanionIndex | None = None) -> None:
         """``practices`` makes its records on demand: ranking reads only the heads of the ones it
         returns; ``facets`` (else built from ``practices``) serves the filters; ``rendered``: the
         languages the encoder does not cover whose practices' vectors are those of their
-        rendering (:func:`ransearch.embedding.render_uncovered`), trusted like the others."""
+        rendering (:func:`ransearch.embedding.render_uncovered`), trusted like the others;
+        ``companion``: the generation's second encoder and its vectors (:mod:`ransearch.companion`)."""
         self.practices = practices
         self.chunks = chunks
         self.vectors = vectors
@@ -85,7 +87,8 @@ class Searcher:
         # filters become array operations
         self.facets = facets if facets is not None else FacetTable.from_values(practices.facet_values(),
                                                                                len(practices))
-        self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config)
+        self.companion = companion
+        self._signals = SignalReader(chunks, len(practices), vectors, lexical, self.titles, encoder, config, companion)
         well = encoded_well(self.facets, encoder, rendered)
         self._fusion = Fusion(config, log_chunk_counts(chunks.practice_row, len(practices)), encoder.name, well)
         self._chunk_vectors: np.ndarray | None = None
@@ -96,6 +99,9 @@ class Searcher:
         self.vectors.prefetch()
         self.encoder.warm_up()
         self.lexical.warm_up()
+        if self.companion is not None:
+            self.companion.vectors.prefetch()
+            self.companion.encoder.warm_up()
         if encoder_languages(self.encoder) is not None:  # the identifier serves coverage notes only
             load_identifier()
 

