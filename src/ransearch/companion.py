@@ -5,8 +5,9 @@ evidence search adds to that of the index's encoder (``[search] companion_weight
     companion_titles.npy     its embedding of every practice title (rows as ``titles.npy``)
 
 Measured with ``e5`` (multilingual-e5-small) beside ``use``: nDCG@10 dev 0.901 → 0.911, dev2
-0.836 → 0.859, for 20–45 ms more per query (docs/evaluation.md). Opt-in: ``ransearch index
---companion e5`` (or ``companion = "e5"`` in ``ransearch.toml``).
+0.836 → 0.859, for 16–29 ms more per keyword or question query on one thread (docs/evaluation.md).
+Opt-in: ``ransearch index --companion e5`` (or ``companion = "e5"`` in ``ransearch.toml``); later
+runs keep the serving generation's companion unless told otherwise.
 
 The companion embeds chunk texts as they are (a text in a language ``use`` does not cover is not
 rendered for it: ``e5`` covers about 100 languages). A build reuses the companion vectors of
@@ -59,10 +60,13 @@ def load_companion(gen_dir: Path, manifest: Manifest, encoder: Encoder, n_chunks
 
     Raises:
         IndexCorrupt: its files are missing, unreadable or do not match the generation.
-        IndexMismatch: ``encoder`` gives vectors of another dimension than the generation's.
+        IndexMismatch: ``encoder`` is not the one the generation was built with (another name or
+            dimension).
     """
     if manifest.companion is None:
         return None
+    if encoder.name != manifest.companion.encoder:
+        raise IndexMismatch("companion encoder", manifest.companion.encoder, encoder.name)
     if encoder.dimension != manifest.companion.dimension:
         raise IndexMismatch("companion dimension", manifest.companion.dimension, encoder.dimension)
     try:

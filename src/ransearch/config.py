@@ -180,9 +180,9 @@ KEYS: dict[str, tuple[str, str, _Check]] = {
     # key: (Settings field, what is expected, check returning the value or None)
     "index": ("index_dir", "a folder path (text)", _path),
     "corpus": ("corpus_dirs", "a folder path or a list of folder paths (text)", _paths),
-    "encoder": ("encoder", "an encoder name: 'use' or 'st:<model name or path>'", _encoder),
+    "encoder": ("encoder", "an encoder name: 'use', 'e5' or 'st:<model name or path>'", _encoder),
     "companion": ("companion", "an encoder name ('e5', 'st:<model name or path>') or 'none'", _encoder),
-    "allowed_encoders": ("allowed_encoders", "a list of encoder names ('use' or 'st:<model name or path>')",
+    "allowed_encoders": ("allowed_encoders", "a list of encoder names ('use', 'e5' or 'st:<model name or path>')",
                          _encoders),
     "threads": ("threads", "a whole number of at least 1", _at_least_one),
     "keep_generations": ("keep_generations", "a whole number of at least 1", _at_least_one),

@@ -119,6 +119,8 @@ class Engine:
         if encoder is None and not settings.allows_encoder(manifest.encoder):
             # the manifest is data: `st:<name>` in it must not make a reader download and run a model
             raise EncoderNotAllowed(manifest.encoder, settings.encoders_allowed)
+        if manifest.companion is not None and companion is None:
+            companion = cls._companion_encoder(manifest, settings)  # refused before the encoder loads
         if encoder is None:
             encoder = load_encoder(manifest.encoder, threads=settings.threads,
                                    batch_size=settings.batch_size, device=settings.device)
@@ -134,10 +136,8 @@ class Engine:
         if vectors.size != len(chunks) or vectors.dimension != manifest.dimension:
             raise IndexCorrupt(str(gen_dir), f"{vectors.size} vectors of dimension {vectors.dimension} "
                                f"for {len(chunks)} chunks of dimension {manifest.dimension}")
-        second = None
-        if manifest.companion is not None:
-            second = load_companion(gen_dir, manifest, companion or cls._companion_encoder(manifest, settings),
-                                    len(chunks), len(practices))
+        second = (load_companion(gen_dir, manifest, companion, len(chunks), len(practices))
+                  if companion is not None else None)
         return cls(gen_dir, manifest, Searcher(practices, chunks, vectors, lexical, titles, encoder,
                                                    search or settings.search, facets, manifest.settings.rendered or (),
                                                    second),
@@ -145,8 +145,8 @@ class Engine:
 
     @staticmethod
     def _companion_encoder(manifest: Manifest, settings: Settings) -> Encoder:
-        """The companion encoder the manifest names, if the settings allow it (loaded as the
-        index's encoder is).
+        """The companion encoder the manifest names, if the settings allow it; on one thread
+        unless the settings give ``threads`` (a query's work runs on one thread: ransearch.threads).
 
         Raises:
             EncoderNotAllowed: they do not.
@@ -156,7 +156,8 @@ class Engine:
         name = manifest.companion.encoder
         if not settings.allows_encoder(name):
             raise EncoderNotAllowed(name, settings.encoders_allowed)
-        return load_encoder(name, threads=settings.threads, batch_size=settings.batch_size, device=settings.device)
+        return load_encoder(name, threads=settings.threads or 1, batch_size=settings.batch_size,
+                            device=settings.device)
 
     @staticmethod
     def index(corpus_dirs: Sequence[Path | str] | None = None, index_dir: Path | str | None = None, *,

@@ -130,13 +130,14 @@ class _Run:
             added=added, changed=changed, removed=removed, unchanged=sum(i.status == DocumentStatus.UNCHANGED for i in items),
             failed=tuple(failed), full_rebuild=full, full_reason=full_reason, started_at=self.started,
             warnings=warnings + self._template_warnings() + tuple(walk.skipped), durations=self.durations,
-            duplicates=duplicate_report(items))
+            duplicates=duplicate_report(items), companion=self.companion_name)
         companion_changed = prev is not None and self.companion_name != (
             prev.manifest.companion.encoder if prev.manifest.companion is not None else None)
         if prev is not None and not (full or added or changed or removed or prev.gen.fallback or companion_changed):
             return replace(report, practices=prev.manifest.counts.practices,
                            chunks=prev.manifest.counts.chunks, finished_at=now_iso())
 
+        companion = self._companion()  # before any embedding: a companion that cannot load stops the run now
         if prev is not None:
             prev.load(embeddings=not full)
         self._lap("load_previous")
@@ -144,7 +145,7 @@ class _Run:
         encoder = self._encoder(prev)
         embedded, reused = embed_entries(entries, None if full else prev, encoder, self.chunking, self.progress)
         self._lap("embed")
-        gen_id, pruned = self._write(entries, None if full else prev, encoder)
+        gen_id, pruned = self._write(entries, None if full else prev, encoder, companion)
         parsed = tuple(ParsedDocument(i.source, i.practices[0].format, i.practices[0].layout)
                        for i in items if i.practices)
         formats = Counter(f"{e.practice.format}/{e.practice.layout}" for e in entries)
@@ -172,7 +173,8 @@ class _Run:
             return self.companion_arg
         return self.load(self.companion_arg)
 
-    def _write(self, entries: list[Entry], prev: PreviousGeneration | None, encoder: Encoder) -> tuple[str, tuple[str, ...]]:
+    def _write(self, entries: list[Entry], prev: PreviousGeneration | None, encoder: Encoder,
+               companion: Encoder | None) -> tuple[str, tuple[str, ...]]:
         """Write the new generation and switch to it; (its id, the generations pruned)."""
         practices = [e.practice for e in entries]
         chunks = [c for e in entries for c in (e.chunks or ())]
@@ -183,7 +185,6 @@ class _Run:
                                      encoder, known=prev.words if prev else None)
         self.rendered = render_uncovered(practices, chunks, vectors, titles, lexical, encoder)
         self._lap("embed")
-        companion = self._companion()
         if companion is not None:
             known = prev.companion_embeddings(companion.name) if prev is not None else CompanionEmbeddings()
             companion_vectors, companion_titles = embed_companion(chunks, practices, companion, known, self.progress)

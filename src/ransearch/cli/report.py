@@ -27,6 +27,10 @@ def report_lines(r: BuildReport) -> list[str]:
     return [visible(line) for line in _report_lines(r)]
 
 
+def _companion(r: BuildReport) -> str:
+    return f", companion {r.companion}" if r.companion else ""
+
+
 def _report_lines(r: BuildReport) -> list[str]:
     if r.outcome == ROLLED_BACK:
         lines = [f"rolled back: generation {r.generation} now serves (was {r.previous or 'none'}); "
@@ -37,11 +41,12 @@ def _report_lines(r: BuildReport) -> list[str]:
               f"{r.unchanged} unchanged, {len(r.failed)} failed")
     if r.outcome == UNCHANGED:
         lines = [f"index unchanged: {counts}; generation {r.generation} still serves "
-                 f"({r.practices} practices, {r.chunks} chunks, encoder {r.encoder})"]
+                 f"({r.practices} practices, {r.chunks} chunks, encoder {r.encoder}{_companion(r)})"]
     else:
         lines = [f"index updated: {counts}",
                  f"generation {r.generation} now serves (was {r.previous or 'none'}): {r.practices} practices, "
-                 f"{r.chunks} chunks; {r.embedded_chunks} chunks embedded, {r.reused_chunks} reused; encoder {r.encoder}"]
+                 f"{r.chunks} chunks; {r.embedded_chunks} chunks embedded, {r.reused_chunks} reused; "
+                 f"encoder {r.encoder}{_companion(r)}"]
         if r.full_rebuild:
             lines.append(f"full rebuild: {r.full_reason}")
     lines.append(f"took {_took(r.durations)}")

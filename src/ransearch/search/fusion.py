@@ -62,11 +62,15 @@ class Fusion:
         rankings = [self.fuse(whole, mode)] + [self.fuse(s, mode) for s in sentences]
         return reciprocal_rank_fusion(rankings, self.config.rrf_k)
 
+    def is_situation(self, sentences: int, route: bool = True) -> bool:
+        """Whether a text of ``sentences`` sentences is ranked as a situation (when ``route``)."""
+        return route and bool(self.config.situation_sentences) and sentences >= self.config.situation_sentences
+
     def rank(self, signals: Sequence[PracticeSignals], mode: str, route: bool = True) -> np.ndarray:
         """The score of every practice from the signals of a text (first) and of its sentences
         (the rest): as a situation from ``situation_sentences`` sentences on, when ``route``."""
         whole, sentences = signals[0], signals[1:]
-        if route and self.config.situation_sentences and len(sentences) >= self.config.situation_sentences:
+        if self.is_situation(len(sentences), route):
             return self.situation(whole, sentences, mode)
         return self.fuse(whole, mode)
 

@@ -121,7 +121,10 @@ class Searcher:
         allowed = self.allowed(filters)  # practice rows; chunks follow
         mode = self.check_mode(mode)
         parts = split_sentences(query)
-        signals = self._signals.read([query] + (parts if len(parts) > 1 else []), mode, allowed)
+        sentences = parts if len(parts) > 1 else []
+        # a situation is ranked sentence by sentence, without the companion (ransearch.companion)
+        signals = self._signals.read([query] + sentences, mode, allowed,
+                                     companion=not self._fusion.is_situation(len(sentences), route))
         whole = signals[0]
         hits = []
         for rank, ranked in enumerate(self._fusion.top(signals, k, mode, route, allowed), 1):
@@ -167,10 +170,14 @@ class Searcher:
 
     # the interface of matching and similar practices
 
-    def signals(self, texts: Sequence[str], mode: str = "hybrid",
-                allowed: np.ndarray | None = None) -> list[PracticeSignals]:
+    def signals(self, texts: Sequence[str], mode: str = "hybrid", allowed: np.ndarray | None = None,
+                companion: bool = True) -> list[PracticeSignals]:
         """The signals of each text for every practice row (see :class:`SignalReader`)."""
-        return self._signals.read(texts, mode, allowed)
+        return self._signals.read(texts, mode, allowed, companion)
+
+    def is_situation(self, sentences: int) -> bool:
+        """Whether a text of ``sentences`` sentences is ranked as a situation."""
+        return self._fusion.is_situation(sentences)
 
     def fuse(self, signals: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
         """One score per practice from a text's signals."""

@@ -9,9 +9,9 @@ the encoder does not cover is embedded from its rendering in the languages it co
 ``ransearch.lexical``): the share of the text a practice matches, in its own language, through
 cross-lingual expansion of the text's words. Companion signals (a generation built with a second
 encoder, :mod:`ransearch.companion`): the first text's best chunk and title cosine under that
-encoder, when the text is not a situation (fewer than ``situation_sentences`` sentences: sentence
-by sentence, ``e5`` cost dev's situations 0.907 → 0.833; docs/evaluation.md). Everything runs on
-the calling thread, one BLAS thread (:mod:`ransearch.threads`).
+encoder, when the caller asks (not for a situation, ranked sentence by sentence: there ``e5`` cost
+dev's situations 0.907 → 0.833; docs/evaluation.md). Everything runs on the calling thread, one
+BLAS thread (:mod:`ransearch.threads`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, query_wor
 from ransearch.querylang import encoder_languages, uncovered_language
 from ransearch.search.chunks import ChunkTable
 from ransearch.search.ranking import practice_dense
-from ransearch.text import split_sentences
 from ransearch.tuning import SearchConfig
 from ransearch.vectors import AllowedRows, VectorIndex
 
@@ -64,9 +63,10 @@ class SignalReader:
         self.config = config
         self.companion = companion
 
-    def read(self, texts: Sequence[str], mode: str = "hybrid",
-             allowed: np.ndarray | None = None) -> list[PracticeSignals]:
-        """The signals of each text (``allowed``: practice rows the dense candidates must be of)."""
+    def read(self, texts: Sequence[str], mode: str = "hybrid", allowed: np.ndarray | None = None,
+             companion: bool = True) -> list[PracticeSignals]:
+        """The signals of each text (``allowed``: practice rows the dense candidates must be of;
+        ``companion``: the first text's companion signals too, if the generation has a companion)."""
         words = [query_words(t) for t in texts]
         # the lexicon holds the embedding of every word the corpus uses, and translations are
         # remembered: encode the texts and the words that are new to this index only
@@ -81,28 +81,24 @@ class SignalReader:
             none_ids, none_scores = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             return [PracticeSignals(np.zeros(n, np.float32), np.zeros(n, np.float32), lex, none_ids, none_scores)
                     for lex in self._lexical(texts, words, plan, dict(zip(new_words, word_vecs)))]
-        chunk_allowed = None if allowed is None else self.vectors.allowed_rows(allowed[self.chunks.practice_row])
+        chunk_mask = None if allowed is None else allowed[self.chunks.practice_row]
+        chunk_allowed = None if chunk_mask is None else self.vectors.allowed_rows(chunk_mask)
         dense = [self.dense_row(q, chunk_allowed) for q in qvecs]
         titles = self.titles @ qvecs.T
         lexical = (self._lexical(texts, words, plan, dict(zip(new_words, word_vecs))) if plan is not None
                    else [np.zeros(n, np.float32) for _ in texts])
         signals = [PracticeSignals(d, titles[:, i], lexical[i], ids, scores)
                    for i, (d, ids, scores) in enumerate(dense)]
-        if self.companion is not None and texts and not self._is_situation(texts[0]):
-            signals[0] = self._with_companion(signals[0], texts[0], allowed)
+        if companion and self.companion is not None and self.config.companion_weight and signals:
+            signals[0] = self._with_companion(signals[0], texts[0], chunk_mask)
         return signals
 
-    def _is_situation(self, text: str) -> bool:
-        needed = self.config.situation_sentences
-        return bool(needed) and len(split_sentences(text)) >= needed
-
-    def _with_companion(self, signals: PracticeSignals, text: str, allowed: np.ndarray | None) -> PracticeSignals:
+    def _with_companion(self, signals: PracticeSignals, text: str, chunk_mask: np.ndarray | None) -> PracticeSignals:
         """``signals`` of ``text`` with the companion encoder's evidence added."""
         assert self.companion is not None
         qvec = np.asarray(self.companion.encoder.encode_queries([text]), dtype=np.float32)[0]
         vectors = self.companion.vectors
-        chunk_allowed = None if allowed is None else vectors.allowed_rows(allowed[self.chunks.practice_row])
-        dense, _, _ = self._best_chunks(vectors, qvec, chunk_allowed)
+        dense, _, _ = self._best_chunks(vectors, qvec, None if chunk_mask is None else vectors.allowed_rows(chunk_mask))
         return replace(signals, companion_dense=dense, companion_title=self.companion.titles @ qvec)
 
     def _encodable(self, texts: Sequence[str]) -> list[str]:
