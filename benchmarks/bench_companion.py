@@ -37,25 +37,14 @@ RESULTS = HERE / "results"
 DEV = ROOT.parent / "shared" / "eval" / "dev"
 sys.path.insert(0, str(HERE))
 
-from timing import Clock  # noqa: E402  (after the path insert)
+from timing import Clock, time_asks  # noqa: E402  (after the path insert)
 
 
 def measure(index: Path, queries: list[dict[str, Any]], passes: int) -> dict[str, Any]:
     """Warm ``ask`` latency over ``queries`` on the index at ``index``, overall and by kind."""
     from ransearch import Engine
 
-    engine = Engine.open(index)
-    engine.warm_up()
-    for q in queries[:3]:
-        engine.ask(q["text"])
-    every, by_kind = Clock(), {}
-    for _ in range(passes):
-        for q in queries:
-            with every:
-                engine.ask(q["text"], k=5)
-            kind = by_kind.setdefault(q["kind"], Clock())
-            kind.wall.append(every.wall[-1])
-            kind.cpu.append(every.cpu[-1])
+    every, _first, by_kind = time_asks(Engine.open(index), queries, passes)
     return {"all": every.summary(), **{k: c.summary() for k, c in sorted(by_kind.items())}}
 
 

@@ -41,7 +41,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 RESULTS = HERE / "results"
 
-from timing import Clock  # noqa: E402  (after the path insert)
+from timing import time_asks  # noqa: E402  (after the path insert)
 BUNDLED = ROOT / "corpus"
 QUERY = "soutien familial combattants étrangers"
 BIN = Path(sys.executable).parent
@@ -67,22 +67,7 @@ def warm_10k(work: Path, passes: int) -> dict[str, Any]:
     synthetic.write_generation(corpus, vectors, synthetic.title_vectors(vectors, corpus.chunk_practice,
                                                                         len(corpus.practices)), folder, load_encoder("use"))
     engine = Engine.open(folder)
-    engine.warm_up()
-    queries = dev_queries()
-    for q in queries[:3]:
-        engine.ask(q["text"])
-    by_kind: dict[str, Clock] = {}
-    every, first = Clock(), Clock()
-    for n in range(passes):
-        for q in queries:
-            with every:
-                engine.ask(q["text"], k=5)
-            kind = by_kind.setdefault(q["kind"], Clock())
-            kind.wall.append(every.wall[-1])
-            kind.cpu.append(every.cpu[-1])
-            if n == 0:  # each query for the first time: nothing remembered from an earlier pass
-                first.wall.append(every.wall[-1])
-                first.cpu.append(every.cpu[-1])
+    every, first, by_kind = time_asks(engine, dev_queries(), passes)
     sizes = engine.sizes()
     return {"chunks": sizes.chunks, "practices": sizes.practices, "vectors": source,
             "vector_kind": sizes.vector_kind, "all": every.summary(), "first_pass": first.summary(),

@@ -6,10 +6,11 @@ from __future__ import annotations
 import resource
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Clock", "percentiles", "peak_rss_mb"]
+__all__ = ["Clock", "percentiles", "peak_rss_mb", "time_asks"]
 
 
 def peak_rss_mb() -> float:
@@ -53,3 +54,23 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
     ms = np.asarray(seconds) * 1000
     return {"p50_ms": round(float(np.percentile(ms, 50)), 2), "p95_ms": round(float(np.percentile(ms, 95)), 2),
             "mean_ms": round(float(ms.mean()), 2), "max_ms": round(float(ms.max()), 2), "n": len(ms)}
+
+
+def time_asks(engine: Any, queries: list[dict[str, Any]], passes: int) -> tuple[Clock, Clock, dict[str, Clock]]:
+    """Warm ``engine.ask(text, k=5)`` over ``queries`` (dicts with ``text`` and ``kind``), ``passes``
+    times after three warm-up queries: (every call, the first pass's calls, the calls by kind)."""
+    engine.warm_up()
+    for q in queries[:3]:
+        engine.ask(q["text"])
+    every, first, by_kind = Clock(), Clock(), {}
+    for n in range(passes):
+        for q in queries:
+            with every:
+                engine.ask(q["text"], k=5)
+            kind = by_kind.setdefault(q["kind"], Clock())
+            kind.wall.append(every.wall[-1])
+            kind.cpu.append(every.cpu[-1])
+            if n == 0:  # each query for the first time: nothing remembered from an earlier pass
+                first.wall.append(every.wall[-1])
+                first.cpu.append(every.cpu[-1])
+    return every, first, by_kind

