@@ -128,12 +128,12 @@ def test_adding_or_dropping_the_companion_writes_a_generation_without_embedding_
     main, second = FakeEncoder(), SecondEncoder()
     report = build_index([corpus], index, main, companion=second, load=_never_load)
     assert report.outcome == "updated" and report.embedded_chunks == 0 and main.passages == 0
-    assert second.passages == report.chunks + report.practices
+    assert second.passages == report.chunks + report.practices == report.companion_embedded_chunks + report.practices
     assert open_generation(index).manifest.companion == Companion("second", 32)
     # the same companion again: nothing to do
     assert build_index([corpus], index, FakeEncoder(), companion=SecondEncoder()).outcome == "unchanged"
     dropped = build_index([corpus], index, FakeEncoder())
-    assert dropped.outcome == "updated"
+    assert dropped.outcome == "updated" and any("second was dropped" in w for w in dropped.warnings)
     gen = open_generation(index)
     assert gen.manifest.companion is None and not (gen.path / VECTORS_FILE).exists()
 

@@ -364,7 +364,7 @@ def test_report_json_shape(indexed: Path, reindex_corpus: Path, reindex_encoder)
     data = build_index([reindex_corpus], indexed, reindex_encoder).to_dict()
     assert json.loads(json.dumps(data)) == data
     assert set(data["counts"]) == {"added", "changed", "removed", "unchanged", "failed", "practices", "chunks",
-                                   "embedded_chunks", "reused_chunks"}
+                                   "embedded_chunks", "reused_chunks", "companion_embedded_chunks"}
     assert set(data["durations"]) >= {"scan", "parse", "embed", "write", "switch"}
     assert data["encoder"] == "fake" and data["generation"] and data["exit_status"] == 0
 

@@ -125,6 +125,8 @@ class BuildReport:
     duplicates: tuple[DuplicateGroup, ...] = ()
     companion: str | None = None
     """The companion encoder of the generation serving after the run (:mod:`ransearch.companion`)."""
+    companion_embedded_chunks: int = 0
+    """Chunks the companion embedded in this run (the others kept their companion vectors)."""
 
     @property
     def exit_status(self) -> int:
@@ -147,6 +149,7 @@ class BuildReport:
                 "unchanged": self.unchanged, "failed": len(self.failed),
                 "practices": self.practices, "chunks": self.chunks,
                 "embedded_chunks": self.embedded_chunks, "reused_chunks": self.reused_chunks,
+                "companion_embedded_chunks": self.companion_embedded_chunks,
             },
             "documents": {"added": list(self.added), "changed": list(self.changed), "removed": list(self.removed)},
             "failed": [f.to_dict() for f in self.failed],

@@ -104,9 +104,10 @@ def previous_companion(gen_dir: Path, manifest: Manifest, name: str, chunks: Seq
 
 def embed_companion(chunks: Sequence[Chunk], practices: Sequence[Practice], encoder: Encoder,
                     known: CompanionEmbeddings, progress: Callable[[str, int, int], None]
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """(the companion's vector of every chunk, of every practice title), embedding only the
-    texts ``known`` lacks; ``progress("companion", done, total)`` after each batch."""
+                    ) -> tuple[np.ndarray, np.ndarray, int]:
+    """(the companion's vector of every chunk, of every practice title, the number of chunks
+    embedded), embedding only the texts ``known`` lacks; ``progress("companion", done, total)``
+    after each batch."""
     vectors = np.zeros((len(chunks), encoder.dimension), np.float32)
     todo = []
     for i, chunk in enumerate(chunks):
@@ -127,4 +128,4 @@ def embed_companion(chunks: Sequence[Chunk], practices: Sequence[Practice], enco
             titles[i] = known.titles[t]
     if new:
         titles[new] = encoder.encode_passages([texts[i] for i in new])
-    return vectors, titles
+    return vectors, titles, len(todo)

@@ -87,6 +87,7 @@ class _Run:
         self.encoder_name = encoder if isinstance(encoder, str) else encoder.name
         self.companion_arg = companion
         self.companion_name = companion if isinstance(companion, str) or companion is None else companion.name
+        self.companion_embedded = 0  # chunks the companion embedded (the others kept their vectors)
         self.durations: dict[str, float] = {}
         self.template_fingerprint = ""  # of the template the new generation's records were parsed with
         self.reparsed = 0  # unchanged documents parsed again because the learned template changed
@@ -149,10 +150,14 @@ class _Run:
         parsed = tuple(ParsedDocument(i.source, i.practices[0].format, i.practices[0].layout)
                        for i in items if i.practices)
         formats = Counter(f"{e.practice.format}/{e.practice.layout}" for e in entries)
+        if prev is not None and prev.manifest.companion is not None and companion is None:
+            report = replace(report, warnings=report.warnings + (
+                f"the companion encoder {prev.manifest.companion.encoder} was dropped: the new generation has none",))
         return replace(report, outcome=Outcome.UPDATED, generation=gen_id, practices=len(entries),
                        parsed=parsed, formats=dict(sorted(formats.items())),
                        chunks=sum(len(e.chunks or ()) for e in entries), embedded_chunks=embedded,
-                       reused_chunks=reused, finished_at=now_iso(), pruned=pruned)
+                       reused_chunks=reused, finished_at=now_iso(), pruned=pruned,
+                       companion_embedded_chunks=self.companion_embedded)
 
     def _template_warnings(self) -> tuple[str, ...]:
         if not self.reparsed:
@@ -187,7 +192,8 @@ class _Run:
         self._lap("embed")
         if companion is not None:
             known = prev.companion_embeddings(companion.name) if prev is not None else CompanionEmbeddings()
-            companion_vectors, companion_titles = embed_companion(chunks, practices, companion, known, self.progress)
+            companion_vectors, companion_titles, self.companion_embedded = embed_companion(
+                chunks, practices, companion, known, self.progress)
             self._lap("companion")
         before = set(list_generations(self.index_dir))
         gen_id, tmp = new_generation_dir(self.index_dir)

@@ -28,7 +28,14 @@ def report_lines(r: BuildReport) -> list[str]:
 
 
 def _companion(r: BuildReport) -> str:
-    return f", companion {r.companion}" if r.companion else ""
+    if not r.companion:
+        return ""
+    embedded = r.companion_embedded_chunks
+    return f", companion {r.companion}" + (f" ({_chunks(embedded)} embedded for it)" if embedded else "")
+
+
+def _chunks(n: int) -> str:
+    return f"{n} chunk" if n == 1 else f"{n} chunks"
 
 
 def _report_lines(r: BuildReport) -> list[str]:
@@ -45,7 +52,7 @@ def _report_lines(r: BuildReport) -> list[str]:
     else:
         lines = [f"index updated: {counts}",
                  f"generation {r.generation} now serves (was {r.previous or 'none'}): {r.practices} practices, "
-                 f"{r.chunks} chunks; {r.embedded_chunks} chunks embedded, {r.reused_chunks} reused; "
+                 f"{_chunks(r.chunks)}; {_chunks(r.embedded_chunks)} embedded, {r.reused_chunks} reused; "
                  f"encoder {r.encoder}{_companion(r)}"]
         if r.full_rebuild:
             lines.append(f"full rebuild: {r.full_reason}")
