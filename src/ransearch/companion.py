@@ -11,12 +11,13 @@ runs keep the serving generation's companion unless told otherwise.
 
 The companion embeds chunk texts as they are (a text in a language ``use`` does not cover is not
 rendered for it: ``e5`` covers about 100 languages). A build reuses the companion vectors of
-unchanged chunk texts and titles from the previous generation when it had the same companion.
+unchanged chunk texts and titles from the previous generation when it had the same companion
+(:func:`ransearch.embedding.chunk_vectors`, :func:`ransearch.embedding.title_vectors`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,12 +30,10 @@ from ransearch.records import Chunk, Practice
 from ransearch.vectors import VectorIndex
 
 __all__ = ["CompanionIndex", "CompanionEmbeddings", "VECTORS_FILE", "TITLES_FILE", "load_companion",
-           "previous_companion", "embed_companion"]
+           "previous_companion"]
 
 VECTORS_FILE = "companion.faiss"
 TITLES_FILE = "companion_titles.npy"
-BATCH = 64
-"""Texts per call to the companion encoder."""
 
 
 @dataclass(frozen=True)
@@ -100,32 +99,3 @@ def previous_companion(gen_dir: Path, manifest: Manifest, name: str, chunks: Seq
         raise IndexCorrupt(str(gen_dir), f"companion of {len(vectors)} vectors for {len(chunks)} chunks")
     return CompanionEmbeddings({c.content_hash: vectors[i] for i, c in enumerate(chunks)},
                                {p.title or p.id: titles[i] for i, p in enumerate(practices)})
-
-
-def embed_companion(chunks: Sequence[Chunk], practices: Sequence[Practice], encoder: Encoder,
-                    known: CompanionEmbeddings, progress: Callable[[str, int, int], None]
-                    ) -> tuple[np.ndarray, np.ndarray, int]:
-    """(the companion's vector of every chunk, of every practice title, the number of chunks
-    embedded), embedding only the texts ``known`` lacks; ``progress("companion", done, total)``
-    after each batch."""
-    vectors = np.zeros((len(chunks), encoder.dimension), np.float32)
-    todo = []
-    for i, chunk in enumerate(chunks):
-        found = known.chunks.get(chunk.content_hash)
-        if found is not None:
-            vectors[i] = found
-        else:
-            todo.append(i)
-    for start in range(0, len(todo), BATCH):
-        batch = todo[start:start + BATCH]
-        vectors[batch] = encoder.encode_passages([chunks[i].text for i in batch])
-        progress("companion", start + len(batch), len(todo))
-    texts = [p.title or p.id for p in practices]
-    titles = np.zeros((len(texts), encoder.dimension), np.float32)
-    new = [i for i, t in enumerate(texts) if t not in known.titles]
-    for i, t in enumerate(texts):
-        if t in known.titles:
-            titles[i] = known.titles[t]
-    if new:
-        titles[new] = encoder.encode_passages([texts[i] for i in new])
-    return vectors, titles, len(todo)

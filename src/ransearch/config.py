@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ransearch.config_sections import SECTIONS, check_section, sections_from_env
-from ransearch.errors import ConfigError
+from ransearch.errors import ConfigError, EncoderNotAllowed
 
 if TYPE_CHECKING:
     from ransearch.chunking import ChunkingConfig
@@ -130,6 +130,11 @@ class Settings:
 
     def allows_encoder(self, name: str) -> bool:
         return name in self.encoders_allowed
+
+    def require_encoder(self, name: str) -> None:
+        """Raise ``EncoderNotAllowed`` unless an index may ask for the encoder ``name``."""
+        if not self.allows_encoder(name):
+            raise EncoderNotAllowed(name, self.encoders_allowed)
 
 
 # -- checking values (the same rules as the command line's options) ------------------------------

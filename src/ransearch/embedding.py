@@ -22,7 +22,7 @@ from ransearch.plan import Item
 from ransearch.querylang import encoder_languages
 from ransearch.records import Chunk, Practice
 
-__all__ = ["ENCODE_BATCH", "new_entries", "embed_entries", "title_vectors", "render_uncovered"]
+__all__ = ["ENCODE_BATCH", "new_entries", "embed_entries", "chunk_vectors", "title_vectors", "render_uncovered"]
 
 ENCODE_BATCH = 64
 """Chunks per call to the encoder (read at each call: tests lower it)."""
@@ -84,6 +84,26 @@ def embed_entries(entries: list[Entry], prev: PreviousGeneration | None, encoder
 def _chunk_text(entry: Entry, j: int) -> str:
     assert entry.chunks is not None  # filled in by embed_entries before anything is encoded
     return entry.chunks[j].text
+
+
+def chunk_vectors(chunks: list[Chunk], known: dict[str, np.ndarray], encoder: Encoder,
+                  progress: Callable[[str, int, int], None], stage: str) -> tuple[np.ndarray, int]:
+    """The embedding of each chunk's text (row i = chunk i), reusing ``known`` ones by content
+    hash (a companion encoder's, :mod:`ransearch.companion`); and the number embedded.
+    ``progress(stage, done, total)`` is called after each batch."""
+    out = np.zeros((len(chunks), encoder.dimension), np.float32)
+    todo = []
+    for i, chunk in enumerate(chunks):
+        found = known.get(chunk.content_hash)
+        if found is not None:
+            out[i] = found
+        else:
+            todo.append(i)
+    for start in range(0, len(todo), ENCODE_BATCH):
+        batch = todo[start:start + ENCODE_BATCH]
+        out[batch] = encoder.encode_passages([chunks[i].text for i in batch])
+        progress(stage, start + len(batch), len(todo))
+    return out, len(todo)
 
 
 def title_vectors(practices: list[Practice], known: dict[str, np.ndarray], encoder: Encoder) -> np.ndarray:

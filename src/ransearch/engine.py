@@ -23,7 +23,7 @@ from ransearch.config import NO_COMPANION, Settings, load_settings
 from ransearch.companion import load_companion
 from ransearch.encoders import Encoder, load_encoder
 from ransearch.threads import one_thread
-from ransearch.errors import EncoderNotAllowed, IndexCorrupt, PracticeNotFound, QueryError, RansearchError
+from ransearch.errors import IndexCorrupt, PracticeNotFound, QueryError, RansearchError
 from ransearch.filters import FacetTable, Filters, facet_counts
 from ransearch.build_report import BuildReport, IndexStatus, index_status
 from ransearch.lexical import LexicalIndex
@@ -66,8 +66,8 @@ def _build_companion(given: Encoder | str | None, settings: Settings, index_dir:
         except RansearchError:  # no index yet, or one the run will report on
             serving = None
         given = serving.encoder if serving is not None else None
-        if given is not None and not settings.allows_encoder(given):
-            raise EncoderNotAllowed(given, settings.encoders_allowed)
+        if given is not None:
+            settings.require_encoder(given)
     return None if given == NO_COMPANION else given
 
 
@@ -116,9 +116,9 @@ class Engine:
         generation = open_generation(Path(index_dir) if index_dir is not None else settings.index_dir)
         gen_dir = generation.path
         manifest = read_manifest(gen_dir, encoder.name if encoder is not None else None)
-        if encoder is None and not settings.allows_encoder(manifest.encoder):
+        if encoder is None:
             # the manifest is data: `st:<name>` in it must not make a reader download and run a model
-            raise EncoderNotAllowed(manifest.encoder, settings.encoders_allowed)
+            settings.require_encoder(manifest.encoder)
         if manifest.companion is not None and companion is None:
             companion = cls._companion_encoder(manifest, settings)  # refused before the encoder loads
         if encoder is None:
@@ -154,8 +154,7 @@ class Engine:
         """
         assert manifest.companion is not None
         name = manifest.companion.encoder
-        if not settings.allows_encoder(name):
-            raise EncoderNotAllowed(name, settings.encoders_allowed)
+        settings.require_encoder(name)
         return load_encoder(name, threads=settings.threads or 1, batch_size=settings.batch_size,
                             device=settings.device)
 

@@ -36,9 +36,9 @@ from ransearch import __version__
 from ransearch.previous_generation import PreviousGeneration, Entry, full_rebuild_reason, open_previous_generation
 from ransearch.build_report import BuildReport, DocumentFailure, Outcome, ParsedDocument, now_iso
 from ransearch.chunking import ChunkingConfig
-from ransearch.companion import TITLES_FILE, VECTORS_FILE, CompanionEmbeddings, embed_companion
+from ransearch.companion import TITLES_FILE, VECTORS_FILE, CompanionEmbeddings
 from ransearch.corpus import SHRINK_LIMIT, check_shrink, scan_corpus
-from ransearch.embedding import embed_entries, new_entries, render_uncovered, title_vectors
+from ransearch.embedding import chunk_vectors, embed_entries, new_entries, render_uncovered, title_vectors
 from ransearch.encoders import DEFAULT_ENCODER, Encoder, load_encoder, stated_languages
 from ransearch.encoders.lazy import LazyEncoder
 from ransearch.errors import IndexWriteError, RansearchError
@@ -192,8 +192,9 @@ class _Run:
         self._lap("embed")
         if companion is not None:
             known = prev.companion_embeddings(companion.name) if prev is not None else CompanionEmbeddings()
-            companion_vectors, companion_titles, self.companion_embedded = embed_companion(
-                chunks, practices, companion, known, self.progress)
+            companion_vectors, self.companion_embedded = chunk_vectors(chunks, known.chunks, companion,
+                                                                       self.progress, "companion")
+            companion_titles = title_vectors(practices, known.titles, companion)
             self._lap("companion")
         before = set(list_generations(self.index_dir))
         gen_id, tmp = new_generation_dir(self.index_dir)

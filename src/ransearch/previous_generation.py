@@ -44,8 +44,6 @@ class PreviousGeneration:
         self.gen = gen
         self.manifest = gen.manifest
         self.practices: dict[str, Practice] = {}
-        self.practice_rows: list[Practice] = []
-        """The practices in row order (the rows of ``titles.npy`` and of the companion's titles)."""
         self.chunks: list[Chunk] = []
         self.rows: dict[str, list[int]] = {}
         """Chunk rows of each practice id."""
@@ -65,7 +63,6 @@ class PreviousGeneration:
         try:
             practices = read_practices(path / "practices.parquet")
             self.practices = {p.id: p for p in practices}
-            self.practice_rows = practices
             if not embeddings:
                 return
             self.chunks = read_chunks(path / "chunks.parquet")
@@ -87,7 +84,8 @@ class PreviousGeneration:
         Raises:
             IndexCorrupt: its companion files cannot be read.
         """
-        return previous_companion(self.gen.path, self.manifest, name, self.chunks, self.practice_rows)
+        # practice ids are unique: the dict keeps the table's row order
+        return previous_companion(self.gen.path, self.manifest, name, self.chunks, list(self.practices.values()))
 
     def entry(self, source: str, digest: str, practice_id: str, embeddings: bool) -> Entry | None:
         """The record of ``practice_id`` as it is (with its chunks and vectors if ``embeddings``)."""

@@ -46,11 +46,10 @@ class Fusion:
     def fuse(self, signals: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
         """One score per practice from a text's signals."""
         cfg = self.config
-        companion = (None if signals.companion_dense is None or signals.companion_title is None
-                     else (signals.companion_dense, signals.companion_title))
         return fuse(signals.dense, signals.title, signals.lexical, self.log_chunks, mode=mode,
                     title_weight=cfg.title_weight, lexical_weight=cfg.lexical_weight, length_prior=cfg.length_prior,
-                    encoded_well=self.encoded_well, companion=companion, companion_weight=cfg.companion_weight)
+                    encoded_well=self.encoded_well, companion=signals.companion,
+                    companion_weight=cfg.companion_weight)
 
     def situation(self, whole: PracticeSignals, sentences: Sequence[PracticeSignals],
                   mode: str = "hybrid") -> np.ndarray:

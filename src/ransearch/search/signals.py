@@ -43,8 +43,7 @@ class PracticeSignals:
     lexical: np.ndarray       # share of the text's words matched, per practice
     chunk_ids: np.ndarray     # candidate chunks, best first ...
     chunk_scores: np.ndarray  # ... and their cosine
-    companion_dense: np.ndarray | None = None  # best chunks' cosine under the companion encoder
-    companion_title: np.ndarray | None = None  # title cosine under the companion encoder
+    companion: tuple[np.ndarray, np.ndarray] | None = None  # (dense, title) under the companion encoder
 
 
 class SignalReader:
@@ -99,7 +98,7 @@ class SignalReader:
         qvec = np.asarray(self.companion.encoder.encode_queries([text]), dtype=np.float32)[0]
         vectors = self.companion.vectors
         dense, _, _ = self._best_chunks(vectors, qvec, None if chunk_mask is None else vectors.allowed_rows(chunk_mask))
-        return replace(signals, companion_dense=dense, companion_title=self.companion.titles @ qvec)
+        return replace(signals, companion=(dense, self.companion.titles @ qvec))
 
     def _encodable(self, texts: Sequence[str]) -> list[str]:
         """What the encoder embeds of ``texts`` (a text and its sentences): the texts, or their
