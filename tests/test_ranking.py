@@ -13,6 +13,7 @@ from ransearch.filters import FacetTable
 from ransearch.search.searcher import encoded_well
 from ransearch.search.ranking import (
     depth_ranks,
+    feedback_query,
     fuse,
     log_chunk_counts,
     mean_unit_vectors,
@@ -167,3 +168,13 @@ def test_fuse_leaves_dense_and_title_of_badly_encoded_practices_out() -> None:
     plain = fuse(dense, title, lexical, np.zeros(4, np.float32), mode="hybrid", title_weight=0.3,
                  lexical_weight=0.5, length_prior=0.0)
     assert int(np.argmax(plain)) == 1
+
+
+def test_feedback_query_moves_the_query_towards_its_neighbours() -> None:
+    query = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    neighbours = np.array([[0.0, 1.0, 0.0], [0.0, 0.6, 0.8]], dtype=np.float32)
+    moved = feedback_query(query, neighbours, 0.5)
+    expected = np.array([1.0, 0.4, 0.2]) / np.linalg.norm([1.0, 0.4, 0.2])
+    assert np.allclose(moved, expected, atol=1e-6)
+    assert feedback_query(query, neighbours, 0.0) is query
+    assert feedback_query(query, neighbours[:0], 0.5) is query

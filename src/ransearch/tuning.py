@@ -24,6 +24,8 @@ class SearchConfig:
     rrf_k: float = 60.0
     candidates: int = 400
     companion_weight: float = 0.5   # the companion encoder's evidence, when the index has one
+    feedback_chunks: int = 20       # dense feedback: the query moves towards its best this many chunks ...
+    feedback_weight: float = 0.3    # ... by this much of their mean (0: no feedback)
     max_sections: int = 3
     snippet_chars: int = 280
 

@@ -54,7 +54,7 @@ def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Fil
     sentences = split_sentences(situation)
     sentences = sentences if len(sentences) > 1 else []
     extra = [n.text for n in needs if n.text not in sentences and n.text != situation]
-    signals = searcher.signals([situation] + sentences + extra, companion=not searcher.is_situation(len(sentences)))
+    signals = searcher.signals([situation] + sentences + extra, whole=not searcher.is_situation(len(sentences)))
     whole = signals[0]
     by_text = dict(zip([situation] + sentences + extra, signals))
     fused = searcher.rank_situation(whole, signals[1:1 + len(sentences)])

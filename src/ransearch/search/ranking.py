@@ -9,6 +9,8 @@ practice row, or per chunk) and returns arrays, so each can be tested on a handf
 - :func:`fuse`: each signal is standardised over the practices (:func:`standardise`) and the
   signals are added with fixed weights, so a signal that separates nothing contributes nothing.
 - :func:`reciprocal_rank_fusion`: several rankings of the same practices made one.
+- :func:`feedback_query`: a query vector moved towards the chunks it found best (pseudo-relevance
+  feedback), so that a short or oddly worded query is searched again in the corpus's own words.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["RANK_DEPTH", "top_rows", "depth_ranks", "standardise", "practice_dense", "log_chunk_counts", "fuse",
-           "reciprocal_rank_fusion", "mean_unit_vectors"]
+           "reciprocal_rank_fusion", "mean_unit_vectors", "feedback_query"]
 
 RANK_DEPTH = 4096
 """Ranks fused by reciprocal rank are exact down to here (all of them in a collection of fewer
@@ -126,3 +128,14 @@ def mean_unit_vectors(vectors: np.ndarray, groups: np.ndarray, keep: np.ndarray,
     np.add.at(out, groups[keep], vectors[keep])
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms > 0, norms, 1)
+
+
+def feedback_query(query: np.ndarray, neighbours: np.ndarray, weight: float) -> np.ndarray:
+    """The unit vector of ``query`` + ``weight`` × the mean of ``neighbours`` (unit rows: the
+    chunks the query found best), Rocchio's pseudo-relevance feedback; ``query`` itself without
+    neighbours or weight."""
+    if not len(neighbours) or not weight:
+        return query
+    moved = query + weight * np.asarray(neighbours, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(moved))
+    return (moved / norm).astype(np.float32) if norm > 0 else query

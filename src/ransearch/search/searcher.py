@@ -122,9 +122,9 @@ class Searcher:
         mode = self.check_mode(mode)
         parts = split_sentences(query)
         sentences = parts if len(parts) > 1 else []
-        # a situation is ranked sentence by sentence, without the companion (ransearch.companion)
+        # a situation is ranked sentence by sentence, without the companion or dense feedback
         signals = self._signals.read([query] + sentences, mode, allowed,
-                                     companion=not self._fusion.is_situation(len(sentences), route))
+                                     whole=not self._fusion.is_situation(len(sentences), route))
         whole = signals[0]
         hits = []
         for rank, ranked in enumerate(self._fusion.top(signals, k, mode, route, allowed), 1):
@@ -171,9 +171,9 @@ class Searcher:
     # the interface of matching and similar practices
 
     def signals(self, texts: Sequence[str], mode: str = "hybrid", allowed: np.ndarray | None = None,
-                companion: bool = True) -> list[PracticeSignals]:
+                whole: bool = True) -> list[PracticeSignals]:
         """The signals of each text for every practice row (see :class:`SignalReader`)."""
-        return self._signals.read(texts, mode, allowed, companion)
+        return self._signals.read(texts, mode, allowed, whole)
 
     def is_situation(self, sentences: int) -> bool:
         """Whether a text of ``sentences`` sentences is ranked as a situation."""
