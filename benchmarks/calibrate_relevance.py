@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from ransearch.engine import Engine  # noqa: E402
 from ransearch.evaluation import find_sets, load_queries  # noqa: E402
 from ransearch.search import standardise as _standardise  # noqa: E402
+from ransearch.text import split_sentences  # noqa: E402
 
 MODES = ("hybrid", "dense", "lexical")
 COLUMNS = {"hybrid": (0, 1, 2), "dense": (0, 2), "lexical": (1, 2)}
@@ -35,7 +36,9 @@ def features(engine: Engine, queries_path: Path, mode: str) -> tuple[np.ndarray,
     names = [PurePosixPath(s.head(r).source).name for r in range(len(s.practices))]
     rows, labels = [], []
     for q in load_queries(queries_path):
-        ev = s.signals([q.text], mode)[0]
+        sentences = split_sentences(q.text)
+        # the whole text's signals as ask reads them: a situation's without dense feedback
+        ev = s.signals([q.text], mode, whole=not s.is_situation(len(sentences) if len(sentences) > 1 else 0))[0]
         z = _standardise(s.fuse(ev, mode).astype(np.float64))
         for r, name in enumerate(names):
             rows.append((float(ev.dense[r]), float(ev.lexical[r]), float(z[r])))

@@ -176,5 +176,6 @@ def test_feedback_query_moves_the_query_towards_its_neighbours() -> None:
     moved = feedback_query(query, neighbours, 0.5)
     expected = np.array([1.0, 0.4, 0.2]) / np.linalg.norm([1.0, 0.4, 0.2])
     assert np.allclose(moved, expected, atol=1e-6)
-    assert feedback_query(query, neighbours, 0.0) is query
-    assert feedback_query(query, neighbours[:0], 0.5) is query
+    assert np.array_equal(feedback_query(query, neighbours, 0.0), query)
+    assert np.array_equal(feedback_query(query, neighbours[:0], 0.5), query)
+    assert feedback_query(query.astype(np.float64), neighbours, 0.0).dtype == np.float32

@@ -165,23 +165,3 @@ def test_count_and_limited_listing_make_no_more_records_than_asked(engine: Engin
     assert engine.count(belgian) == len([p for p in everything if p.country_code == "BE"]) >= 1
     assert engine.practices(limit=1) == everything[:1]
     assert engine.practices(belgian, limit=0) == []
-
-
-def test_dense_feedback_searches_the_whole_text_again_within_the_filters(serve_real_index, engine: Engine) -> None:  # type: ignore[no-untyped-def]
-    import numpy as np
-
-    from ransearch.tuning import SearchConfig
-
-    searcher = engine._searcher
-    whole, sentence = searcher.signals(["soutien familial combattants étrangers", "retour des familles"])
-    assert sentence.feedback is None  # the whole text only, ...
-    assert searcher.signals(["soutien familial combattants étrangers"], whole=False)[0].feedback is None  # ... not a situation
-    assert whole.feedback is not None and whole.feedback.shape == whole.dense.shape
-    assert not np.array_equal(whole.feedback, whole.dense)
-    allowed = np.zeros(len(whole.dense), dtype=bool)
-    allowed[0] = True
-    filtered = searcher.signals(["soutien familial combattants étrangers"], allowed=allowed)[0]
-    assert filtered.feedback is not None and not filtered.feedback[~allowed].any()
-    off = Engine.open(serve_real_index, search=SearchConfig(feedback_weight=0.0))
-    assert off._searcher.signals(["soutien familial combattants étrangers"])[0].feedback is None
-    assert [r.practice_id for r in off.ask("soutien familial combattants étrangers").results]  # ranks on dense alone

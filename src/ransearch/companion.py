@@ -5,7 +5,8 @@ evidence search adds to that of the index's encoder (``[search] companion_weight
     companion_titles.npy     its embedding of every practice title (rows as ``titles.npy``)
 
 Measured with ``e5`` (multilingual-e5-small) beside ``use``: nDCG@10 dev 0.909 → 0.909, dev2
-0.845 → 0.864 (before dense feedback: 0.901 → 0.911, 0.836 → 0.859), for 16–29 ms more per keyword or question query on one thread (docs/evaluation.md).
+0.845 → 0.864 (before dense feedback: 0.901 → 0.911, 0.836 → 0.859), for 16–29 ms more per
+keyword or question query on one thread (docs/evaluation.md).
 Opt-in: ``ransearch index --companion e5`` (or ``companion = "e5"`` in ``ransearch.toml``); later
 runs keep the serving generation's companion unless told otherwise.
 

@@ -3,10 +3,10 @@
 Modules, each using only the ones listed before it (dependencies point one way); their knobs,
 ``SearchConfig`` and ``MatchConfig``, are plain values in :mod:`ransearch.tuning`:
 
-    ranking     pure functions on arrays: top rows, ranks, z-scores, fusion, RRF, length prior
+    ranking     pure functions on arrays: top rows, ranks, z-scores, fusion, RRF, length prior, feedback
     chunks      ChunkTable (chunk rows as arrays) and PracticeTable (the practices, by row)
     relevance   a readable relevance (0–100) from a text's signals
-    signals     PracticeSignals of a text (dense, title, lexical) and the SignalReader
+    signals     PracticeSignals of a text (dense, title, lexical, feedback) and the SignalReader
     fusion      Fusion: a text's signals → one score per practice, its relevance, the top rows
     sections    the matched sections of a practice, with snippets
     searcher    Searcher: ``ask``, and the narrow interface the two below use

@@ -46,7 +46,7 @@ class Fusion:
     def fuse(self, signals: PracticeSignals, mode: str = "hybrid") -> np.ndarray:
         """One score per practice from a text's signals."""
         cfg = self.config
-        dense = signals.dense if signals.feedback is None else signals.feedback
+        dense = signals.dense if signals.feedback_dense is None else signals.feedback_dense
         return fuse(dense, signals.title, signals.lexical, self.log_chunks, mode=mode,
                     title_weight=cfg.title_weight, lexical_weight=cfg.lexical_weight, length_prior=cfg.length_prior,
                     encoded_well=self.encoded_well, companion=signals.companion,

@@ -1,4 +1,5 @@
-"""Pure ranking functions on arrays: top rows, ranks, z-scores, fusion, reciprocal rank fusion.
+"""Pure ranking functions on arrays: top rows, ranks, z-scores, fusion, reciprocal rank fusion,
+dense feedback.
 
 Nothing here knows an index, an encoder or a text: every function takes arrays (one value per
 practice row, or per chunk) and returns arrays, so each can be tested on a handful of numbers.
@@ -10,7 +11,7 @@ practice row, or per chunk) and returns arrays, so each can be tested on a handf
   signals are added with fixed weights, so a signal that separates nothing contributes nothing.
 - :func:`reciprocal_rank_fusion`: several rankings of the same practices made one.
 - :func:`feedback_query`: a query vector moved towards the chunks it found best (pseudo-relevance
-  feedback), so that a short or oddly worded query is searched again in the corpus's own words.
+  feedback), so that a short or oddly worded query is scored again in the corpus's own words.
 """
 
 from __future__ import annotations
@@ -132,10 +133,10 @@ def mean_unit_vectors(vectors: np.ndarray, groups: np.ndarray, keep: np.ndarray,
 
 def feedback_query(query: np.ndarray, neighbours: np.ndarray, weight: float) -> np.ndarray:
     """The unit vector of ``query`` + ``weight`` × the mean of ``neighbours`` (unit rows: the
-    chunks the query found best), Rocchio's pseudo-relevance feedback; ``query`` itself without
-    neighbours or weight."""
+    chunks the query found best), Rocchio's pseudo-relevance feedback; ``query`` itself (as
+    float32) without neighbours or weight."""
     if not len(neighbours) or not weight:
-        return query
+        return np.asarray(query, dtype=np.float32)
     moved = query + weight * np.asarray(neighbours, dtype=np.float32).mean(axis=0)
     norm = float(np.linalg.norm(moved))
     return (moved / norm).astype(np.float32) if norm > 0 else query

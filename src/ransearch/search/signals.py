@@ -6,17 +6,17 @@ Dense signal: a practice's best matching chunk (:func:`~ransearch.search.ranking
 the similarity of the text to the practice's title is a signal of its own. A query ranked as a
 whole (not a situation) has its candidate chunks scored again with its vector moved towards the
 chunks it found best (dense feedback, :func:`~ransearch.search.ranking.feedback_query`); their
-new best per practice is the dense evidence its ranking fuses, while what is shown and what counts as covered
-stays the query's own (dev 0.901 → 0.909, dev2 0.836 → 0.845; situations, ranked sentence by
-sentence, lost 0.005 / 0.001 with it; docs/evaluation.md). A text in a language
-the encoder does not cover is embedded from its rendering in the languages it covers
-(:mod:`ransearch.lexical.rendering`). Lexical signal (see
-``ransearch.lexical``): the share of the text a practice matches, in its own language, through
-cross-lingual expansion of the text's words. Companion signals (a generation built with a second
-encoder, :mod:`ransearch.companion`): the first text's best chunk and title cosine under that
-encoder, when it is ranked as a whole (not for a situation, ranked sentence by sentence: there ``e5`` cost
-dev's situations 0.907 → 0.833; docs/evaluation.md). Everything runs on the calling thread, one
-BLAS thread (:mod:`ransearch.threads`).
+new best per practice is the dense evidence its ranking fuses, while the cosines shown and those
+that decide what is covered stay the query's own (dev 0.901 → 0.909, dev2 0.836 → 0.845;
+situations, ranked sentence by sentence, lost 0.005 / 0.001 with it; docs/evaluation.md). A text
+in a language the encoder does not cover is embedded from its rendering in the languages it
+covers (:mod:`ransearch.lexical.rendering`). Lexical signal (see ``ransearch.lexical``): the share
+of the text a practice matches, in its own language, through cross-lingual expansion of the
+text's words. Companion signals (a generation built with a second encoder,
+:mod:`ransearch.companion`): the first text's best chunk and title cosine under that encoder, when
+it is ranked as a whole (not for a situation, ranked sentence by sentence: there ``e5`` cost dev's
+situations 0.907 → 0.833; docs/evaluation.md). Everything runs on the calling thread, one BLAS
+thread (:mod:`ransearch.threads`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class PracticeSignals:
     chunk_ids: np.ndarray     # candidate chunks, best first ...
     chunk_scores: np.ndarray  # ... and their cosine
     companion: tuple[np.ndarray, np.ndarray] | None = None  # (dense, title) under the companion encoder
-    feedback: np.ndarray | None = None  # best chunks' cosine with the feedback query: ranks in place of dense
+    feedback_dense: np.ndarray | None = None  # best chunks' cosine with the feedback query: ranks in place of dense
 
 
 class SignalReader:
@@ -95,7 +95,7 @@ class SignalReader:
                    else [np.zeros(n, np.float32) for _ in texts])
         signals = [PracticeSignals(d, titles[:, i], lexical[i], ids, scores)
                    for i, (d, ids, scores) in enumerate(dense)]
-        if whole and signals and self.config.feedback_chunks and self.config.feedback_weight:
+        if whole and signals and self.config.feedback_chunks > 0 and self.config.feedback_weight:
             signals[0] = self._with_feedback(signals[0], qvecs[0])
         if whole and self.companion is not None and self.config.companion_weight and signals:
             signals[0] = self._with_companion(signals[0], texts[0], chunk_mask)
@@ -117,7 +117,7 @@ class SignalReader:
         moved = feedback_query(qvec, candidates[: self.config.feedback_chunks], self.config.feedback_weight)
         scores = candidates @ moved
         best_first = np.argsort(-scores, kind="stable")
-        return replace(signals, feedback=practice_dense(ids[best_first], scores[best_first],
+        return replace(signals, feedback_dense=practice_dense(ids[best_first], scores[best_first],
                                                         self.chunks.practice_row, self.n_practices))
 
     def _encodable(self, texts: Sequence[str]) -> list[str]:
