@@ -135,8 +135,9 @@ def feedback_query(query: np.ndarray, neighbours: np.ndarray, weight: float) -> 
     """The unit vector of ``query`` + ``weight`` × the mean of ``neighbours`` (unit rows: the
     chunks the query found best), Rocchio's pseudo-relevance feedback; ``query`` itself (as
     float32) without neighbours or weight."""
+    query = np.asarray(query, dtype=np.float32)
     if not len(neighbours) or not weight:
-        return np.asarray(query, dtype=np.float32)
+        return query
     moved = query + weight * np.asarray(neighbours, dtype=np.float32).mean(axis=0)
     norm = float(np.linalg.norm(moved))
-    return (moved / norm).astype(np.float32) if norm > 0 else query
+    return moved / norm if norm > 0 else query
