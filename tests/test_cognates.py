@@ -11,6 +11,18 @@ def test_skeleton_merges_spelling_conventions() -> None:
     assert skeleton("Extrémisme") == "ekstremisme"
 
 
+def test_greek_and_cyrillic_words_find_their_latin_cognates() -> None:
+    """Transliterated first (anyascii), then reduced like any other word."""
+    assert skeleton("εξτρεμισμού") == "ekstremismoi" and skeleton("радикализация") == "radikalisatsia"
+    words = ["radicalisation", "extremism", "islamophobia", "prison", "family"]
+    index = CognateIndex.of_words(words)
+    assert [words[i] for i, _ in index.search("εξτρεμισμού")] == ["extremism"]
+    assert [words[i] for i, _ in index.search("ισλαμοφοβία")] == ["islamophobia"]
+    assert [words[i] for i, _ in index.search("радикализацията")] == ["radicalisation"]
+    # and a lexicon in those scripts is found from Latin spelling too
+    assert CognateIndex.of_words(["екстремизъм"]).search("extremism")
+
+
 def test_finds_cognates_across_languages_and_ignores_short_words() -> None:
     words = ["radicalisation", "radicalización", "prison", "psychiatric", "family", "extremism", "bus"]
     index = CognateIndex.of_words(words)

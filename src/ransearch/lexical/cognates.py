@@ -4,10 +4,12 @@ alone.
 
 The lexical index translates a query word through the encoder's embeddings; for a language the
 encoder was not trained on, those embeddings say little. Spelling says something in every
-language written in Latin letters: a word is reduced to a *skeleton* (accents folded and a few
-spelling conventions merged: c/k/q → k, ph → f, th → t, y → i, z → s, w → v, double letters
-single), and two words are cognates when the Dice coefficient of their skeletons' letter
-trigrams reaches ``COGNATE_MIN``. Short words are left out: their trigrams match by chance.
+language: a word is reduced to a *skeleton* (Greek and Cyrillic transliterated into Latin
+letters by anyascii, accents folded and a few spelling conventions merged: c/k/q → k, ph → f,
+th → t, y → i, z → s, w → v, double letters single), and two words are cognates when the Dice
+coefficient of their skeletons' letter trigrams reaches ``COGNATE_MIN`` (εξτρεμισμού →
+extremism, радикализацията → radicalisation). Short words are left out: their trigrams match
+by chance.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from anyascii import anyascii
 
 from ransearch.text import fold
 
@@ -36,8 +39,10 @@ _RULES = [(re.compile(a), b) for a, b in (
 
 
 def skeleton(word: str) -> str:
-    """The spelling skeleton of a word: folded, with conventions that differ between languages merged."""
-    out = fold(word.lower())
+    """The spelling skeleton of a word: folded, written in Latin letters (Greek and Cyrillic
+    transliterated: εξτρεμισμού → extremismou, радикализация → radikalizatsiya), with conventions
+    that differ between languages merged."""
+    out = fold(anyascii(word) if not word.isascii() else word)
     for pattern, repl in _RULES:
         out = pattern.sub(repl, out)
     return out

@@ -102,8 +102,9 @@ class Searcher:
         if self.companion is not None:
             self.companion.vectors.prefetch()
             self.companion.encoder.warm_up()
-        if encoder_languages(self.encoder) is not None:  # the identifier serves coverage notes only
-            load_identifier()
+        covered = encoder_languages(self.encoder)
+        if covered is not None:  # the identifier serves coverage notes only
+            load_identifier(covered)
 
     def ask(self, query: str, k: int = 5, filters: Filters = Filters(), mode: str | None = None,
             route: bool = True) -> AskResult:
@@ -136,8 +137,7 @@ class Searcher:
                 sections=matched_sections(self.chunks, ranked.row, query, p.language, whole.chunk_ids,
                                           whole.chunk_scores, self.config.max_sections, self.config.snippet_chars),
             ))
-        note = coverage_note(query, self.encoder)
-        return AskResult(query=query, results=tuple(hits), notes=(note,) if note else ())
+        return AskResult(query=query, results=tuple(hits), notes=self.notes(query))
 
     @staticmethod
     def check_query(text: str) -> str:
@@ -194,7 +194,7 @@ class Searcher:
 
     def notes(self, text: str) -> tuple[str, ...]:
         """What a reader of the answer to ``text`` should know (see ``ransearch.querylang``)."""
-        note = coverage_note(text, self.encoder)
+        note = coverage_note(text, self.encoder, self.companion.encoder if self.companion is not None else None)
         return (note,) if note else ()
 
     def head(self, row: int) -> PracticeHead:
