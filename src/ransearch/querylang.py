@@ -47,16 +47,16 @@ def encoder_languages(encoder: Any) -> frozenset[str] | None:
 def load_identifier(covered: frozenset[str] = frozenset()) -> None:
     """Load the language identifier now (about 0.4 s) rather than at the first query that may be
     in a language the encoder lacks (what a server's warm-up does)."""
-    _identifier(frozenset(LANGUAGES) | covered)
+    _identifier(covered)
 
 
 @lru_cache(maxsize=4)
-def _identifier(languages: frozenset[str]) -> Any:
-    """py3langid, choosing among ``languages`` (those it knows)."""
+def _identifier(covered: frozenset[str]) -> Any:
+    """py3langid, choosing among the European languages and ``covered`` (those it knows)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages(sorted(languages & set(ident.nb_classes)))
+    ident.set_languages(sorted((set(LANGUAGES) | covered) & set(ident.nb_classes)))
     return ident
 
 
@@ -110,7 +110,7 @@ def detect_query_language(text: str, covered: frozenset[str] = frozenset()) -> s
     Bulgarian), or ``None`` when the identifier is not sure enough."""
     if not text.strip():
         return None
-    lang, confidence = _identifier(frozenset(LANGUAGES) | covered).classify(text[:2000])
+    lang, confidence = _identifier(covered).classify(text[:2000])
     return str(lang) if confidence >= MIN_CONFIDENCE else None
 
 
