@@ -99,7 +99,8 @@ def maybe_uncovered(text: str) -> bool:
     covered = sum(w in stopwords_of(_COVERED_STOPWORDS) for w in folded)
     if nordic > covered:
         return True
-    # Finnish and Hungarian need no special letter: case endings and doubled vowels, no covered stopword
+    # Finnish, Estonian and Hungarian need no special letter: case endings, doubled vowels, sz/zs, more of
+    # them than covered stopwords (an Estonian or Finnish "ja" is also a German or Dutch one)
     uralic = sum(bool(_URALIC.search(w)) for w in words)
     if uralic >= 2 and uralic > covered:
         return True
