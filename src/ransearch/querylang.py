@@ -76,6 +76,7 @@ def _foreign_letter(char: str) -> bool:
 _UNCOVERED_STOPWORDS = ("sv", "da", "no")
 _URALIC = re.compile(r"(?:aa|uu|yy|ii|sz|zs)|(?:ssa|ssä|sta|stä|lla|llä|lle|lta|ltä|ksi|nen|ban|ben|nak|nek)$")
 _GAELIC = re.compile(r"[bdfm]h|^(?:bp|gc|dt|mb|nd)")  # lenited consonants; eclipsed initials (bpobal, gcoinne)
+_FADA = frozenset("áéíóú")  # Irish marks long vowels; German, whose compounds join d+h or b+h, never does
 _ESTONIAN_O = re.compile(r"õ(?![es])")  # Portuguese writes õ only in -ões, -õe
 _COVERED_STOPWORDS = ("en", "fr", "de", "nl", "es", "it", "pt")
 
@@ -87,8 +88,7 @@ def maybe_uncovered(text: str) -> bool:
     Cyrillic script (Russian pays the identifier's time), more Nordic than
     covered-language stopwords, more Finnish, Estonian or Hungarian word shapes than
     covered-language stopwords, Irish lenition or eclipsis, Estonian õ, or ä/ö without a German
-    stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time
-    (German compounds such as "Jugendhilfe" pay it).
+    stopword (Finnish, Estonian, Swedish). A wrong "maybe" only costs the identifier's time.
     Remembered per text: a query's signals and its note both ask."""
     lower = text.lower()
     if any(_foreign_letter(c) for c in set(lower)):
@@ -104,9 +104,9 @@ def maybe_uncovered(text: str) -> bool:
     uralic = sum(bool(_URALIC.search(w)) for w in words)
     if uralic >= 2 and uralic > covered:
         return True
-    # Irish: lenited and eclipsed consonants (bhfuil, comhairle, gcoinne), which covered languages hardly write;
-    # Estonian: õ where Portuguese does not write it
-    if any(_GAELIC.search(w) for w in words) or _ESTONIAN_O.search(lower):
+    # Irish: lenited and eclipsed consonants (bhfuil, comhairle, gcoinne) with long-vowel marks, which no
+    # covered language writes together; Estonian: õ where Portuguese does not write it
+    if (_FADA & set(lower) and any(_GAELIC.search(w) for w in words)) or _ESTONIAN_O.search(lower):
         return True
     return bool({"ä", "ö"} & set(lower)) and not any(w in stopwords_of(("de",)) for w in folded)
 
