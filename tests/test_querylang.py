@@ -20,7 +20,7 @@ def test_detects_clear_queries_and_abstains_on_short_ambiguous_ones() -> None:
 def test_note_only_for_a_language_the_encoder_says_it_lacks() -> None:
     use_like = SimpleNamespace(name="use", languages=USE_LANGUAGES)
     note = coverage_note("Millaista tukea voidaan tarjota terrorismirikoksesta tuomitulle nuorelle?", use_like)
-    assert note and "Finnish (fi)" in note and "ransearch[e5]" in note and "--encoder st:" in note
+    assert note and "Finnish (fi)" in note and "query_bridge = true" in note and "--encoder st:" in note
     # an index with a companion encoder that covers the language: the note says it serves
     e5_like = SimpleNamespace(name="e5")  # states no languages: covers them all
     with_companion = coverage_note("Millaista tukea voidaan tarjota terrorismirikoksesta tuomitulle nuorelle?",

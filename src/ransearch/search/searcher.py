@@ -137,7 +137,7 @@ class Searcher:
                 sections=matched_sections(self.chunks, ranked.row, query, p.language, whole.chunk_ids,
                                           whole.chunk_scores, self.config.max_sections, self.config.snippet_chars),
             ))
-        return AskResult(query=query, results=tuple(hits), notes=self.notes(query))
+        return AskResult(query=query, results=tuple(hits), notes=self.notes(query, mode))
 
     @staticmethod
     def check_query(text: str) -> str:
@@ -192,10 +192,13 @@ class Searcher:
         """Every practice's relevance (0–100, float) from the signals of the whole text."""
         return self._fusion.relevance(whole, mode)
 
-    def notes(self, text: str) -> tuple[str, ...]:
-        """What a reader of the answer to ``text`` should know (see ``ransearch.querylang``)."""
-        # the bridge is looked for (and its model loaded) only for a text that needs it
-        bridge = self._signals.bridge() if uncovered_language(text, self.encoder) is not None else None
+    def notes(self, text: str, mode: str = "hybrid") -> tuple[str, ...]:
+        """What a reader of the answer to ``text`` ranked in ``mode`` should know (see
+        ``ransearch.querylang``)."""
+        # the bridge embeds the text unless it is ranked by its words alone; it is looked for (and
+        # its model loaded) only for a text that needs it
+        needs_bridge = mode != "lexical" and uncovered_language(text, self.encoder) is not None
+        bridge = self._signals.bridge() if needs_bridge else None
         note = coverage_note(text, self.encoder, self.companion.encoder if self.companion is not None else None,
                              bridge)
         return (note,) if note else ()

