@@ -46,7 +46,6 @@ class QueryBridge:
         if matrix.shape[0] != source.dimension:
             raise ValueError(f"a map from {matrix.shape[0]} dimensions for an encoder of {source.dimension}")
         self.source = source
-        self.target = target
         self.matrix = np.asarray(matrix, dtype=np.float32)
         self.name = f"{source.name}→{target}"
 
@@ -70,7 +69,7 @@ def load_bridge(target: Encoder, source: Encoder | None = None) -> QueryBridge |
     Raises:
         EncoderUnavailable: the shipped map cannot be read (a damaged installation).
     """
-    if target.name != TARGET or getattr(target, "dimension", None) is None:
+    if target.name != TARGET:
         return None
     if source is None or source.name != SOURCE:
         try:
