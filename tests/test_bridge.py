@@ -92,7 +92,7 @@ def _reader(encoder: UseLike, companion: CompanionIndex | None = None) -> Signal
 def reader_parts(monkeypatch: pytest.MonkeyPatch) -> tuple[UseLike, Source, SignalReader]:
     encoder, source = UseLike(), Source()
     bridge = QueryBridge(source, np.random.default_rng(0).standard_normal((32, 64)).astype(np.float32))
-    monkeypatch.setattr("ransearch.search.signals.load_bridge", lambda target, companion=None: bridge)
+    monkeypatch.setattr("ransearch.encoders.bridge.load_bridge", lambda target, companion=None: bridge)
     return encoder, source, _reader(encoder)
 
 
@@ -107,7 +107,7 @@ def test_a_query_in_an_uncovered_language_goes_through_the_bridge(reader_parts) 
 def test_with_an_e5_companion_the_query_is_embedded_by_e5_once(monkeypatch: pytest.MonkeyPatch) -> None:
     encoder, source = UseLike(), Source()
     matrix = np.random.default_rng(0).standard_normal((32, 64)).astype(np.float32)
-    monkeypatch.setattr("ransearch.search.signals.load_bridge",
+    monkeypatch.setattr("ransearch.encoders.bridge.load_bridge",
                         lambda target, companion=None: QueryBridge(companion or Source(), matrix))
     companion = CompanionIndex(source, VectorIndex.build(source.encode_passages(TEXTS)), np.zeros((3, 32), np.float32))
     signals = _reader(encoder, companion).read([SWEDISH], mode="dense")
@@ -164,7 +164,7 @@ def test_a_bridge_that_cannot_load_leaves_the_rendering_and_no_traceback(monkeyp
     encoder = UseLike()
     for make in (lambda target, companion=None: QueryBridge(Failing(), np.zeros((32, 64), np.float32)),
                  lambda target, companion=None: (_ for _ in ()).throw(EncoderUnavailable("e5→use", "no map"))):
-        monkeypatch.setattr("ransearch.search.signals.load_bridge", make)
+        monkeypatch.setattr("ransearch.encoders.bridge.load_bridge", make)
         reader = _reader(encoder)
         assert len(reader.read([SWEDISH], mode="dense")) == 1
         assert reader.bridge() is None and encoder.texts
@@ -179,7 +179,7 @@ def test_a_damaged_map_is_an_encoder_error(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_a_covered_query_never_looks_for_the_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[object] = []
-    monkeypatch.setattr("ransearch.search.signals.load_bridge", lambda *args: calls.append(args))
+    monkeypatch.setattr("ransearch.encoders.bridge.load_bridge", lambda *args: calls.append(args))
     _reader(UseLike()).read([ENGLISH, "teachers talk"], mode="hybrid")
     assert calls == []
 

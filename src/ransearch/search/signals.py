@@ -26,12 +26,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ransearch.companion import CompanionIndex
 from ransearch.encoders import Encoder
-from ransearch.encoders.bridge import QueryBridge, load_bridge
 from ransearch.errors import EncoderUnavailable
 from ransearch.lexical import ExpansionPlan, LexicalIndex, WordScores, query_words
 from ransearch.querylang import encoder_languages, uncovered_language
@@ -39,6 +39,9 @@ from ransearch.search.chunks import ChunkTable
 from ransearch.search.ranking import feedback_query, practice_dense
 from ransearch.tuning import SearchConfig
 from ransearch.vectors import AllowedRows, VectorIndex
+
+if TYPE_CHECKING:  # the bridge is imported at the first query that needs it: not on the CLI's start-up path
+    from ransearch.encoders.bridge import QueryBridge
 
 __all__ = ["PracticeSignals", "SignalReader"]
 
@@ -161,6 +164,8 @@ class SignalReader:
         if not self._bridge_looked_for:
             bridge = None
             if self.config.query_bridge:
+                from ransearch.encoders.bridge import load_bridge
+
                 try:
                     bridge = load_bridge(self.encoder, self.companion.encoder if self.companion else None)
                     if bridge is not None:
