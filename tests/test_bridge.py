@@ -198,3 +198,18 @@ def test_the_engine_bridges_a_greek_query_and_says_so(serve_real_index) -> None:
     assert answer.notes and "embedded by 'e5'" in answer.notes[0]
     lexical = engine.ask(greek, k=3, mode="lexical")
     assert lexical.notes and "embedded by" not in lexical.notes[0]
+
+
+def test_warm_up_makes_the_bridge_so_the_first_such_query_does_not(serve_real_index,  # type: ignore[no-untyped-def]
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's warm-up looks for the bridge (and loads e5's model) once; a Greek query after
+    it does not look again."""
+    from ransearch.engine import Engine
+
+    calls: list[object] = []
+    monkeypatch.setattr("ransearch.encoders.bridge.load_bridge", lambda *args: calls.append(args))
+    engine = Engine.open(serve_real_index)
+    engine.warm_up()
+    assert len(calls) == 1
+    engine.ask("υποστήριξη για οικογένειες ξένων μαχητών", k=3)
+    assert len(calls) == 1

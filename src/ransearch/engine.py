@@ -230,9 +230,10 @@ class Engine:
         return self._searcher.practice_matrix()
 
     def warm_up(self) -> None:
-        """Load the encoder's weights and whole tokenizer vocabulary, the stacked lexicons and
-        the language identifier now, and start reading the vector index into the page cache
-        (servers call this at start-up): the first queries then pay none of it."""
+        """Load the encoder's weights and whole tokenizer vocabulary, the stacked lexicons, the
+        language identifier and the query bridge's e5 model now, and start reading the vector
+        index into the page cache (servers call this at start-up): the first queries then pay
+        none of it."""
         self._searcher.warm_up()
 
     def ask(self, text: str, k: int = 5, *, filters: Filters | None = None, mode: str | None = None,

@@ -103,8 +103,9 @@ class Searcher:
             self.companion.vectors.prefetch()
             self.companion.encoder.warm_up()
         covered = encoder_languages(self.encoder)
-        if covered is not None:  # the identifier serves coverage notes only
+        if covered is not None:  # the identifier and the query bridge serve queries in languages it lacks
             load_identifier(covered)
+            self._signals.bridge()
 
     def ask(self, query: str, k: int = 5, filters: Filters = Filters(), mode: str | None = None,
             route: bool = True) -> AskResult:
