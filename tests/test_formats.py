@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_formats_fixtures import RENDERERS, dev_documents, render_docx, render_html, render_pdf
+from test_formats_fixtures import RENDERERS, dev_documents, render_docx, render_html, render_pdf, render_text
 from typer.testing import CliRunner
 
 import ransearch.engine
@@ -57,6 +57,18 @@ def test_rendered_file_parses_to_the_text_record(tmp_path: Path, references: dic
     assert (got.format, got.layout) == (fmt, f"{fmt}_table")
     assert got.id == ref.id and got.source == path.name
     assert_same_record(got, ref)
+
+
+@pytest.mark.parametrize("labels", ["headings", "bold", "plain"])
+def test_text_written_field_after_field_parses_to_the_text_record(tmp_path: Path, references: dict[str, Practice],
+                                                                  labels: str) -> None:
+    """A practice typed into a text editor: each label on a line of its own, then the value (no
+    table rows, no OCR'd columns), in every language of the development set."""
+    for name, ref in references.items():
+        suffix = ".txt" if labels == "plain" else ".md"
+        got = parse_file(render_text(ref, tmp_path / f"{Path(name).stem}{suffix}", labels=labels), tmp_path)
+        assert got.layout == f"{suffix[1:]}_blocks", name
+        assert_same_record(got, ref)
 
 
 @pytest.mark.parametrize("variant", ["borderless", "short pages", "borderless short pages"])

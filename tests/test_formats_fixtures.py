@@ -291,6 +291,24 @@ def render_html(p: Practice, path: Path, *, layout_table: bool = False) -> Path:
     return path
 
 
+# -- Markdown and plain text, one field after another --------------------------------------------
+
+def render_text(p: Practice, path: Path, *, labels: str = "headings") -> Path:
+    """The practice written field after field, as someone types the template into a text editor:
+    each label on a line of its own (``labels``: ``headings``, ``### Label``; ``bold``,
+    ``**Label**``; ``plain``, the label alone), its instructions, then the value."""
+    mark = {"headings": "### {}", "bold": "**{}**", "plain": "{}"}[labels]
+    out = [mark.replace("###", "#").format(template_title(p))]
+    for r in template_rows(p):
+        out.append(mark.format(r.label))
+        if r.instructions:
+            out.append(r.instructions)
+        if r.value:
+            out.append(r.value)
+    path.write_text("\n\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
 RENDERERS = {"pdf": render_pdf, "docx": render_docx, "html": render_html}
 
 

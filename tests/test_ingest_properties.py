@@ -65,7 +65,8 @@ def parse_or_reject(text: str) -> Practice | None:
 
 
 def check_well_formed(p: Practice) -> None:
-    assert p.layout in {"md_rows", "html_rows", "ocr_columns", "web_page", "free_text", "free_text_partial"}
+    assert p.layout in {"md_rows", "html_rows", "ocr_columns", "txt_blocks", "md_blocks", "web_page", "free_text",
+                        "free_text_partial"}
     assert tuple(p.sections) == SECTION_KEYS
     assert all(isinstance(v, str) for v in p.sections.values())
     assert isinstance(p.title, str) and "\n" not in p.title

@@ -40,7 +40,7 @@ class Practice:
     ``sections`` holds the text of every template field (by stable key) except contacts,
     which are kept apart in ``contacts``: they are never embedded or searched. ``format`` is
     the file format read (txt, md, pdf, docx, html) and ``layout`` how the template was laid
-    out in it (``md_rows``, ``html_rows``, ``ocr_columns``, ``pdf_table``, ``docx_table``, …).
+    out in it (``md_rows``, ``html_rows``, ``ocr_columns``, ``md_blocks``, ``pdf_table``, ``docx_table``, …).
     ``url`` is the canonical address of the page a practice was read from (``None`` for files
     that are not web pages); ``duplicate_sources`` the other files of the corpus that hold the same
     practice (a PDF and the Word file it came from, an older version), kept out of the index.

@@ -4,7 +4,8 @@ One pipeline for every format. A reader turns the file into raw text per templat
 
 * text and Markdown files (``txt``, ``md``) by their layout: ``md_rows`` (Markdown/HTML mix,
   a tab-separated row per field), ``html_rows`` (HTML table rows, with continuation rows),
-  ``ocr_columns`` (text OCR'd from a two-column PDF);
+  ``ocr_columns`` (text OCR'd from a two-column PDF), ``txt_blocks``/``md_blocks`` (one field
+  after another: a label line, a Markdown heading or a strong line, then its value);
 * PDF, Word and HTML files (``pdf``, ``docx``, ``html``) through rows of the template table
   (layouts ``pdf_table``, ``pdf_columns``, ``docx_table``, ``html_table``, or ``…_blocks``
   when the fields are headings and paragraphs rather than table rows);

@@ -22,6 +22,7 @@ from ransearch.ingest.labels import count_labels
 from ransearch.ingest.language import detect_language
 from ransearch.ingest.rows import split_rows
 from ransearch.ingest.table import Extraction, split_table
+from ransearch.ingest.text_blocks import count_blocks, text_blocks
 from ransearch.ingest.webpage import Reading, looks_like_webpage, read_webpage
 from ransearch.records import Practice
 from ransearch.template import SECTION_KEYS, Catalogue
@@ -33,6 +34,10 @@ __all__ = ["practice_id", "detect_layout", "parse_extraction", "parse_extracted_
 _ROW = re.compile(r"^[^\t\n]*\t", re.M)
 _MD_HEADING = re.compile(r"^#{1,6} ", re.M)
 _MIN_LABELS = 4
+_MAX_BLOCKS = 1_000
+"""A practice written field after field has a few dozen paragraphs (at most 93 in the development
+sets); a text of more is not read that way, which keeps label matching, a call per paragraph,
+off adversarial texts of hundreds of thousands of paragraphs."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_PRACTICE = "not a RAN practice description (template labels not found)"
 
@@ -80,7 +85,7 @@ def _split(extraction: Extraction, template: Template, source: str, strict: bool
         if _count_labels(extraction.text, cat) >= _MIN_LABELS and not looks_like_webpage(extraction, cat):
             layout = _text_layout(extraction.text)
             if layout == "ocr_columns":
-                return Reading(layout, split_columns(extraction.text, cat, template.text))
+                return _columns_or_blocks(extraction, template)
             return Reading(layout, split_rows(extraction.text, cat))
     else:
         raw, by_cell, total = split_table(extraction.rows, cat)
@@ -92,6 +97,29 @@ def _split(extraction: Extraction, template: Template, source: str, strict: bool
     if strict:
         raise ParseError(source, _NOT_PRACTICE)
     return read_free_text(extraction, cat, source, lambda line: _is_boilerplate(line, template))
+
+
+def _columns_or_blocks(extraction: Extraction, template: Template) -> Reading:
+    """A text without table rows: pages OCR'd from the two-column PDF, or one field after another
+    (a label line, then the value: Markdown headings, plain text). The OCR'd reading is kept when
+    it fills at least half the template's fields (on the development sets: 6 to 16 for OCR'd
+    documents, 1 for the same practices written field after field); otherwise the text is also
+    read as blocks, and the reading that fills more fields once template text is removed is kept."""
+    assert extraction.text is not None
+    cat = template.catalogue
+    columns = Reading("ocr_columns", split_columns(extraction.text, cat, template.text))
+    filled = _filled(columns.raw, template)
+    if 2 * filled >= len(cat.keys) or count_blocks(extraction.text) > _MAX_BLOCKS:
+        return columns
+    blocks, _, opened = split_table(text_blocks(extraction.text), cat)
+    if opened > filled and _filled(blocks, template) > filled:
+        return Reading(f"{extraction.format}_blocks", blocks)
+    return columns
+
+
+def _filled(raw: dict[str, list[str]], template: Template) -> int:
+    """How many fields have text left once template text is removed."""
+    return sum(1 for text in clean_sections(raw, template.catalogue, template.text).values() if text)
 
 
 def parse_extraction(extraction: Extraction, source: str, content_hash: str, template: Template | None,
