@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_formats_fixtures import RENDERERS, dev_documents, render_docx, render_html, render_pdf, render_text
+from test_formats_fixtures import RENDERERS, dev_documents, render_docx, render_html, render_markdown_table, render_pdf, render_text
 from typer.testing import CliRunner
 
 import ransearch.engine
@@ -68,6 +68,14 @@ def test_text_written_field_after_field_parses_to_the_text_record(tmp_path: Path
         suffix = ".txt" if labels == "plain" else ".md"
         got = parse_file(render_text(ref, tmp_path / f"{Path(name).stem}{suffix}", labels=labels), tmp_path)
         assert got.layout == f"{suffix[1:]}_blocks", name
+        assert_same_record(got, ref)
+
+
+def test_markdown_table_parses_to_the_text_record(tmp_path: Path, references: dict[str, Practice]) -> None:
+    """The template as a Markdown table (``| label | value |`` rows) reads as the row layouts do."""
+    for name, ref in references.items():
+        got = parse_file(render_markdown_table(ref, tmp_path / f"{Path(name).stem}.md"), tmp_path)
+        assert got.layout == "md_rows", name
         assert_same_record(got, ref)
 
 

@@ -309,6 +309,18 @@ def render_text(p: Practice, path: Path, *, labels: str = "headings") -> Path:
     return path
 
 
+def render_markdown_table(p: Practice, path: Path) -> Path:
+    """The practice as a Markdown table: ``| **label** instructions | value |`` rows under the
+    template's title, the value's paragraphs and list items joined by ``<br>``, pipes escaped."""
+    def cell(text: str) -> str:
+        return "<br>".join(text.replace("|", "\\|").splitlines())
+
+    rows = [f"| **{r.label}** {cell(r.instructions)} | {cell(r.value)} |" for r in template_rows(p)]
+    text = f"# {template_title(p)}\n\n| | |\n|---|---|\n" + "\n".join(rows) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 RENDERERS = {"pdf": render_pdf, "docx": render_docx, "html": render_html}
 
 

@@ -1,4 +1,5 @@
-"""Text written one field after another, read as blocks (``ransearch.ingest.text_blocks``)."""
+"""Text written one field after another, read as blocks (``ransearch.ingest.text_blocks``), and
+Markdown tables read as the row layouts' rows (``ransearch.ingest.rows.pipe_rows``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ransearch.ingest import parse_text
+from ransearch.ingest.rows import pipe_rows
 from ransearch.ingest.table import Row
 from ransearch.ingest.text_blocks import count_blocks, text_blocks
 
@@ -86,3 +88,17 @@ Belgique
     assert p.title == "Écoute familiale à Liège" and p.country_code == "BE" and p.peer_reviewed is False
     assert p.sections["description"].startswith("La ville de Liège propose")
     assert p.themes == ("Family support",) and p.audience == ("Families",)
+
+
+def test_markdown_table_rows_become_tab_rows() -> None:
+    text = "# Title\n\n| Label | Value |\n|:---|---:|\n| **Country** | Belgium \\| Flanders |\n| Peer reviewed | No |\nAfter"
+    assert pipe_rows(text) == "# Title\n\nLabel\tValue\n**Country**\tBelgium | Flanders\nPeer reviewed\tNo\nAfter"
+
+
+@given(st.lists(st.sampled_from(["| a | b |", "a | b", "---", "| --- |", "text", "", "|x|"]), max_size=12)
+       .map("\n".join))
+def test_a_text_without_a_table_rule_under_a_row_is_left_as_it_is(text: str) -> None:
+    lines = text.splitlines()
+    has_table = any(prev.startswith("|") and prev.endswith("|") and line == "| --- |"
+                    for prev, line in zip(lines, lines[1:]))
+    assert (pipe_rows(text) == text) or has_table

@@ -20,7 +20,7 @@ from ransearch.ingest.facets import clean_sections, extract_facets
 from ransearch.ingest.freetext import read_free_text
 from ransearch.ingest.labels import count_labels
 from ransearch.ingest.language import detect_language
-from ransearch.ingest.rows import split_rows
+from ransearch.ingest.rows import pipe_rows, split_rows
 from ransearch.ingest.table import Extraction, split_table
 from ransearch.ingest.text_blocks import count_blocks, text_blocks
 from ransearch.ingest.webpage import Reading, looks_like_webpage, read_webpage
@@ -82,11 +82,12 @@ def _split(extraction: Extraction, template: Template, source: str, strict: bool
     if page is not None and page.url and looks_like_webpage(extraction, cat):
         return read_webpage(extraction, cat, source)  # a Collection page, whatever labels it holds
     if extraction.text is not None:
-        if _count_labels(extraction.text, cat) >= _MIN_LABELS and not looks_like_webpage(extraction, cat):
-            layout = _text_layout(extraction.text)
+        text = pipe_rows(extraction.text)  # a Markdown table's rows read as the row layouts' rows
+        if _count_labels(text, cat) >= _MIN_LABELS and not looks_like_webpage(extraction, cat):
+            layout = _text_layout(text)
             if layout == "ocr_columns":
                 return _columns_or_blocks(extraction, template)
-            return Reading(layout, split_rows(extraction.text, cat))
+            return Reading(layout, split_rows(text, cat))
     else:
         raw, by_cell, total = split_table(extraction.rows, cat)
         if total >= _MIN_LABELS and not looks_like_webpage(extraction, cat):

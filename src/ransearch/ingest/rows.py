@@ -19,15 +19,35 @@ from ransearch.ingest.markup import html_to_text
 from ransearch.ingest.wording import new_document, similarity_allowed
 from ransearch.template import Catalogue
 
-__all__ = ["split_rows", "label_only"]
+__all__ = ["split_rows", "label_only", "pipe_rows"]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
+_PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*(?=[^|]*\|)\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")  # a pipe in it
+_PIPE = re.compile(r"(?<!\\)\|")
 _MARKED = re.compile(r"^\s*(?:#{1,6}\s|<(?:h[1-6]|b|strong)\b)", re.I)
 _PAREN_ONLY = re.compile(r"^\s*\([^()]*\)\s*$")
 _INSTRUCTION_LINE = 0.55
 """Similarity to the catalogue's instructions of the open field above which a line outside the
 value cells (after a label heading, or an instruction list that ran out of its label cell) is
 instruction text in a new wording, not the field's value."""
+
+
+def pipe_rows(text: str) -> str:
+    """``text`` with the rows of its Markdown tables (``| label | value |``, under a ``|---|---|``
+    rule) as tab-separated rows, the way the row layouts are written; the rules go. A text
+    without such a table is returned as it is."""
+    lines = text.splitlines()
+    if not any(_PIPE_RULE.match(line) and _PIPE_ROW.match(prev)
+               for prev, line in zip(lines, lines[1:])):
+        return text
+    out = []
+    for line in lines:
+        row = _PIPE_ROW.match(line)
+        if row and _PIPE_RULE.match(line):
+            continue
+        out.append("\t".join(c.strip().replace("\\|", "|") for c in _PIPE.split(row.group(1))) if row else line)
+    return "\n".join(out)
 
 
 def label_only(cat: Catalogue, text: str, after: int) -> str | None:
