@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ransearch.errors import ParseError
-from ransearch.ingest import parse_file, parse_files, parse_text
+from ransearch.ingest import parse_bytes, parse_file, parse_files, parse_text
 
 # Ten practice pages from elsewhere than the template: an NGO's project page, a city's page, a
 # catalogue entry, a news item; English, French, German and Dutch; HTML and text.
@@ -185,3 +185,45 @@ def test_word_and_pdf_files_outside_the_template_fall_back_too(tmp_path: Path) -
         with pytest.raises(ParseError, match="not a RAN practice description"):
             parse_file(tmp_path / name, strict_template=True)
     assert "questionnaire" in parse_file(tmp_path / "formers.docx").sections["evaluation"]
+
+
+# A city's page built from <div>s: its menu, breadcrumb and related links are lists of links
+# (one of them "Kontakt"), its cookie banner a dialog, its header and footer ARIA roles.
+DIV_SITE = """<!DOCTYPE html><html lang="de"><head><title>Hayat - Stadt Beispielstadt</title></head><body>
+<div role="dialog">Diese Website verwendet Cookies. <a href="#">Akzeptieren</a></div>
+<div role="banner"><a href="/"><img alt="">Stadt Beispielstadt</a></div>
+<div id="menu"><ul><li><a href="/">Startseite</a></li><li><a href="/buerger">Bürgerservice</a></li>
+<li><a href="/politik">Politik</a><ul><li><a href="/rat">Stadtrat</a></li></ul></li><li><a href="/kontakt">Kontakt</a></li></ul></div>
+<ol class="breadcrumb"><li><a href="/">Startseite</a></li><li><a href="/soziales">Soziales</a></li></ol>
+<div class="content"><h1>Hayat: Beratung für Angehörige radikalisierter Menschen</h1>
+<p>Die Beratungsstelle unterstützt seit 2012 Eltern, Geschwister und Freunde von Menschen, die sich dem gewaltbereiten
+Salafismus zuwenden.</p>
+<ul><li>Erstberatung am Telefon</li><li>Hausbesuche, siehe <a href="/faq">Fragen</a></li></ul>
+<ul><li><a href="mailto:hayat@example.org">hayat@example.org</a></li><li><a href="tel:+49301234">030 1234</a></li></ul>
+</div>
+<div class="related"><ul><li><a href="/a">Stadtfest am Wochenende</a></li><li><a href="/b">Neue Öffnungszeiten</a></li></ul></div>
+<div role="contentinfo">© 2024 Stadt Beispielstadt · Impressum</div>
+</body></html>"""
+
+
+def test_a_page_built_from_divs_keeps_its_menus_and_banners_out(tmp_path: Path) -> None:
+    path = tmp_path / "hayat.html"
+    path.write_text(DIV_SITE, "utf-8")
+    p = parse_file(path)
+    description = p.sections["description"]
+    assert p.title == "Hayat: Beratung für Angehörige radikalisierter Menschen"
+    assert "gewaltbereiten" in description
+    # lists with text of their own, and lists of e-mail addresses and phone numbers, stay
+    assert "- Erstberatung am Telefon" in description and "Fragen" in description
+    assert "hayat@example.org" in p.contacts + description
+    for furniture in ("Cookies", "Bürgerservice", "Stadtrat", "Kontakt\n", "Soziales", "Stadtfest", "Impressum",
+                      "Stadt Beispielstadt"):
+        assert furniture not in description + p.contacts, furniture
+
+
+def test_a_list_item_naming_a_field_opens_no_field() -> None:
+    """In a page's text a list item "Contact" or "Evaluation" is a point, not a heading."""
+    page = ("<html><body><h1>Peer mentors online</h1><ul><li>Home</li><li>Contact</li></ul>"
+            "<p>Young volunteers mentor teenagers in extremist chat groups.</p></body></html>")
+    p = parse_bytes(page.encode(), "mentors.html")
+    assert "Young volunteers mentor" in p.sections["description"] and not p.contacts

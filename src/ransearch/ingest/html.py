@@ -3,7 +3,9 @@
 The page is read by libxml2's HTML parser (lxml) as a stream of start, end and text events:
 no tree is built, so a deeply nested page costs no recursion and little memory, and broken
 markup is repaired the way browsers do. Scripts, styles, the ``<head>``, navigation, page
-headers and footers (outside ``<main>``/``<article>``), forms and hidden elements are skipped.
+headers and footers (outside ``<main>``/``<article>``), dialogs, forms and hidden elements are
+skipped, and so are lists whose text is all links (menus, breadcrumbs, related pages: a site
+built from ``<div>`` elements says "navigation" no other way).
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
@@ -37,6 +39,10 @@ _BLOCK = frozenset({"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "
 _CELL = frozenset({"td", "th"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_LISTS = frozenset({"ul", "ol"})
+_NOT_NAVIGATION = ("mailto:", "tel:")  # a list of e-mail addresses or phone numbers is contacts
+_FURNITURE_ROLES = frozenset({"banner", "contentinfo"})  # header and footer, by ARIA role
+_SKIP_ROLES = frozenset({"navigation", "dialog", "alertdialog", "search", "complementary"})  # nav, dialog, aside
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
@@ -70,6 +76,18 @@ class _Table:
         self.cell: list[str] | None = None
 
 
+class _List:
+    """A list being read outside tables: where its rows start, and whether all its text so far
+    is the text of links (a menu, a breadcrumb, a list of related pages: navigation)."""
+
+    __slots__ = ("start", "links_only", "items")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.links_only = True
+        self.items = 0
+
+
 class _Reader:
     """lxml parser target: turns parser events into rows and blocks."""
 
@@ -83,6 +101,10 @@ class _Reader:
         self.block_kind = "p"  # kind of the block being read ("h1", "h", "l" or "p")
         self.title: list[str] | None = None  # the <title> text while it is read
         self.meta: dict[str, str] = {}
+        self.lists: list[_List] = []  # lists being read outside tables, innermost last
+        self.links: list[bool] = []  # open <a> elements: whether each is a link to a page
+        self.block_chars = 0  # characters of the block being read ...
+        self.link_chars = 0  # ... of them inside a link to a page
 
     # -- helpers ---------------------------------------------------------------------------
     def _buffer(self) -> list[str]:
@@ -93,6 +115,10 @@ class _Reader:
     def _flush_block(self) -> None:
         text = tidy("".join(self.block))
         self.block = []
+        if text and self.lists:
+            self.lists[-1].items += self.block_kind == "l"
+            self.lists[-1].links_only &= self.link_chars >= self.block_chars
+        self.block_chars = self.link_chars = 0
         if text:
             self.rows.append(Row(None, text))
             if self.block_kind == "h1":
@@ -142,7 +168,8 @@ class _Reader:
             self.skip_depth += 1
             return
         name = tag.lower() if isinstance(tag, str) else ""
-        if name in _SKIP or (name in _FURNITURE and not self.main_depth) or _hidden(attrib):
+        if name in _SKIP or _hidden(attrib) or (not self.main_depth and (
+                name in _FURNITURE or (attrib and attrib.get("role") in _FURNITURE_ROLES))):
             self.skip_depth = 1
             return
         if name in _MAIN:
@@ -160,6 +187,12 @@ class _Reader:
             table = self.tables[-1]
             self._close_cell(table)
             table.cell = []
+        elif name in _LISTS and not self.tables:
+            self._flush_block()
+            self.lists.append(_List(len(self.rows)))
+        elif name == "a":
+            self.links.append(not str((attrib or {}).get("href") or "").strip().lower().startswith(_NOT_NAVIGATION))
+            return
         elif name == "li":
             buf = self._buffer()
             if buf is self.block:
@@ -199,14 +232,33 @@ class _Reader:
             self._close_row(self.tables[-1])
         elif name in _CELL and self.tables:
             self._close_cell(self.tables[-1])
+        elif name == "a" and self.links:
+            self.links.pop()
+        elif name in _LISTS and self.lists and not self.tables:
+            self._flush_block()
+            self._end_list(self.lists.pop())
         elif name in _BLOCK:
             self._break_block()
+
+    def _end_list(self, ended: _List) -> None:
+        """A list of two items or more whose text is all links is navigation: its rows go. A list
+        inside it that held other text makes it content."""
+        if ended.links_only and ended.items >= 2:
+            del self.rows[ended.start:], self.kinds[ended.start:]
+        elif self.lists:
+            self.lists[-1].links_only &= ended.links_only
 
     def data(self, text: str) -> None:
         if self.title is not None:
             self.title.append(text)
         if not self.skip_depth:
-            self._buffer().append(text)
+            buf = self._buffer()
+            buf.append(text)
+            if buf is self.block:
+                chars = len(text.strip())
+                self.block_chars += chars
+                if self.links and self.links[-1]:
+                    self.link_chars += chars
 
     def comment(self, text: str) -> None:
         pass
@@ -222,7 +274,7 @@ def _hidden(attrib: Any) -> bool:
     if not attrib:
         return False
     get = attrib.get
-    return (get("hidden") is not None or get("aria-hidden") == "true" or get("role") == "navigation"
+    return (get("hidden") is not None or get("aria-hidden") == "true" or get("role") in _SKIP_ROLES
             or bool(_HIDDEN_STYLE.search(get("style") or "")))
 
 

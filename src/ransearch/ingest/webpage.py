@@ -258,8 +258,9 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
     for line in lines:
         if is_end(line.text):
             break
-        key = (heading_field(line.text, cat) if is_headingish(line) and (line.gap or line.kind in {"h", "t"})
-               else None)
+        # a list item is not a heading: a menu's "Contact" or "Evaluation" link opens no field
+        key = (heading_field(line.text, cat)
+               if line.kind != "l" and is_headingish(line) and (line.gap or line.kind in {"h", "t"}) else None)
         if key and key != "name":
             flush()
             current, heading = key, Line(line.text, "h")
