@@ -130,3 +130,17 @@ def test_lexical_imports_no_encoder_and_the_encoder_no_query_language() -> None:
 
     assert loaded_after("ransearch.querylang", "ransearch.lexical", "ransearch.encoders") == [True, False]
     assert loaded_after("ransearch.encoders.use", "ransearch.querylang", "ransearch.lexical") == [False, False]
+
+
+def test_words_typed_without_accents_get_them_back_from_the_corpus(built: LexicalIndex) -> None:
+    assert built.with_accents("Combattants Etrangers et prevention a Gefangnis") == \
+        "Combattants Étrangers et prévention a Gefängnis"
+    # a text with its accents, and words the corpus holds as they are, stay as they are
+    for text in ("combattants étrangers", "prison staff training", "Familie"):
+        assert built.with_accents(text) == text
+
+
+def test_an_accented_word_is_not_restored_over_a_plain_word_of_the_corpus() -> None:
+    index = LexicalIndex.build(["Le rôle du role-play.", "The role of play."], ["fr", "en"], FakeEncoder())
+    assert index.with_accents("role") == "role"  # English "role" is a word of the corpus
+    assert Lexicons.accented(index._lexicons) == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ransearch.ingest.markup import html_to_text, normalise_bullets, tidy
-from ransearch.text import clean_ocr, fold, split_sentences, tokens, word_spans, words
+from ransearch.text import clean_ocr, fold, split_query_sentences, split_sentences, tokens, word_spans, words
 
 
 @pytest.mark.parametrize("text, folded", [
@@ -68,6 +68,15 @@ def test_word_spans_are_where_the_words_are() -> None:
 ])
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
+
+
+def test_a_query_typed_without_capitals_is_still_cut_into_sentences() -> None:
+    typed = "we are a town. the police called us! what now? e.g. this; and that"
+    assert split_query_sentences(typed) == ["we are a town.", "the police called us!", "what now?", "e.g.",
+                                            "this; and that"]
+    assert split_sentences(typed) == [typed]
+    assert split_query_sentences("We are a town. The police called. e.g. this") == split_sentences(
+        "We are a town. The police called. e.g. this") == ["We are a town.", "The police called. e.g. this"]
 
 
 @pytest.mark.parametrize("text, cleaned", [

@@ -11,7 +11,8 @@ Two word forms, one tokeniser:
   runs of letters or digits of any script, lower-case, OCR confusions undone;
 - :func:`tokens` — folded words (Latin letters and digits only), to compare labels and wordings.
 
-One sentence splitter, :func:`split_sentences`, cuts chunks, situations and snippets.
+One sentence splitter, :func:`split_sentences`, cuts chunks, situations and snippets (a query typed
+without capitals, by :func:`split_query_sentences`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-__all__ = ["fold", "tokens", "clean_ocr", "words", "word_spans", "split_sentences"]
+__all__ = ["fold", "tokens", "clean_ocr", "words", "word_spans", "split_sentences", "split_query_sentences"]
 
 # letters that Unicode does not decompose into a base letter and an accent
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O",
@@ -108,6 +109,19 @@ def word_spans(text: str, shortest: int = 2) -> Iterator[tuple[int, int]]:
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[\"«(\[]?[A-ZÀ-ÖØ-Þ0-9¿¡-])")
 
 
+# in a query typed without capitals (a chat message), a sentence ends at . ! or ? before a space
+_QUERY_SENTENCE_LOWER = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text`` (empty ones left out)."""
     return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
+def split_query_sentences(text: str) -> list[str]:
+    """The sentences of a query: those of :func:`split_sentences`, but a query typed without a
+    single capital letter is cut at ``.``, ``!`` and ``?`` before a space, whatever follows, so
+    that a situation typed all in lower case is still read sentence by sentence."""
+    if any(c.isupper() for c in text):
+        return split_sentences(text)
+    return [s for s in _QUERY_SENTENCE_LOWER.split(text) if s.strip()]

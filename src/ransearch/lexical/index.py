@@ -9,6 +9,7 @@ lexical score reads as "how much of the query it matches", from 0 to about 1.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from ransearch.lexical.storage import K1, LanguageIndex, TermScores, corpus_idf
 __all__ = ["LexicalIndex", "WordScores", "TRANSLATION_MEMO", "COGNATE_FILE"]
 
 COGNATE_FILE = "cognates.npz"
+
+_ASCII_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 
 TRANSLATION_MEMO = 50_000
 """Query words whose translations an open index remembers (about 10 MB at most); when full,
@@ -118,6 +121,27 @@ class LexicalIndex:
         if found is None:
             found = self._renderers[languages] = Renderer(self._lexicons, languages, encoder)
         return found
+
+    def with_accents(self, text: str) -> str:
+        """``text`` with the words typed without their accents given them back from the corpus's
+        vocabulary ("combattants etrangers" → "combattants étrangers"): a word without accents
+        that no lexicon holds, whose accented form one does (:meth:`Lexicons.accented`). No
+        other word changes, so a text typed with its accents stays as it is."""
+        lexicons = self._lexicons
+        unknown = {m.group(0).lower() for m in _ASCII_WORD.finditer(text)}
+        unknown = {w for w in unknown if lexicons.vector(w) is None}
+        restored = {w: found for w in unknown if (found := lexicons.accented().get(w))} if unknown else {}
+        if not restored:
+            return text
+
+        def restore(match: re.Match[str]) -> str:
+            word = match.group(0)
+            found = restored.get(word.lower())
+            if found is None:
+                return word
+            return found[:1].upper() + found[1:] if word[:1].isupper() else found
+
+        return _ASCII_WORD.sub(restore, text)
 
     def warm_up(self) -> None:
         """Make now what translating a query's words reads (the stacked lexicons, the cognate

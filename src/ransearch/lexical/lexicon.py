@@ -24,6 +24,7 @@ from ransearch.lexical import cognates
 from ransearch.lexical.analysis import analyse, query_words
 from ransearch.lexical.cognates import CognateIndex
 from ransearch.lexical.storage import LanguageIndex
+from ransearch.text import fold
 
 __all__ = ["WordEncoder", "Lexicons", "Translations", "Expansion", "ExpansionPlan", "choose_words", "embed_words",
            "TRANSLATION_MIN", "TRANSLATIONS", "MAX_LEXICON"]
@@ -102,6 +103,7 @@ class Lexicons:
         self._rows: dict[str, tuple[LanguageIndex, int]] | None = None
         self._stacked: tuple[np.ndarray, np.ndarray, list[str], list[str]] | None = None
         self._cognates = cognate_index
+        self._accented: dict[str, str] | None = None
 
     def vector(self, word: str) -> np.ndarray | None:
         """The stored embedding of a lexicon word (None if no lexicon holds it).
@@ -150,6 +152,23 @@ class Lexicons:
                     found[i].append((names[lang], stems[j], value))
         return [tuple(f) for f in found]
 
+    def accented(self) -> dict[str, str]:
+        """Each lexicon word that has accents (or a letter such as ß, œ), by its folded form
+        (``etrangers`` → ``étrangers``): the most frequent of a language wins, the first language
+        on a tie; a folded form that is itself a lexicon word is left out."""
+        if self._accented is None:
+            plain = {w for index in self._languages.values() for w in index.words if w.isascii()}
+            found: dict[str, tuple[int, str]] = {}
+            for index in self._languages.values():
+                for rank, word in enumerate(index.words):
+                    if word.isascii():
+                        continue
+                    folded = fold(word)
+                    if folded and folded not in plain and " " not in folded and rank < found.get(folded, (rank + 1,))[0]:
+                        found[folded] = (rank, word)
+            self._accented = {folded: word for folded, (_, word) in found.items()}
+        return self._accented
+
     def words(self) -> list[str]:
         """Every lexicon word, language after language (the rows of the stacked lexicon)."""
         return [w for index in self._languages.values() if index.words for w in index.words]
@@ -179,9 +198,11 @@ class Lexicons:
         return -1, 0.0
 
     def warm_up(self) -> None:
-        """Stack the lexicons and load the cognate index now rather than at the first query."""
+        """Stack the lexicons, load the cognate index and make the accented words' lookup now
+        rather than at the first query."""
         self._stack()
         self.cognate_index()
+        self.accented()
 
     def cognate_index(self) -> CognateIndex:
         """The cognate index of :meth:`words`: the one saved with the index, else made now."""

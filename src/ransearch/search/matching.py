@@ -21,7 +21,7 @@ from ransearch.search.needs import split_needs
 from ransearch.search.ranking import depth_ranks, top_rows
 from ransearch.search.relevance import readable
 from ransearch.search.searcher import Searcher
-from ransearch.text import split_sentences
+from ransearch.text import split_query_sentences
 from ransearch.search.signals import PracticeSignals
 from ransearch.tuning import MatchConfig
 
@@ -51,7 +51,7 @@ def match(searcher: Searcher, situation: str, k: int = 5, filters: Filters = Fil
     if k < 1:
         raise QueryError("k must be at least 1")
     needs, _context = split_needs(situation, config.max_needs)
-    sentences = split_sentences(situation)
+    sentences = split_query_sentences(situation)
     sentences = sentences if len(sentences) > 1 else []
     extra = [n.text for n in needs if n.text not in sentences and n.text != situation]
     signals = searcher.signals([situation] + sentences + extra, whole=not searcher.is_situation(len(sentences)))

@@ -9,7 +9,7 @@ from functools import lru_cache
 from importlib.resources import files
 
 from ransearch.records import Need
-from ransearch.text import fold, split_sentences
+from ransearch.text import fold, split_query_sentences
 
 __all__ = ["split_needs"]
 
@@ -40,7 +40,7 @@ def split_needs(situation: str, max_needs: int = 8) -> tuple[list[Need], list[st
     """
     _, breaks = _need_data()
     units: list[str] = []
-    for sentence in split_sentences(" ".join(situation.split())):
+    for sentence in split_query_sentences(" ".join(situation.split())):
         parts = [sentence]
         for brk in breaks:
             parts = [piece for part in parts for piece in part.split(brk)]

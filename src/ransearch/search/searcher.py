@@ -34,7 +34,7 @@ from ransearch.search.chunks import ChunkTable, PracticeTable
 from ransearch.search.fusion import Fusion
 from ransearch.search.ranking import log_chunk_counts, mean_unit_vectors
 from ransearch.search.sections import alike_sections, best_section, matched_sections, what_it_does
-from ransearch.text import split_sentences
+from ransearch.text import split_query_sentences
 from ransearch.search.signals import PracticeSignals, SignalReader
 from ransearch.tuning import MAX_QUERY_CHARS, MODES, SearchConfig
 from ransearch.vectors import VectorIndex
@@ -122,7 +122,7 @@ class Searcher:
             raise QueryError("k must be at least 1")
         allowed = self.allowed(filters)  # practice rows; chunks follow
         mode = self.check_mode(mode)
-        parts = split_sentences(query)
+        parts = split_query_sentences(query)
         sentences = parts if len(parts) > 1 else []
         # a situation is ranked sentence by sentence, without the companion or dense feedback
         signals = self._signals.read([query] + sentences, mode, allowed,

