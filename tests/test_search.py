@@ -39,6 +39,20 @@ def test_cross_lingual_queries_find_the_family_support_practice(engine: Engine, 
     assert engine.ask(query, k=1).results[0].practice_id == "004_c92d1ef0c5228cd4"
 
 
+@pytest.mark.parametrize("typed, read_as", [
+    ("SOUTIEN FAMILIAL AUX FAMILLES DE COMBATTANTS ÉTRANGERS",
+     "soutien familial aux familles de combattants étrangers"),  # all in capitals: read in lower case
+    ("soutien familial aux familles de combattants etrangers",
+     "soutien familial aux familles de combattants étrangers"),  # accents given back from the corpus
+])
+def test_a_query_typed_in_capitals_or_without_accents_is_read_as_written(engine: Engine, typed: str,
+                                                                          read_as: str) -> None:
+    def ranking(query: str) -> list[tuple[str, float]]:
+        return [(r.practice_id, r.score) for r in engine.ask(query, k=3).results]
+
+    assert ranking(typed) == ranking(read_as)
+
+
 def test_every_mode_answers(engine: Engine) -> None:
     for mode in ("hybrid", "dense", "lexical"):
         result = engine.ask("questionnaires absentéisme écoles", k=3, mode=mode)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from ransearch.ingest.markup import html_to_text, normalise_bullets, tidy
-from ransearch.text import clean_ocr, fold, split_query_sentences, split_sentences, tokens, word_spans, words
+from ransearch.text import (
+    clean_ocr,
+    fold,
+    split_query_sentences,
+    split_sentences,
+    tokens,
+    without_shouting,
+    word_spans,
+    words,
+)
 
 
 @pytest.mark.parametrize("text, folded", [
@@ -68,6 +77,14 @@ def test_word_spans_are_where_the_words_are() -> None:
 ])
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
+
+
+def test_a_query_typed_in_capitals_is_read_in_lower_case() -> None:
+    assert without_shouting("SOUTIEN FAMILIAL. AIDE!") == "soutien familial. aide!"
+    assert split_query_sentences("NOUS SOMMES UNE VILLE. LA POLICE A APPELÉ.") == [
+        "NOUS SOMMES UNE VILLE.", "LA POLICE A APPELÉ."]
+    for text in ("Soutien familial RAN", "soutien familial", "2019", ""):
+        assert without_shouting(text) == text
 
 
 def test_a_query_typed_without_capitals_is_still_cut_into_sentences() -> None:

@@ -22,7 +22,8 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-__all__ = ["fold", "tokens", "clean_ocr", "words", "word_spans", "split_sentences", "split_query_sentences"]
+__all__ = ["fold", "tokens", "clean_ocr", "words", "word_spans", "split_sentences", "split_query_sentences",
+           "without_shouting"]
 
 # letters that Unicode does not decompose into a base letter and an accent
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "ß": "ss", "ø": "o", "Ø": "O",
@@ -119,9 +120,21 @@ def split_sentences(text: str) -> list[str]:
 
 
 def split_query_sentences(text: str) -> list[str]:
-    """The sentences of a query: those of :func:`split_sentences`, but a query typed without a
-    single capital letter is cut at ``.``, ``!`` and ``?`` before a space, whatever follows, so
-    that a situation typed all in lower case is still read sentence by sentence."""
-    if any(c.isupper() for c in text):
+    """The sentences of a query: those of :func:`split_sentences`, but a query typed in one case
+    (no capital letter, or no small one) is cut at ``.``, ``!`` and ``?`` before a space, whatever
+    follows, so that a situation typed all in lower case or in capitals is still read sentence
+    by sentence."""
+    if not _one_case(text):
         return split_sentences(text)
     return [s for s in _QUERY_SENTENCE_LOWER.split(text) if s.strip()]
+
+
+def without_shouting(text: str) -> str:
+    """``text`` in lower case when it is typed all in capitals ("SOUTIEN FAMILIAL"), which the
+    encoder reads as other words; any other text as it is (acronyms in a sentence stay)."""
+    return text.lower() if _one_case(text) and any(c.isupper() for c in text) else text
+
+
+def _one_case(text: str) -> bool:
+    """Whether ``text`` has no capital letter, or no small one."""
+    return not any(c.isupper() for c in text) or not any(c.islower() for c in text)
