@@ -221,6 +221,14 @@ def test_a_page_built_from_divs_keeps_its_menus_and_banners_out(tmp_path: Path) 
         assert furniture not in description + p.contacts, furniture
 
 
+def test_a_list_of_links_inside_main_is_the_pages_own() -> None:
+    page = ("<html><body><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul><main>"
+            "<h1>Peer mentors online</h1><p>Young volunteers mentor teenagers in extremist chat groups.</p>"
+            "<ul><li><a href='/t/youth'>Youth</a></li><li><a href='/t/families'>Families</a></li></ul></main></body></html>")
+    description = parse_bytes(page.encode(), "mentors.html").sections["description"]
+    assert "- Youth\n- Families" in description and "News" not in description
+
+
 def test_a_list_item_naming_a_field_opens_no_field() -> None:
     """In a page's text a list item "Contact" or "Evaluation" is a point, not a heading."""
     page = ("<html><body><h1>Peer mentors online</h1><ul><li>Home</li><li>Contact</li></ul>"

@@ -4,8 +4,8 @@ The page is read by libxml2's HTML parser (lxml) as a stream of start, end and t
 no tree is built, so a deeply nested page costs no recursion and little memory, and broken
 markup is repaired the way browsers do. Scripts, styles, the ``<head>``, navigation, page
 headers and footers (outside ``<main>``/``<article>``), dialogs, forms and hidden elements are
-skipped, and so are lists whose text is all links (menus, breadcrumbs, related pages: a site
-built from ``<div>`` elements says "navigation" no other way).
+skipped, and so are lists outside ``<main>``/``<article>`` whose text is all links (menus,
+breadcrumbs, related pages: a site built from ``<div>`` elements says "navigation" no other way).
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
@@ -78,13 +78,14 @@ class _Table:
 
 class _List:
     """A list being read outside tables: where its rows start, and whether all its text so far
-    is the text of links (a menu, a breadcrumb, a list of related pages: navigation)."""
+    is the text of links (a menu, a breadcrumb, a list of related pages: navigation), unless it is
+    inside ``<main>`` or ``<article>``, where a page keeps its content (facet values may be links)."""
 
     __slots__ = ("start", "links_only", "items")
 
-    def __init__(self, start: int) -> None:
+    def __init__(self, start: int, in_main: bool) -> None:
         self.start = start
-        self.links_only = True
+        self.links_only = not in_main
         self.items = 0
 
 
@@ -189,7 +190,7 @@ class _Reader:
             table.cell = []
         elif name in _LISTS and not self.tables:
             self._flush_block()
-            self.lists.append(_List(len(self.rows)))
+            self.lists.append(_List(len(self.rows), self.main_depth > 0))
         elif name == "a":
             self.links.append(not str((attrib or {}).get("href") or "").strip().lower().startswith(_NOT_NAVIGATION))
             return
