@@ -79,6 +79,15 @@ def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
 
 
+def test_a_greeting_or_thanks_is_no_sentence_of_its_own() -> None:
+    assert split_query_sentences("Hello! What helps families of foreign fighters? Thank you.") == [
+        "Hello! What helps families of foreign fighters? Thank you."]
+    assert split_query_sentences("Bonjour ! Nous sommes une ville. La police a appelé. Merci.") == [
+        "Bonjour ! Nous sommes une ville.", "La police a appelé. Merci."]
+    assert split_query_sentences("Help! We are a town. What now?") == ["Help! We are a town. What now?"]
+    assert split_query_sentences("Hi!") == ["Hi!"]
+
+
 def test_a_query_typed_in_capitals_is_read_in_lower_case() -> None:
     assert without_shouting("SOUTIEN FAMILIAL. AIDE!") == "soutien familial. aide!"
     assert split_query_sentences("NOUS SOMMES UNE VILLE. LA POLICE A APPELÉ.") == [
@@ -89,8 +98,8 @@ def test_a_query_typed_in_capitals_is_read_in_lower_case() -> None:
 
 def test_a_query_typed_without_capitals_is_still_cut_into_sentences() -> None:
     typed = "we are a town. the police called us! what now? e.g. this; and that"
-    assert split_query_sentences(typed) == ["we are a town.", "the police called us!", "what now?", "e.g.",
-                                            "this; and that"]
+    assert split_query_sentences(typed) == ["we are a town.", "the police called us!",
+                                            "what now? e.g. this; and that"]
     assert split_sentences(typed) == [typed]
     assert split_query_sentences("We are a town. The police called. e.g. this") == split_sentences(
         "We are a town. The police called. e.g. this") == ["We are a town.", "The police called. e.g. this"]

@@ -119,14 +119,37 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s.strip()]
 
 
+_SENTENCE_WORDS = 3
+"""Fewest words of a query sentence of its own: a shorter one ("Hello!", "Thank you.", "Help!")
+says no need, and joins the next sentence (the last, the one before). Every sentence of the
+development sets' queries has at least three content words."""
+
+
 def split_query_sentences(text: str) -> list[str]:
     """The sentences of a query: those of :func:`split_sentences`, but a query typed in one case
     (no capital letter, or no small one) is cut at ``.``, ``!`` and ``?`` before a space, whatever
     follows, so that a situation typed all in lower case or in capitals is still read sentence
-    by sentence."""
-    if not _one_case(text):
-        return split_sentences(text)
-    return [s for s in _QUERY_SENTENCE_LOWER.split(text) if s.strip()]
+    by sentence; and a sentence of fewer than ``_SENTENCE_WORDS`` words joins its neighbour, so
+    that a greeting or a thank-you is not ranked as a part of the situation."""
+    if _one_case(text):
+        sentences = [s for s in _QUERY_SENTENCE_LOWER.split(text) if s.strip()]
+    else:
+        sentences = split_sentences(text)
+    joined: list[str] = []
+    pending = ""  # short sentences waiting for the next one
+    for sentence in sentences:
+        sentence = f"{pending} {sentence}" if pending else sentence
+        if len(words(sentence)) < _SENTENCE_WORDS:
+            pending = sentence
+            continue
+        joined.append(sentence)
+        pending = ""
+    if pending:
+        if joined:
+            joined[-1] = f"{joined[-1]} {pending}"
+        else:
+            joined.append(pending)
+    return joined
 
 
 def without_shouting(text: str) -> str:
