@@ -15,7 +15,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_formats_fixtures import RENDERERS, dev_documents, render_docx, render_html, render_markdown_table, render_pdf, render_text
+from test_formats_fixtures import (
+    RENDERERS,
+    dev_documents,
+    render_docx,
+    render_html,
+    render_markdown_table,
+    render_pdf,
+    render_text,
+)
 from typer.testing import CliRunner
 
 import ransearch.engine

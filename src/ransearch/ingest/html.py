@@ -117,7 +117,8 @@ class _Reader:
         text = tidy("".join(self.block))
         self.block = []
         if text and self.lists:
-            self.lists[-1].items += self.block_kind == "l"
+            if self.block_kind == "l":
+                self.lists[-1].items += 1
             self.lists[-1].links_only &= self.link_chars >= self.block_chars
         self.block_chars = self.link_chars = 0
         if text:

