@@ -196,6 +196,7 @@ class Searcher:
     def notes(self, text: str, mode: str = "hybrid") -> tuple[str, ...]:
         """What a reader of the answer to ``text`` ranked in ``mode`` should know (see
         ``ransearch.querylang``)."""
+        text = self._signals.as_read(text)  # the note judges the text its signals read
         # the bridge embeds the text unless it is ranked by its words alone; it is looked for (and
         # its model loaded) only for a text that needs it
         needs_bridge = mode != "lexical" and uncovered_language(text, self.encoder) is not None

@@ -90,8 +90,7 @@ class SignalReader:
         """The signals of each text (``allowed``: practice rows the dense candidates must be of;
         ``whole``: the first text is ranked as a whole, not as a situation, so it also gets its
         dense feedback and, if the generation has a companion, its companion signals)."""
-        # typed as people type: "SOUTIEN FAMILIAL", "etrangers" for "étrangers"
-        texts = [self.lexical.with_accents(without_shouting(t)) for t in texts]
+        texts = [self.as_read(t) for t in texts]
         words = [query_words(t) for t in texts]
         # the lexicon holds the embedding of every word the corpus uses, and translations are
         # remembered: encode the texts and the words that are new to this index only
@@ -126,6 +125,12 @@ class SignalReader:
         if whole and self.companion is not None and self.config.companion_weight and signals:
             signals[0] = self._with_companion(signals[0], texts[0], chunk_mask, companion_qvec)
         return signals
+
+    def as_read(self, text: str) -> str:
+        """``text`` as its signals read it, typed as people type: in lower case when it is all in
+        capitals ("SOUTIEN FAMILIAL"), and with the accents given back to its words from the
+        corpus's vocabulary ("etrangers" → "étrangers")."""
+        return self.lexical.with_accents(without_shouting(text))
 
     def _with_companion(self, signals: PracticeSignals, text: str, chunk_mask: np.ndarray | None,
                         qvec: np.ndarray | None = None) -> PracticeSignals:
