@@ -17,10 +17,12 @@ from ransearch.ingest.label_vectors import catalogue_vectors
 from ransearch.template import Catalogue
 from ransearch.text import fold
 
-__all__ = ["LabelTexts", "clean_label", "first_part", "MAX_CHARS", "MAX_LABEL_WORDS", "PAREN"]
+__all__ = ["LabelTexts", "clean_label", "first_part", "unnumbered", "MAX_CHARS", "MAX_LABEL_WORDS", "PAREN"]
 
 PAREN = re.compile(r"\([^()]*\)")
 """A parenthetical aside (left out of a label)."""
+_NUMBERING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}[.)]|[IVX]{1,4}[.)]|[a-z]\))\s+(?=\w)")
+"""A label's number in a numbered template: "3. ", "3.2 ", "IV. ", "b) "."""
 _SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\s+(?=\d\.\s)")
 MAX_LABEL_WORDS = 14
 """Longest text (in words) taken for a label standing alone."""
@@ -65,6 +67,11 @@ class LabelTexts:
             items = {"labels": self.label_texts, "cells": self.cells, "instr": self.instr}[name]
             self._vectors[name] = catalogue_vectors([t for t, _ in items])
         return self._vectors[name]
+
+
+def unnumbered(text: str) -> str:
+    """``text`` without a leading enumeration ("16. Last update" → "Last update")."""
+    return _NUMBERING.sub("", text, count=1)
 
 
 def clean_label(text: str) -> str:

@@ -21,9 +21,12 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 
+import numpy as np
+
 from ransearch.ingest.fuzzy_labels import fuzzy_label
-from ransearch.ingest.label_texts import MAX_LABEL_WORDS, PAREN, LabelTexts, clean_label, first_part
+from ransearch.ingest.label_texts import MAX_LABEL_WORDS, PAREN, LabelTexts, clean_label, first_part, unnumbered
 from ransearch.ingest.similar_labels import (
+    field_margins,
     instruction_similarity,
     instruction_threshold,
     label_by_similarity,
@@ -55,13 +58,22 @@ class LabelReader:
         """The field whose label (and instructions, for a label cell) ``text`` is closest to."""
         return label_by_similarity(self.texts, text, after, cell=cell)
 
+    def margins(self, text: str, *, cell: bool) -> np.ndarray | None:
+        """Per field, how far ``text`` clears the similarity a label needs (negative: short of
+        it); None when similarity is not in use or ``text`` cannot be a label."""
+        if not similarity_allowed():
+            return None
+        return field_margins(self.texts, unnumbered(text), cell=cell)
+
     def match(self, text: str, after: int, *, cell: bool = False, similar: bool = True,
               exact: bool = True) -> LabelMatch | None:
         """The field ``text`` is the label of (a label cell when ``cell``), after field ``after``.
 
         ``cell``: the text is a table's label cell (label and instructions; never content).
         Without ``cell`` the whole text must be the label (an optional parenthetical aside).
+        A numbered template's numbers ("3. Target audience") are left out.
         """
+        text = unnumbered(text)
         toks = tokens(PAREN.sub(" ", text) if not cell else text)
         found = self.cat.label_at_start(toks, after) if exact else None
         if found and (cell or found.n_tokens == len(toks)):
@@ -80,6 +92,7 @@ class LabelReader:
         catalogued label first, else the prefix of up to ``max_words`` words that comes
         closest to a label of a field after ``after``.
         """
+        line = unnumbered(line)
         words = line.split()
         found = self.cat.label_at_start(tokens(line), after)
         if found:

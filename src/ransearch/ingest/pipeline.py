@@ -112,8 +112,8 @@ def _columns_or_blocks(extraction: Extraction, template: Template) -> Reading:
     filled = _filled(columns.raw, template)
     if 2 * filled >= len(cat.keys) or count_blocks(extraction.text) > _MAX_BLOCKS:
         return columns
-    blocks, _, opened = split_table(text_blocks(extraction.text), cat)
-    if opened > filled and _filled(blocks, template) > filled:
+    blocks, _, _ = split_table(text_blocks(extraction.text), cat)
+    if len(blocks) > filled and _filled(blocks, template) > filled:
         return Reading(f"{extraction.format}_blocks", blocks)
     return columns
 

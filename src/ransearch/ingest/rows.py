@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 
+from ransearch.ingest.label_alignment import Candidate, align_labels, instruction_item
 from ransearch.ingest.labels import reader
 from ransearch.ingest.markup import html_to_text
 from ransearch.ingest.wording import new_document, similarity_allowed
 from ransearch.template import Catalogue
 
-__all__ = ["split_rows", "label_only", "pipe_rows"]
+__all__ = ["split_rows", "pipe_rows"]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s*")
 _PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
@@ -56,38 +57,26 @@ def label_only(cat: Catalogue, text: str, after: int) -> str | None:
     return match.key if match else None
 
 
-def _by_order(lines: list[str], cat: Catalogue) -> dict[int, int]:
-    """Field index of label cells that nothing recognised, from the template's order.
-
-    A run of unrecognised label cells between two recognised fields (or the start and the end)
-    that has exactly as many cells as the template has fields between them takes those fields
-    in order: the layout says they are labels, the order says which. A cell that opens with a
-    parenthesis or a small letter is instructions running on from the row above, not a label.
-    """
-    r = reader(cat)
-    found: list[tuple[int, int | None]] = []
-    current = -1
+def _cell_fields(lines: list[str], cat: Catalogue) -> dict[int, int]:
+    """Line number → field index of the rows whose label cell labels a field
+    (:func:`~ransearch.ingest.label_alignment.align_labels`). A cell that opens with a
+    parenthesis is instructions running on from the row above ("(100 words at most)"), never a
+    label; an item of instructions is a label only if the catalogue names it. Headings that the
+    catalogue names are anchors too (they are read as labels on their own, by ``split_rows``)."""
+    numbers: list[int] = []
+    candidates: list[Candidate] = []
     for n, line in enumerate(lines):
         if "\t" not in line:
+            if _MARKED.match(line):
+                numbers.append(n)
+                candidates.append(Candidate(html_to_text(_HEADING.sub("", line)), anchor_only=True))
             continue
         left = html_to_text(line.split("\t", 1)[0]).strip()
-        if not left[:1].isupper():
-            continue
-        match = r.match(left, current - 1, cell=True)
-        if match:
-            current = cat.index(match.key)
-        found.append((n, current if match else None))
-    out: dict[int, int] = {}
-    run: list[int] = []
-    before = -1
-    for n, index in [*found, (-1, len(cat.keys))]:
-        if index is None:
-            run.append(n)
-            continue
-        if run and index - before - 1 == len(run):
-            out.update({line_no: before + 1 + k for k, line_no in enumerate(run)})
-        run, before = [], index
-    return out
+        if left and not left.startswith("("):
+            numbers.append(n)
+            candidates.append(Candidate(left, cell=True, anchor_only=instruction_item(left)))
+    return {n: label.field for n, label in zip(numbers, align_labels(candidates, cat))
+            if label is not None and "\t" in lines[n]}
 
 
 def _next_text(lines: list[str], n: int) -> str:
@@ -110,7 +99,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
         # the typical line: value cells are content, lines outside them may be instructions
         threshold = r.instruction_threshold(plain_lines + values, _INSTRUCTION_LINE)
     lines = text.splitlines()
-    by_order = _by_order(lines, cat) if similarity_allowed() else None
+    cell_fields = _cell_fields(lines, cat)
     fields: dict[str, list[str]] = {}
     current = -1
     fresh = False  # right after a label heading: instruction paragraphs may follow
@@ -122,13 +111,10 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
 
     for n, line in enumerate(lines):
         if "\t" in line:
-            left, right = line.split("\t", 1)
-            left_text = html_to_text(left)
-            match = r.match(left_text, current - 1, cell=True) if left_text.strip() else None
-            if match:
-                current = cat.index(match.key)
-            elif by_order and n in by_order and by_order[n] > current:
-                current = by_order[n]
+            right = line.split("\t", 1)[1]
+            field = cell_fields.get(n)
+            if field is not None and field >= current:
+                current = field
             fresh = False
             put(html_to_text(right.replace("\t", " ")))
             continue
@@ -137,7 +123,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             put("")
             continue
         key = label_only(cat, plain, current) if _MARKED.match(line) else None
-        if key is None and _MARKED.match(line) and by_order is not None and current + 1 < len(cat.keys) \
+        if key is None and _MARKED.match(line) and similarity_allowed() and current + 1 < len(cat.keys) \
                 and _PAREN_ONLY.match(_next_text(lines, n)):
             # an unrecognised heading followed by a word limit, "(max. 300 words)": a label
             key = cat.keys[current + 1]

@@ -19,7 +19,7 @@ from ransearch.ingest.label_texts import MAX_CHARS, MAX_LABEL_WORDS, Item, Label
 from ransearch.template import LabelMatch
 from ransearch.text import tokens
 
-__all__ = ["label_by_similarity", "prefix_by_similarity", "title_by_similarity", "instruction_similarity",
+__all__ = ["label_by_similarity", "field_margins", "prefix_by_similarity", "title_by_similarity", "instruction_similarity",
            "instruction_threshold", "prefetch"]
 
 _CELL_SIM = 0.42
@@ -33,12 +33,19 @@ _NEXT_BONUS = 0.08
 _STAND_OUT = 0.15
 
 
-def _pick(texts: LabelTexts, sims: np.ndarray, items: list[Item], after: int, threshold: float) -> int | None:
+def _per_field(texts: LabelTexts, sims: np.ndarray, items: list[Item]) -> np.ndarray:
+    """The best cosine per field, and the template title's in the last slot."""
     n = len(texts.cat.fields)
-    per_field = np.full(n + 1, -1.0)  # last slot: the template title
+    per_field = np.full(n + 1, -1.0)
     for (_, i), s in zip(items, sims):
         slot = i if i >= 0 else n
         per_field[slot] = max(per_field[slot], float(s))
+    return per_field
+
+
+def _pick(texts: LabelTexts, sims: np.ndarray, items: list[Item], after: int, threshold: float) -> int | None:
+    n = len(texts.cat.fields)
+    per_field = _per_field(texts, sims, items)
     scored = []
     for i in range(after + 1, n):
         # the template's order: the next field is the likeliest, the one after it next
@@ -55,8 +62,8 @@ def _pick(texts: LabelTexts, sims: np.ndarray, items: list[Item], after: int, th
     return i
 
 
-def label_by_similarity(texts: LabelTexts, text: str, after: int, *, cell: bool) -> LabelMatch | None:
-    """The field whose label (and instructions, for a label cell) ``text`` is closest to."""
+def _similarities(texts: LabelTexts, text: str, cell: bool) -> tuple[np.ndarray, list[Item]] | None:
+    """Cosines of ``text`` with the catalogue's labels (and label cells), and those items."""
     cand = clean_label(text) if not cell else " ".join(text.split())[:MAX_CHARS]
     if not cand or not any(c.isalpha() for c in cand):
         return None
@@ -75,10 +82,33 @@ def label_by_similarity(texts: LabelTexts, text: str, after: int, *, cell: bool)
         assert labels is not None
         sims = np.concatenate([sims, labels @ vec[0]])
         items = items + texts.label_texts
-    i = _pick(texts, sims, items, after, _CELL_SIM if cell else _LABEL_SIM)
+    return sims, items
+
+
+def label_by_similarity(texts: LabelTexts, text: str, after: int, *, cell: bool) -> LabelMatch | None:
+    """The field whose label (and instructions, for a label cell) ``text`` is closest to."""
+    found = _similarities(texts, text, cell)
+    if found is None:
+        return None
+    i = _pick(texts, *found, after, _CELL_SIM if cell else _LABEL_SIM)
     if i is None:
         return None
     return LabelMatch(texts.cat.keys[i], "", len(tokens(text)))
+
+
+def field_margins(texts: LabelTexts, text: str, *, cell: bool) -> np.ndarray | None:
+    """Per field, how far ``text``'s closest label of that field (and label cell, for a cell)
+    clears the threshold a label must reach (negative: not close enough). A text closer to a
+    template title than to a field is no field's label: every margin is negative then.
+    None without an encoder or for a text that cannot be a label."""
+    found = _similarities(texts, text, cell)
+    if found is None:
+        return None
+    n = len(texts.cat.fields)
+    per_field = _per_field(texts, *found)
+    margins = per_field[:n] - (_CELL_SIM if cell else _LABEL_SIM)
+    margins[per_field[:n] <= per_field[n]] = -1.0
+    return margins
 
 
 def prefix_by_similarity(texts: LabelTexts, prefixes: Sequence[str], after: int) -> tuple[str, int] | None:

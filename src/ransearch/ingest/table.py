@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ransearch.ingest.label_alignment import BULLETS, Candidate, Label, align_labels, instruction_item
+from ransearch.ingest.label_texts import MAX_LABEL_WORDS
 from ransearch.ingest.labels import reader
-from ransearch.ingest.rows import label_only
 from ransearch.ingest.wording import new_document
 from ransearch.template import Catalogue
 
@@ -65,13 +66,61 @@ class Extraction:
         return "\n\n".join(parts)
 
 
+def _label_shaped(text: str) -> bool:
+    """A block that could be a label standing alone: one short line that ends no sentence."""
+    line = text.strip()
+    return ("\n" not in line and 0 < len(line.split()) <= MAX_LABEL_WORDS and line[:1] not in BULLETS
+            and not line.endswith((".", "!", "?", ";", ",")) and any(c.isalpha() for c in line))
+
+
+def _split_label_lines(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> list[Row]:
+    """``rows`` with each block whose first line is a catalogued label and whose other lines are
+    its value ("Target audience" / "Families, youth workers" with no blank line between) cut in
+    two: the label, then the value."""
+    r = reader(cat)
+    out: list[Row] = []
+    for row in rows:
+        first, _, rest = row.value.partition("\n") if row.label is None else ("", "", "")
+        if rest.strip() and _label_shaped(first) and r.match(first, -1, similar=False):
+            out += [Row(None, first.strip()), Row(None, rest.strip())]
+        else:
+            out.append(row)
+    return out
+
+
+def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:
+    """Row number → the field a label cell or block labels
+    (:func:`~ransearch.ingest.label_alignment.align_labels`). A label cell that opens with a
+    parenthesis is instructions running on, never a label; an enumerated item of instructions
+    is a label only if the catalogue names it. A block that is not label-shaped, or
+    that follows a label-shaped block (its value), is a label only if the catalogue names it."""
+    numbers: list[int] = []
+    candidates: list[Candidate] = []
+    after_label = False
+    for n, row in enumerate(rows):
+        if row.label is None:
+            shaped = _label_shaped(row.value) and not after_label
+            candidates.append(Candidate(row.value, anchor_only=not shaped))
+            after_label = shaped
+        elif row.label.strip() and not row.label.lstrip().startswith("("):
+            candidates.append(Candidate(row.label, cell=True, anchor_only=instruction_item(row.label)))
+            after_label = False
+        else:
+            continue
+        numbers.append(n)
+    return {n: label for n, label in zip(numbers, align_labels(candidates, cat)) if label is not None}
+
+
 def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict[str, list[str]], int, int]:
-    """Raw text per field key, how many fields label cells opened, and how many were opened in all.
+    """Raw text per field key, how many fields label cells named, and how many were named in all
+    (a label placed by the template's order alone opens its field but is not counted: the counts
+    say how much the document looks like the template).
 
     Template instruction text is still in the values (removed later by ``clean_sections``).
     """
     new_document(cat, (row.label if row.label is not None else row.value.split("\n", 1)[0] for row in rows))
-    r = reader(cat)
+    rows = _split_label_lines(rows, cat)
+    labels = _labels(rows, cat)
     fields: dict[str, list[str]] = {}
     current = -1
     by_cell: set[str] = set()
@@ -93,12 +142,13 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
 
     closed = False  # the table ended: text after it belongs to no field until a label opens one
     in_table = False
-    for row in rows:
+    for n, row in enumerate(rows):
+        label = labels.get(n)
         if row.label is None:
-            key = label_only(cat, row.value, current)
-            if key:
-                current = cat.index(key)
-                by_block.add(key)
+            if label is not None and label.field > current:
+                current = label.field
+                if label.named:
+                    by_block.add(cat.keys[current])
                 continued = closed = in_table = False
                 continue
             closed = closed or in_table
@@ -107,11 +157,11 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
             continued = False
             continue
         in_table = True
-        # the label cell is never content: a wording the catalogue lacks is matched by similarity
-        match = r.match(row.label, current - 1, cell=True) if row.label.strip() else None
-        if match:
-            current = cat.index(match.key)
-            by_cell.add(match.key)
+        # the label cell is never content
+        if label is not None and label.field >= current:
+            current = label.field
+            if label.named:
+                by_cell.add(cat.keys[current])
             continued = closed = False
         if not closed:
             put(row.value, not row.label.strip())

@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable
 
+from ransearch.ingest.label_texts import unnumbered
 from ransearch.template import Catalogue
 from ransearch.text import tokens
 
@@ -38,7 +39,7 @@ def new_document(cat: Catalogue | None = None, lines: Iterable[str] = ()) -> Non
     if cat is not None:
         seen = set()
         for line in lines:
-            match = cat.label_at_start(tokens(MARKUP.sub(" ", line)))
+            match = cat.label_at_start(tokens(unnumbered(MARKUP.sub(" ", line))))
             if match:
                 seen.add(match.key)
         # the name and the description matter most: never left to a missing exact label

@@ -1,0 +1,135 @@
+"""Which label candidates of a document label which template field: anchors, then the order.
+
+A document's label candidates (a table's label cells, short blocks standing alone) are read in
+two passes. First the anchors: candidates the catalogue names, word for word or tolerantly
+(:meth:`~ransearch.ingest.labels.LabelReader.match` without similarity), found in reading order
+as the readers always found them. Then the gaps: the candidates between two anchors can only
+label the fields the template has between the anchors' fields. When a gap has exactly as many
+candidates as fields, they take the fields in the template's order: the layout says they are
+labels, the order says which. Otherwise, when the document's wording is new enough for
+similarity (:func:`~ransearch.ingest.wording.similarity_allowed`), candidates and fields are
+paired in template order, as many pairs as the shorter side has, with the highest total
+similarity (:meth:`~ransearch.ingest.labels.LabelReader.margins`): a document may leave fields
+out, or add a section of its own. A label the catalogue lacks thus never pulls the fields after
+it out of order, and never takes a field beyond the next one the catalogue names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ransearch.ingest.label_texts import unnumbered
+from ransearch.ingest.labels import reader
+from ransearch.ingest.wording import similarity_allowed
+from ransearch.template import Catalogue
+
+__all__ = ["Candidate", "Label", "align_labels", "instruction_item", "BULLETS"]
+
+BULLETS = "-*•–·"
+"""Characters that open a list item."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A text that may be a label: a table's label cell (``cell``: label and instructions) or a
+    label standing alone. ``anchor_only``: a label only if the catalogue names it (a cell that
+    opens with instructions running on, for example), never by order or similarity."""
+
+    text: str
+    cell: bool = False
+    anchor_only: bool = False
+
+
+@dataclass(frozen=True)
+class Label:
+    """The field a candidate labels. ``named``: its text names the field (the catalogue's
+    wording, or close enough by similarity), rather than only its place in the template's order."""
+
+    field: int
+    named: bool
+
+
+def instruction_item(cell: str) -> bool:
+    """Whether a label cell is an item of instructions running on from the row above
+    ("2. evaluation and feedback, …", "- qualitative feedback …"): a list item or numbered,
+    and in small letters after its bullet or number."""
+    text = cell.strip()
+    item = unnumbered(text.lstrip(BULLETS + " "))
+    return item != text and item[:1].islower()
+
+
+def align_labels(candidates: Sequence[Candidate], cat: Catalogue) -> list[Label | None]:
+    """The field each candidate labels, or None (see the module's docstring)."""
+    r = reader(cat)
+    labels: list[Label | None] = [None] * len(candidates)
+    current = -1
+    for k, cand in enumerate(candidates):
+        # a label cell may repeat the open field's label (a table continued over a page break)
+        match = r.match(cand.text, current - 1 if cand.cell else current, cell=cand.cell, similar=False)
+        if match:
+            current = cat.index(match.key)
+            labels[k] = Label(current, named=True)
+    anchors = [label.field if label else None for label in labels]
+    run: list[int] = []
+    before = -1
+    for k, index in [*enumerate(anchors), (len(candidates), len(cat.keys))]:
+        if index is None:
+            if not candidates[k].anchor_only:
+                run.append(k)
+            continue
+        gap = list(range(before + 1, index))
+        if run and gap:
+            for position, label in _fill_gap([candidates[j] for j in run], gap, cat).items():
+                labels[run[position]] = label
+        run, before = [], max(before, index)
+    return labels
+
+
+def _fill_gap(run: list[Candidate], gap: list[int], cat: Catalogue) -> dict[int, Label]:
+    """Position in ``run`` → the field of ``gap`` it labels.
+
+    As many candidates as fields: by order. Otherwise as many pairs as the shorter side has,
+    in order, with the highest total similarity: fewer candidates than fields, and each
+    candidate labels the field it is closest to among those the order leaves it (some fields
+    have no label in this document); more candidates, and the ones least like any field are not
+    labels.
+    """
+    if len(run) == len(gap):
+        return {i: Label(field, named=False) for i, field in enumerate(gap)}
+    if not similarity_allowed():
+        return {}
+    r = reader(cat)
+    r.prefetch([cand.text for cand in run])
+    margins = np.full((len(run), len(gap)), -1.0)
+    for i, cand in enumerate(run):
+        per_field = r.margins(cand.text, cell=cand.cell)
+        if per_field is not None:
+            margins[i] = per_field[gap]
+    if len(run) < len(gap):
+        pairs = _best_monotone(margins)
+    else:
+        pairs = {i: j for j, i in _best_monotone(margins.T).items()}
+    return {i: Label(gap[j], named=bool(margins[i, j] > 0)) for i, j in pairs.items()}
+
+
+def _best_monotone(scores: np.ndarray) -> dict[int, int]:
+    """Every row matched to a column (no more rows than columns), rows and their columns in the
+    same order, with the highest total score: dynamic programming over the grid."""
+    rows, cols = scores.shape
+    total = np.full((rows + 1, cols + 1), -np.inf)
+    total[0, :] = 0.0
+    for i in range(1, rows + 1):
+        for j in range(i, cols + 1):
+            total[i, j] = max(total[i, j - 1], total[i - 1, j - 1] + scores[i - 1, j - 1])
+    pairs: dict[int, int] = {}
+    i, j = rows, cols
+    while i > 0:
+        if total[i, j] == total[i, j - 1]:
+            j -= 1
+        else:
+            pairs[i - 1] = j - 1
+            i, j = i - 1, j - 1
+    return pairs

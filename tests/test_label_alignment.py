@@ -1,0 +1,163 @@
+"""Labels in a wording the catalogue lacks: anchors, then the template's order (issue 15, held-out
+wordings). Each value carries a marker word, so a test can see which field it landed in.
+
+* Unit: the monotone assignment is the best one (property, against brute force); enumerated
+  instruction items are told from label cells.
+* Documents: one reworded label among catalogued ones, numbered labels, a label and its value
+  with no blank line between them, the first label reworded, and whole documents in reworded
+  labels with fields left out and a section the template lacks, as rows, headings and plain
+  label lines.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from ransearch.ingest import parse_text
+from ransearch.ingest.label_alignment import _best_monotone, instruction_item
+from ransearch.ingest.label_texts import unnumbered
+from ransearch.template import catalogue
+
+KEYS = catalogue().keys
+LABELS = {f.key: f.labels["en"][0] for f in catalogue().fields}
+VALUES = {
+    "name": "Harbour Line MKNAME: mentoring for young people leaving extremist groups",
+    "description": "The programme MKDESC pairs young people who want to leave violent extremist groups "
+                   "with trained mentors, who help with housing, school and new friendships.",
+    "peer_reviewed": "No. MKPEER",
+    "themes": "Deradicalisation/disengagement/exit. MKTHEME",
+    "audience": "Formers, youth workers. MKAUD",
+    "geography": "The city of Cork and its surrounding county. MKGEO",
+    "start": "The programme has been running since May 2017. MKSTART",
+    "deliverables": "A mentor handbook and a two-day training course. MKDELIV",
+    "evaluation": "An independent evaluation interviewed 35 participants and their mentors. MKEVAL",
+    "sustainability": "Funded by the city until 2026; other cities can copy the mentor model. MKSUST",
+    "ran_meeting": "Presented at the RAN EXIT working group meeting in Dublin. MKRAN",
+    "eu_links": "Received a grant from the Internal Security Fund. MKEU",
+    "organisation": "Harbour Line Trust, a youth charity. MKORG",
+    "country": "Ireland MKCTRY",
+    "contacts": "Sean Murphy, info@harbourline.example MKCONTACT",
+    "last_update": "2023 MKUPD",
+}
+REWORDED = {  # wordings of no catalogue, as an author might write them
+    "name": "Practice", "description": "Summary", "peer_reviewed": "Peer review status",
+    "themes": "Main topics", "audience": "Who is it for", "geography": "Where", "start": "Since",
+    "deliverables": "Outputs", "evaluation": "Results and evaluation", "sustainability": "Continuity",
+    "ran_meeting": "RAN meetings", "eu_links": "EU funding", "organisation": "Who runs it",
+    "country": "Country", "contacts": "Contact", "last_update": "Updated",
+}
+
+
+def _marker(key: str) -> str:
+    return VALUES[key].split()[-1] if key != "name" else "MKNAME"
+
+
+def _document(labels: dict[str, str], layout: str, keys: list[str] | None = None,
+              extra: tuple[int, str, str] | None = None) -> str:
+    """A practice with ``labels`` (field key → label), as ``rows`` (label TAB value), ``headings``
+    (### label, then the value) or ``plain`` (a label line, a blank line, the value)."""
+    pairs = [(labels[key], VALUES[key]) for key in (keys or KEYS)]
+    if extra:
+        pairs.insert(extra[0], extra[1:])
+    if layout == "rows":
+        return "\n".join(f"{label}\t{value}" for label, value in pairs) + "\n"
+    mark = "### " if layout == "headings" else ""
+    return "\n\n".join(f"{mark}{label}\n\n{value}" for label, value in pairs) + "\n"
+
+
+def _misfiled(text: str) -> list[str]:
+    """Fields whose value is not in its own field alone (absent, elsewhere, or in two)."""
+    practice = parse_text(text, "doc.txt")
+    wrong = []
+    for key in KEYS:
+        if _marker(key) not in text:
+            continue
+        sections = {**practice.sections, "contacts": practice.contacts}  # contacts are kept apart
+        where = [k for k, section in sections.items() if _marker(key) in section]
+        if where != [key]:
+            wrong.append(f"{key}→{where}")
+    return wrong
+
+
+# --- the assignment ----------------------------------------------------------------------------
+
+def _brute_force(scores: np.ndarray) -> float:
+    rows, cols = scores.shape
+    return max(sum(scores[i, j] for i, j in enumerate(chosen))
+               for chosen in itertools.combinations(range(cols), rows))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.integers(1, 4).flatmap(lambda rows: st.integers(rows, 6).flatmap(
+    lambda cols: arrays(np.float64, (rows, cols), elements=st.floats(-1, 1)))))
+def test_the_monotone_assignment_is_the_best_one(scores: np.ndarray) -> None:
+    pairs = _best_monotone(scores)
+    assert sorted(pairs) == list(range(scores.shape[0]))           # every row matched
+    columns = [pairs[i] for i in sorted(pairs)]
+    assert columns == sorted(set(columns))                          # in order, each column once
+    assert sum(scores[i, j] for i, j in pairs.items()) == pytest.approx(_brute_force(scores))
+
+
+@pytest.mark.parametrize(("cell", "item"), [
+    ("2. evaluation and feedback, including surveys", True), ("- 1. qualitative feedback", True),
+    ("- qualitative feedback and data", True), ("3. Target audience", False), ("Target audience", False),
+    ("peer reviewed", False), ("16. Updated:", False),
+])
+def test_items_of_instructions_are_told_from_label_cells(cell: str, item: bool) -> None:
+    assert instruction_item(cell) is item
+
+
+def test_a_numbered_label_loses_its_number() -> None:
+    assert [unnumbered(t) for t in ("16. Last update", "3.2 Deliverables", "IV. Country", "b) Since",
+                                    "2023 was", "Deliverables")] == [
+        "Last update", "Deliverables", "Country", "Since", "2023 was", "Deliverables"]
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("layout", ["rows", "headings", "plain"])
+def test_one_label_the_catalogue_lacks_takes_its_field_by_order(layout: str) -> None:
+    """Every other label catalogued, so the document reads as catalogued and similarity is off:
+    the order alone says "Since" labels the start of the practice."""
+    text = _document({**LABELS, "start": "Since"}, layout)
+    assert _misfiled(text) == []
+    assert parse_text(text, "doc.txt").start_year == 2017
+
+
+@pytest.mark.parametrize("layout", ["rows", "plain"])
+def test_numbered_reworded_labels_find_their_fields(layout: str) -> None:
+    labels = {key: f"{k + 1}. {REWORDED[key]}:" for k, key in enumerate(KEYS)}
+    text = _document(labels, layout)
+    assert _misfiled(text) == []
+    practice = parse_text(text, "doc.txt")
+    assert (practice.start_year, practice.last_update, practice.country_code) == (2017, 2023, "IE")
+
+
+def test_a_label_and_its_value_without_a_blank_line_between_them() -> None:
+    text = "\n\n".join(f"{LABELS[key]}\n{VALUES[key]}" for key in KEYS) + "\n"
+    assert _misfiled(text) == []
+
+
+@pytest.mark.parametrize("layout", ["headings", "plain"])
+def test_text_before_the_first_catalogued_label_is_not_lost(layout: str) -> None:
+    text = _document({**LABELS, "name": "Practice"}, layout)
+    assert _misfiled(text) == []
+    assert parse_text(text, "doc.txt").title == VALUES["name"]
+
+
+@pytest.mark.parametrize("layout", ["rows", "headings", "plain"])
+@pytest.mark.parametrize("variant", ["two fields left out", "a section the template lacks", "both"])
+def test_reworded_labels_land_in_their_fields(layout: str, variant: str) -> None:
+    """No label catalogued: similarity, bounded by the order, says which field each label takes."""
+    keys = list(KEYS) if variant == "a section the template lacks" else [
+        k for k in KEYS if k not in ("peer_reviewed", "ran_meeting")]
+    extra = None if variant == "two fields left out" else (
+        2, "Background", "The idea came after incidents in local schools.")
+    wrong = _misfiled(_document(REWORDED, layout, keys, extra))
+    assert wrong == []
