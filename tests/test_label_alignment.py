@@ -161,3 +161,23 @@ def test_reworded_labels_land_in_their_fields(layout: str, variant: str) -> None
         2, "Background", "The idea came after incidents in local schools.")
     wrong = _misfiled(_document(REWORDED, layout, keys, extra))
     assert wrong == []
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(layout=st.sampled_from(["rows", "headings", "plain"]),
+       reworded=st.sets(st.sampled_from(KEYS)),
+       dropped=st.sets(st.sampled_from(KEYS[2:]), max_size=3),
+       extra_at=st.one_of(st.none(), st.integers(2, 12)))
+def test_a_mix_of_wordings_loses_nothing(layout: str, reworded: set[str], dropped: set[str],
+                                         extra_at: int | None) -> None:
+    """Catalogued and reworded labels mixed, fields left out, a section of the document's own:
+    every value is kept, the title is found, and at most one value lands in a neighbour's field
+    (the own section's heading may take a left-out field's place)."""
+    labels = {key: REWORDED[key] if key in reworded else LABELS[key] for key in KEYS}
+    keys = [key for key in KEYS if key not in dropped]
+    extra = None if extra_at is None else (extra_at, "Background", "The idea came after incidents in local schools.")
+    text = _document(labels, layout, keys, extra)
+    wrong = _misfiled(text)
+    assert not [w for w in wrong if w.endswith("[]")], wrong
+    assert len(wrong) <= 1, wrong
+    assert parse_text(text, "doc.txt").title == VALUES["name"]
