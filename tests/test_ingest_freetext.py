@@ -235,3 +235,15 @@ def test_a_list_item_naming_a_field_opens_no_field() -> None:
             "<p>Young volunteers mentor teenagers in extremist chat groups.</p></body></html>")
     p = parse_bytes(page.encode(), "mentors.html")
     assert "Young volunteers mentor" in p.sections["description"] and not p.contacts
+
+
+def test_a_date_field_ends_at_the_pages_next_heading() -> None:
+    """"Last updated" opens a field of one date; the page's own sections after it are its prose."""
+    page = b"""<html lang="en"><body><main><h1>Digital Resilience Champions</h1>
+<dl><dt>Last updated</dt><dd>10 January 2024</dd></dl>
+<h2>What happened</h2><p>The council trained pupils aged 14 to 16 to help classmates question extremist content.</p>
+<h2>Outcomes</h2><p>96 pupils have been trained as champions since 2021.</p></main></body></html>"""
+    p = parse_bytes(page, "champions.html")
+    assert "96 pupils" in p.sections["description"] and "trained pupils" in p.sections["description"]
+    assert "pupils" not in p.sections["last_update"]
+    assert "\n\nOutcomes\n\n" in p.sections["description"]

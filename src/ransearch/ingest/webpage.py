@@ -49,6 +49,9 @@ _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
 _LIST_FIELDS = frozenset({"themes", "audience"})
+_SHORT_FIELDS = _LIST_FIELDS | {"peer_reviewed", "start", "country", "last_update"}
+"""Fields of short values, never of the page's prose. (Contacts are not among them: what follows a
+contact heading is usually the end of the page, which ``contacts`` keeps out of search.)"""
 _TYPED = frozenset({"country", "last_update", "peer_reviewed"})
 _HEAD_CHARS = 20_000
 _TOP_CHARS = 4_000
@@ -237,9 +240,12 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
     """Put lines into the fields their headings open; other headings stay in the open field.
 
     A heading that names a list field (themes, target audience) over prose puts the prose,
-    with its heading, in the description: it describes, it does not list.
+    with its heading, in the description: it describes, it does not list. A field of short
+    values (a list, a date, a country) ends at the next heading: a heading the template does not
+    name ("What happened" after "Last updated: 10 January 2024") goes back to the field of prose
+    open before it.
     """
-    current = start
+    current = prose = start
     heading: Line | None = None
     buf: list[Line] = []
     contacts: list[str] = []
@@ -264,7 +270,12 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
         if key and key != "name":
             flush()
             current, heading = key, Line(line.text, "h")
+            if key not in _SHORT_FIELDS:
+                prose = key
             continue
+        if current in _SHORT_FIELDS and line.kind == "h":
+            flush()
+            current, heading = prose, None
         if current != "contacts" and contact_line(line.text):
             contacts.append(line.text)
             continue
