@@ -247,3 +247,23 @@ def test_a_date_field_ends_at_the_pages_next_heading() -> None:
     assert "96 pupils" in p.sections["description"] and "trained pupils" in p.sections["description"]
     assert "pupils" not in p.sections["last_update"]
     assert "\n\nOutcomes\n\n" in p.sections["description"]
+
+
+def test_a_content_blocks_own_header_is_content_the_pages_header_is_not() -> None:
+    """TYPO3 writes each content element as <div class="frame"><header><h2>…</h2></header>…: that
+    header holds only its heading. The page's header holds a logo link and a menu."""
+    page = """<html lang="de"><body>
+<header id="page-header"><a href="/"><img alt="Logo"> Marktgemeinde Steinbach</a>
+<nav><ul><li><a href="/a">Amtstafel</a></li><li><a href="/f">Formulare</a></li></ul></nav></header>
+<div id="c1" class="frame"><header><h1>Kompass – Präventionsstelle gegen Extremismus</h1></header></div>
+<div id="c2" class="frame"><header><h2>Worum geht es?</h2></header>
+<p>Die Stelle berät Familien, Schulen und Vereine, wenn junge Menschen sich extremistischen Gruppen zuwenden.</p></div>
+<div id="c3" class="frame"><header><h2>Unser Angebot</h2></header>
+<p>Vertrauliche Beratung innerhalb von drei Tagen, Workshops für Lehrkräfte und Elternabende.</p></div>
+</body></html>""".encode()
+    p = parse_bytes(page, "kompass.html")
+    assert p.title == "Kompass – Präventionsstelle gegen Extremismus"
+    description = p.sections["description"]
+    assert "\n\nUnser Angebot\n\n" in description and "Worum geht es?" in description
+    assert "Workshops für Lehrkräfte" in description
+    assert "Marktgemeinde" not in description and "Amtstafel" not in description

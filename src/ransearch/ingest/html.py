@@ -3,8 +3,8 @@
 The page is read by libxml2's HTML parser (lxml) as a stream of start, end and text events:
 no tree is built, so a deeply nested page costs no recursion and little memory, and broken
 markup is repaired the way browsers do. Scripts, styles, the ``<head>``, navigation, page
-headers and footers (outside ``<main>``/``<article>``), dialogs, forms and hidden elements are
-skipped, and so are lists outside ``<main>``/``<article>`` whose text is all links (menus,
+headers and footers (outside ``<main>``/``<article>``; a ``<header>`` that holds nothing but a
+heading is a content block's own and stays), dialogs, forms and hidden elements are skipped, and so are lists outside ``<main>``/``<article>`` whose text is all links (menus,
 breadcrumbs, related pages: a site built from ``<div>`` elements says "navigation" no other way).
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
@@ -89,6 +89,21 @@ class _List:
         self.items = 0
 
 
+class _Header:
+    """A ``<header>`` outside ``<main>``/``<article>`` being read: the page's header (a logo, the
+    site's name, a menu: furniture), or a content block's own header that holds nothing but its
+    heading (``<div class="frame"><header><h2>Our offer</h2></header>…``, as TYPO3 writes every
+    content element): decided when it ends, from what it held."""
+
+    __slots__ = ("start", "open", "furniture", "had_h1")
+
+    def __init__(self, start: int, had_h1: bool) -> None:
+        self.start = start
+        self.open = 1  # elements open inside it, itself included
+        self.furniture = False  # it held a link, a skipped element (a menu, a search form) or text
+        self.had_h1 = had_h1
+
+
 class _Reader:
     """lxml parser target: turns parser events into rows and blocks."""
 
@@ -104,6 +119,7 @@ class _Reader:
         self.meta: dict[str, str] = {}
         self.lists: list[_List] = []  # lists being read outside tables, innermost last
         self.links: list[bool] = []  # open <a> elements: whether each is a link to a page
+        self.header: _Header | None = None  # the header outside <main> being read
         self.block_chars = 0  # characters of the block being read ...
         self.link_chars = 0  # ... of them inside a link to a page
 
@@ -170,6 +186,14 @@ class _Reader:
             self.skip_depth += 1
             return
         name = tag.lower() if isinstance(tag, str) else ""
+        if self.header is not None:
+            self.header.open += 1
+            self.header.furniture |= name in _SKIP or name in {"a", "img", "p", "ul", "ol", "form"}
+        if name == "header" and not self.main_depth and self.header is None and not (
+                attrib and attrib.get("role")):
+            self._break_block()
+            self.header = _Header(len(self.rows), "h1" in self.meta)
+            return
         if name in _SKIP or _hidden(attrib) or (not self.main_depth and (
                 name in _FURNITURE or (attrib and attrib.get("role") in _FURNITURE_ROLES))):
             self.skip_depth = 1
@@ -224,8 +248,16 @@ class _Reader:
             self.title = None
         if self.skip_depth:
             self.skip_depth -= 1
+            if not self.skip_depth and self.header is not None:
+                self.header.open -= 1  # a skipped element inside the header ended
             return
         name = tag.lower() if isinstance(tag, str) else ""
+        if self.header is not None:
+            self.header.open -= 1
+            if not self.header.open:
+                self._end_header(self.header)
+                self.header = None
+                return
         if name in _MAIN:
             self.main_depth = max(0, self.main_depth - 1)
         if name == "table" and self.tables:
@@ -241,6 +273,15 @@ class _Reader:
             self._end_list(self.lists.pop())
         elif name in _BLOCK:
             self._break_block()
+
+    def _end_header(self, ended: _Header) -> None:
+        """A header that held only headings introduces the content after it; any other is the
+        page's header, and its rows go."""
+        self._break_block()
+        if ended.furniture or not all(kind == "h" for kind in self.kinds[ended.start:]):
+            del self.rows[ended.start:], self.kinds[ended.start:]
+            if not ended.had_h1:
+                self.meta.pop("h1", None)
 
     def _end_list(self, ended: _List) -> None:
         """A list of two items or more whose text is all links is navigation: its rows go. A list
