@@ -267,3 +267,16 @@ def test_a_content_blocks_own_header_is_content_the_pages_header_is_not() -> Non
     assert "\n\nUnser Angebot\n\n" in description and "Worum geht es?" in description
     assert "Workshops für Lehrkräfte" in description
     assert "Marktgemeinde" not in description and "Amtstafel" not in description
+
+
+def test_a_sites_default_language_gives_way_to_the_pages_own() -> None:
+    """WordPress declares lang="en-US" over pages written in Dutch; a page that declares Danish and
+    reads much like Norwegian keeps its declaration."""
+    dutch = """<html lang="en-US"><body><main><h1>Sterke Ouders</h1><p>Ouders van jongeren die radicaliseren
+krijgen steun van een vaste begeleider. Zij leren signalen herkennen, praten met hun kind en vinden hulp
+bij de gemeente, de school en het jongerenwerk in hun eigen wijk.</p></main></body></html>"""
+    assert parse_bytes(dutch.encode(), "ouders.html").language == "nl"
+    danish = """<html lang="da"><body><main><h1>Stærke forældre</h1><p>Forældre til unge, der bliver
+radikaliseret, får støtte fra en fast mentor. De lærer at genkende tegn, tale med deres barn og finde
+hjælp hos kommunen, skolen og ungdomsklubben i deres eget kvarter.</p></main></body></html>"""
+    assert parse_bytes(danish.encode(), "foraeldre.html").language == "da"

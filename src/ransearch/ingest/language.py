@@ -7,7 +7,7 @@ from typing import Any
 
 from ransearch.languages import LANGUAGES  # the list lives there: filters validate against it
 
-__all__ = ["detect_language", "LANGUAGES"]
+__all__ = ["detect_language", "content_language", "LANGUAGES"]
 
 
 @lru_cache(maxsize=1)
@@ -25,3 +25,22 @@ def detect_language(text: str) -> str:
         return "und"
     lang, _ = _identifier().classify(text[:5000])
     return str(lang)
+
+
+_JUDGED_WORDS = 20
+"""A text this long is judged by its words rather than by the language its page declares."""
+
+
+def content_language(text: str, declared: str | None) -> str:
+    """The language of ``text``, whose page declares ``declared`` (an ``<html lang>``, or None).
+
+    The declaration is kept unless the text, long enough to judge, is clearly in another
+    language: the declared one is not even the detector's second choice. A site's template often
+    declares its default ("en-US") over pages written in another language.
+    """
+    if not declared:
+        return detect_language(text)
+    if len(text.split()) < _JUDGED_WORDS:
+        return declared
+    ranked = [lang for lang, _ in _identifier().rank(text[:5000])[:2]]
+    return declared if declared in ranked else str(ranked[0])

@@ -19,7 +19,7 @@ from ransearch.ingest.ocr_columns import split_columns
 from ransearch.ingest.facets import clean_sections, extract_facets
 from ransearch.ingest.freetext import read_free_text
 from ransearch.ingest.labels import count_labels
-from ransearch.ingest.language import detect_language
+from ransearch.ingest.language import content_language
 from ransearch.ingest.rows import pipe_rows, split_rows
 from ransearch.ingest.table import Extraction, split_table
 from ransearch.ingest.text_blocks import count_blocks, text_blocks
@@ -147,7 +147,7 @@ def parse_extraction(extraction: Extraction, source: str, content_hash: str, tem
     if missing:
         warnings.append("empty fields: " + ", ".join(missing))
     sections = {k: sections.get(k, "") for k in SECTION_KEYS}
-    language = reading.language or detect_language(" ".join([facets["title"], sections["description"]]))
+    language = content_language(" ".join([facets["title"], sections["description"]]), reading.language)
     return Practice(
         id=practice_id(source),
         source=source,
