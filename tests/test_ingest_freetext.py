@@ -280,3 +280,21 @@ bij de gemeente, de school en het jongerenwerk in hun eigen wijk.</p></main></bo
 radikaliseret, får støtte fra en fast mentor. De lærer at genkende tegn, tale med deres barn og finde
 hjælp hos kommunen, skolen og ungdomsklubben i deres eget kvarter.</p></main></body></html>"""
     assert parse_bytes(danish.encode(), "foraeldre.html").language == "da"
+
+
+def test_a_menu_of_links_in_a_div_is_navigation_outside_main() -> None:
+    """A site built of <div>s: a paragraph of two links or more and no other text, outside <main>,
+    is a menu; inside <main> it is the page's own (links to its documents)."""
+    page = """<html lang="sv"><body>
+<div class="main-menu"><a href="/omsorg">Omsorg och stöd</a> <a href="/skola">Förskola och skola</a></div>
+<section><h1>Tidiga insatser mot våldsbejakande extremism</h1>
+<p>Kommunen samordnar skolan, socialtjänsten och polisen när en ung person visar tecken på radikalisering.</p>
+<div class="links">Läs mer: <a href="/rapport.pdf">Utvärdering 2022</a> och <a href="/handbok.pdf">Handbok</a></div>
+</section></body></html>"""
+    p = parse_bytes(page.encode(), "tidiga.html")
+    assert "Omsorg och stöd" not in p.sections["description"]
+    assert "samordnar skolan" in p.sections["description"]
+    assert "Utvärdering 2022" in p.sections["description"]  # not all its words are links
+    inside = page.replace("<section>", "<main>").replace("</section>", "</main>").replace(
+        "Läs mer: ", "").replace(" och ", " | ")
+    assert "Utvärdering 2022" in parse_bytes(inside.encode(), "tidiga.html").sections["description"]

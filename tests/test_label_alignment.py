@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from ransearch.ingest import parse_text
+from ransearch.ingest import parse_bytes, parse_text
 from ransearch.ingest.label_alignment import _best_monotone, instruction_item
 from ransearch.ingest.label_texts import unnumbered
 from ransearch.template import catalogue
@@ -183,3 +183,26 @@ def test_a_mix_of_wordings_loses_nothing(layout: str, reworded: set[str], droppe
     assert not [w for w in wrong if w.endswith("[]")], wrong
     assert len(wrong) <= 1, wrong
     assert parse_text(text, "doc.txt").title == VALUES["name"]
+
+
+def test_a_sites_own_record_card_keeps_its_title_and_text() -> None:
+    """A table of the site's own labels, out of the template's order, under a page heading that
+    reads like a label: the heading labels nothing (the table's cells are the labels), and rows
+    the template lacks add nothing to the title."""
+    page = """<html lang="es"><body><main><h1>Ficha de buena práctica</h1><table>
+<tr><th>Denominación</th><td>Aulas Abiertas: diálogo intercultural frente al odio</td></tr>
+<tr><th>Entidad promotora</th><td>Fundación Convive Mediterráneo</td></tr>
+<tr><th>Año de inicio</th><td>2019</td></tr>
+<tr><th>Personas destinatarias</th><td>Alumnado de ESO, profesorado y familias</td></tr>
+<tr><th>Descripción de la actuación</th><td>Aulas Abiertas es un programa educativo que trabaja en los
+institutos la prevención de la polarización y de los discursos de odio.</td></tr>
+<tr><th>Evaluación</th><td>La Universitat de València evaluó el programa con cuestionarios en 22 grupos.</td></tr>
+<tr><th>Transferibilidad</th><td>Una guía didáctica permite adaptarlo a otras comunidades.</td></tr>
+<tr><th>Financiación</th><td>Conselleria de Educación y fondos europeos del programa CERV.</td></tr>
+<tr><th>Contacto</th><td>Lucía Ferrer, aulasabiertas@convive.example.es</td></tr>
+</table></main></body></html>"""
+    practice = parse_bytes(page.encode(), "aulas.html")
+    assert practice.title == "Aulas Abiertas: diálogo intercultural frente al odio"
+    text = " ".join(practice.sections.values())
+    for phrase in ("Fundación Convive", "Alumnado de ESO", "prevención de la polarización", "22 grupos"):
+        assert phrase in text

@@ -4,8 +4,9 @@ The page is read by libxml2's HTML parser (lxml) as a stream of start, end and t
 no tree is built, so a deeply nested page costs no recursion and little memory, and broken
 markup is repaired the way browsers do. Scripts, styles, the ``<head>``, navigation, page
 headers and footers (outside ``<main>``/``<article>``; a ``<header>`` that holds nothing but a
-heading is a content block's own and stays), dialogs, forms and hidden elements are skipped, and so are lists outside ``<main>``/``<article>`` whose text is all links (menus,
-breadcrumbs, related pages: a site built from ``<div>`` elements says "navigation" no other way).
+heading is a content block's own and stays), dialogs, forms and hidden elements are skipped, and so are lists outside ``<main>``/``<article>`` whose words are all links (menus,
+breadcrumbs, related pages: a site built from ``<div>`` elements says "navigation" no other way),
+and paragraphs there of two links or more and no other words (a menu of ``<div>``\ s and ``<a>``\ s).
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
@@ -120,8 +121,9 @@ class _Reader:
         self.lists: list[_List] = []  # lists being read outside tables, innermost last
         self.links: list[bool] = []  # open <a> elements: whether each is a link to a page
         self.header: _Header | None = None  # the header outside <main> being read
-        self.block_chars = 0  # characters of the block being read ...
+        self.block_chars = 0  # letters and digits of the block being read ...
         self.link_chars = 0  # ... of them inside a link to a page
+        self.block_links = 0  # links to a page the block being read holds
 
     # -- helpers ---------------------------------------------------------------------------
     def _buffer(self) -> list[str]:
@@ -132,12 +134,15 @@ class _Reader:
     def _flush_block(self) -> None:
         text = tidy("".join(self.block))
         self.block = []
+        links_only = self.link_chars >= self.block_chars
         if text and self.lists:
             if self.block_kind == "l":
                 self.lists[-1].items += 1
-            self.lists[-1].links_only &= self.link_chars >= self.block_chars
-        self.block_chars = self.link_chars = 0
-        if text:
+            self.lists[-1].links_only &= links_only
+        # a paragraph of two links or more and nothing else, outside <main>: a menu built of <div>s
+        menu = links_only and self.block_links >= 2 and not self.lists and not self.main_depth
+        self.block_chars = self.link_chars = self.block_links = 0
+        if text and not menu:
             self.rows.append(Row(None, text))
             if self.block_kind == "h1":
                 self.meta.setdefault("h1", text.replace("\n", " "))
@@ -218,6 +223,8 @@ class _Reader:
             self.lists.append(_List(len(self.rows), self.main_depth > 0))
         elif name == "a":
             self.links.append(not str((attrib or {}).get("href") or "").strip().lower().startswith(_NOT_NAVIGATION))
+            if self.links[-1] and self._buffer() is self.block:
+                self.block_links += 1
             return
         elif name == "li":
             buf = self._buffer()
@@ -298,7 +305,7 @@ class _Reader:
             buf = self._buffer()
             buf.append(text)
             if buf is self.block:
-                chars = len(text.strip())
+                chars = sum(map(str.isalnum, text))
                 self.block_chars += chars
                 if self.links and self.links[-1]:
                     self.link_chars += chars

@@ -24,6 +24,7 @@ from ransearch.template import Catalogue
 __all__ = ["Row", "Extraction", "split_table"]
 
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
+_TITLE, _PROSE = "name", "description"
 
 
 @dataclass(frozen=True)
@@ -92,14 +93,16 @@ def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:
     """Row number → the field a label cell or block labels
     (:func:`~ransearch.ingest.label_alignment.align_labels`). A label cell that opens with a
     parenthesis is instructions running on, never a label; an enumerated item of instructions
-    is a label only if the catalogue names it. A block that is not label-shaped, or
-    that follows a label-shaped block (its value), is a label only if the catalogue names it."""
+    is a label only if the catalogue names it. A block is a label only if the catalogue names it
+    when the document has label cells (its layout's labels are those), when it is not
+    label-shaped, or when it follows a label-shaped block (it is that one's value)."""
     numbers: list[int] = []
     candidates: list[Candidate] = []
     after_label = False
+    has_cells = any(row.label for row in rows)
     for n, row in enumerate(rows):
         if row.label is None:
-            shaped = _label_shaped(row.value) and not after_label
+            shaped = _label_shaped(row.value) and not after_label and not has_cells
             candidates.append(Candidate(row.value, anchor_only=not shaped))
             after_label = shaped
         elif row.label.strip() and not row.label.lstrip().startswith("("):
@@ -163,6 +166,11 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
             if label.named:
                 by_cell.add(cat.keys[current])
             continued = closed = False
+        elif 0 <= current < len(cat.keys) and cat.keys[current] == _TITLE and _label_shaped(row.label) \
+                and _PROSE in cat.keys:
+            # a label the template lacks ("Entidad promotora" right after the name, in a site's own
+            # record card): its value is no part of the practice's name
+            current = cat.index(_PROSE)
         if not closed:
             put(row.value, not row.label.strip())
     return fields, len(by_cell), len(by_cell | by_block)

@@ -241,9 +241,9 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
 
     A heading that names a list field (themes, target audience) over prose puts the prose,
     with its heading, in the description: it describes, it does not list. A field of short
-    values (a list, a date, a country) ends at the next heading: a heading the template does not
-    name ("What happened" after "Last updated: 10 January 2024") goes back to the field of prose
-    open before it.
+    values (a list, a date, a country) ends at the next heading or label cell: one the template
+    does not name ("What happened" after "Last updated: 10 January 2024") goes back to the field
+    of prose open before it.
     """
     current = prose = start
     heading: Line | None = None
@@ -273,7 +273,7 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
             if key not in _SHORT_FIELDS:
                 prose = key
             continue
-        if current in _SHORT_FIELDS and line.kind == "h":
+        if current in _SHORT_FIELDS and line.kind in {"h", "t"}:
             flush()
             current, heading = prose, None
         if current != "contacts" and contact_line(line.text):
