@@ -6,7 +6,7 @@ markup is repaired the way browsers do. Scripts, styles, the ``<head>``, navigat
 headers and footers (outside ``<main>``/``<article>``; a ``<header>`` that holds nothing but a
 heading is a content block's own and stays), dialogs, forms and hidden elements are skipped, and so are lists outside ``<main>``/``<article>`` whose words are all links (menus,
 breadcrumbs, related pages: a site built from ``<div>`` elements says "navigation" no other way),
-and paragraphs there of two links or more and no other words (a menu of ``<div>``\ s and ``<a>``\ s).
+and paragraphs there of two links or more and no other words (a menu of ``<div>`` and ``<a>`` elements).
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
