@@ -33,6 +33,20 @@ def test_needs_are_split_in_every_language(text: str, needs: list[str], context:
     assert [n.id for n in found] == [f"n{i + 1}" for i in range(len(needs))]
 
 
+def test_each_item_of_a_list_is_a_need_of_its_own() -> None:
+    """A situation typed as a list: items without full stops are not run together."""
+    needs, context = split_needs("Nous sommes une commune de 40 000 habitants.\n"
+                                 "- Des familles de jeunes partis en Syrie sont isolées\n"
+                                 "- Nous n'avons personne de formé pour les recevoir\n"
+                                 "* Nous cherchons un accompagnement des familles\n"
+                                 "2) Il nous manque une équipe vers qui orienter les familles")
+    assert [n.text for n in needs] == ["Nous n'avons personne de formé pour les recevoir",
+                                       "Nous cherchons un accompagnement des familles",
+                                       "Il nous manque une équipe vers qui orienter les familles"]
+    assert context == ["Nous sommes une commune de 40 000 habitants.",
+                       "Des familles de jeunes partis en Syrie sont isolées"]
+
+
 def test_text_without_cues_is_split_into_sentence_needs() -> None:
     needs, context = split_needs("Our town is small. Families feel isolated. Schools see worrying signs.")
     assert [n.text for n in needs] == ["Families feel isolated.", "Schools see worrying signs."]

@@ -13,6 +13,9 @@ from ransearch.text import fold, split_query_sentences
 
 __all__ = ["split_needs"]
 
+_LIST_ITEM = re.compile(r"\n\s*(?:[-*•–]|\d{1,2}[.)])\s+")
+"""The start of a list item on a line of its own."""
+
 
 @lru_cache(maxsize=1)
 def _need_data() -> tuple[re.Pattern[str], tuple[str, ...]]:
@@ -35,12 +38,14 @@ def _is_need(sentence: str) -> bool:
 def split_needs(situation: str, max_needs: int = 8) -> tuple[list[Need], list[str]]:
     """(needs, context sentences) of a situation description.
 
-    Sentences (and clauses after "but"-like breaks) with a need cue are needs. A description
-    without any cue is taken whole as one need per sentence after the first.
+    Sentences (and clauses after "but"-like breaks) with a need cue are needs; each item of a
+    list ("- …", "• …", "2. …" at the start of a line) is a sentence of its own, full stop or
+    not. A description without any cue is taken whole as one need per sentence after the first.
     """
     _, breaks = _need_data()
     units: list[str] = []
-    for sentence in split_query_sentences(" ".join(situation.split())):
+    sentences = [s for item in _LIST_ITEM.split(situation) for s in split_query_sentences(" ".join(item.split()))]
+    for sentence in sentences:
         parts = [sentence]
         for brk in breaks:
             parts = [piece for part in parts for piece in part.split(brk)]
