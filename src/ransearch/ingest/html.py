@@ -44,6 +44,7 @@ _LISTS = frozenset({"ul", "ol"})
 _NOT_NAVIGATION = ("mailto:", "tel:")  # a list of e-mail addresses or phone numbers is contacts
 _FURNITURE_ROLES = frozenset({"banner", "contentinfo"})  # header and footer, by ARIA role
 _SKIP_ROLES = frozenset({"navigation", "dialog", "alertdialog", "search", "complementary"})  # nav, dialog, aside
+_NOT_WORD = re.compile(r"[\W_]+")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
@@ -121,8 +122,7 @@ class _Reader:
         self.lists: list[_List] = []  # lists being read outside tables, innermost last
         self.links: list[bool] = []  # open <a> elements: whether each is a link to a page
         self.header: _Header | None = None  # the header outside <main> being read
-        self.block_chars = 0  # letters and digits of the block being read ...
-        self.link_chars = 0  # ... of them inside a link to a page
+        self.link_text: list[str] = []  # the text of the block being read inside links to a page
         self.block_links = 0  # links to a page the block being read holds
 
     # -- helpers ---------------------------------------------------------------------------
@@ -131,17 +131,20 @@ class _Reader:
             return self.tables[-1].cell
         return self.block
 
+    def _links_only(self, text: str) -> bool:
+        """Whether every word of the block being read (``text``) is the text of a link to a page."""
+        return _words(text) <= _words("".join(self.link_text))
+
     def _flush_block(self) -> None:
         text = tidy("".join(self.block))
         self.block = []
-        links_only = self.link_chars >= self.block_chars
         if text and self.lists:
             if self.block_kind == "l":
                 self.lists[-1].items += 1
-            self.lists[-1].links_only &= links_only
+            self.lists[-1].links_only &= self._links_only(text)
         # a paragraph of two links or more and nothing else, outside <main>: a menu built of <div>s
-        menu = links_only and self.block_links >= 2 and not self.lists and not self.main_depth
-        self.block_chars = self.link_chars = self.block_links = 0
+        menu = self.block_links >= 2 and not self.lists and not self.main_depth and self._links_only(text)
+        self.link_text, self.block_links = [], 0
         if text and not menu:
             self.rows.append(Row(None, text))
             if self.block_kind == "h1":
@@ -304,11 +307,8 @@ class _Reader:
         if not self.skip_depth:
             buf = self._buffer()
             buf.append(text)
-            if buf is self.block:
-                chars = sum(map(str.isalnum, text))
-                self.block_chars += chars
-                if self.links and self.links[-1]:
-                    self.link_chars += chars
+            if buf is self.block and self.links and self.links[-1]:
+                self.link_text.append(text)
 
     def comment(self, text: str) -> None:
         pass
@@ -318,6 +318,11 @@ class _Reader:
             self._close_row(self.tables.pop())
         self._flush_block()
         return self.rows
+
+
+def _words(text: str) -> int:
+    """How many letters and digits ``text`` has (separators such as "|" or "/" are not words)."""
+    return len(_NOT_WORD.sub("", text))
 
 
 def _hidden(attrib: Any) -> bool:
