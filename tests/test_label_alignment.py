@@ -206,3 +206,14 @@ institutos la prevención de la polarización y de los discursos de odio.</td></
     text = " ".join(practice.sections.values())
     for phrase in ("Fundación Convive", "Alumnado de ESO", "prevención de la polarización", "22 grupos"):
         assert phrase in text
+
+
+def test_a_short_value_paragraph_before_a_catalogued_label_is_no_label() -> None:
+    """Values one per paragraph, and the next field's label left out: "Youth workers" sits where
+    a label of the left-out field would, but no value follows it before the next catalogued label."""
+    keys = [k for k in KEYS if k != "geography"]
+    text = _document(LABELS, "plain", keys).replace(VALUES["audience"], "Formers MKAUD\n\nYouth workers")
+    practice = parse_text(text, "doc.txt")
+    assert "Youth workers" in practice.sections["audience"]
+    assert practice.sections["geography"] == ""
+    assert _misfiled(text) == []

@@ -77,7 +77,7 @@ def align_labels(candidates: Sequence[Candidate], cat: Catalogue) -> list[Label 
     before = -1
     for k, index in [*enumerate(anchors), (len(candidates), len(cat.keys))]:
         if index is None:
-            if not candidates[k].anchor_only:
+            if not candidates[k].anchor_only and _has_value(candidates, anchors, k):
                 run.append(k)
             continue
         gap = list(range(before + 1, index))
@@ -86,6 +86,13 @@ def align_labels(candidates: Sequence[Candidate], cat: Catalogue) -> list[Label 
                 labels[run[position]] = label
         run, before = [], max(before, index)
     return labels
+
+
+def _has_value(candidates: Sequence[Candidate], anchors: list[int | None], k: int) -> bool:
+    """Whether candidate ``k`` could be a label for what it leaves room for: a label cell has its
+    value beside it; a label standing alone needs text after it before the next catalogued label
+    ("Families" between "Youth" and "Start of the practice" is a value, not a label)."""
+    return candidates[k].cell or (k + 1 < len(candidates) and anchors[k + 1] is None)
 
 
 def _fill_gap(run: list[Candidate], gap: list[int], cat: Catalogue) -> dict[int, Label]:
