@@ -4,9 +4,11 @@ The page is read by libxml2's HTML parser (lxml) as a stream of start, end and t
 no tree is built, so a deeply nested page costs no recursion and little memory, and broken
 markup is repaired the way browsers do. Scripts, styles, the ``<head>``, navigation, page
 headers and footers (outside ``<main>``/``<article>``; a ``<header>`` that holds nothing but a
-heading is a content block's own and stays), dialogs, forms and hidden elements are skipped, and so are lists outside ``<main>``/``<article>`` whose words are all links (menus,
-breadcrumbs, related pages: a site built from ``<div>`` elements says "navigation" no other way),
-and paragraphs there of two links or more and no other words (a menu of ``<div>`` and ``<a>`` elements).
+heading is a content block's own and stays), dialogs, forms and hidden elements are skipped,
+and so are lists outside ``<main>``/``<article>`` whose words are all links (menus,
+breadcrumbs, related pages: a site built from ``<div>`` elements says "navigation" no other way)
+and paragraphs there of two links or more and no other words (a menu of ``<div>`` and ``<a>``
+elements).
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
@@ -45,6 +47,7 @@ _NOT_NAVIGATION = ("mailto:", "tel:")  # a list of e-mail addresses or phone num
 _FURNITURE_ROLES = frozenset({"banner", "contentinfo"})  # header and footer, by ARIA role
 _SKIP_ROLES = frozenset({"navigation", "dialog", "alertdialog", "search", "complementary"})  # nav, dialog, aside
 _NOT_WORD = re.compile(r"[\W_]+")
+_SITE_HEADER = frozenset({"a", "img", "p", "ul", "ol", "form"})  # in a <header>: the page's, not a heading's
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
@@ -196,7 +199,7 @@ class _Reader:
         name = tag.lower() if isinstance(tag, str) else ""
         if self.header is not None:
             self.header.open += 1
-            self.header.furniture |= name in _SKIP or name in {"a", "img", "p", "ul", "ol", "form"}
+            self.header.furniture |= name in _SKIP or name in _SITE_HEADER
         if name == "header" and not self.main_depth and self.header is None and not (
                 attrib and attrib.get("role")):
             self._break_block()

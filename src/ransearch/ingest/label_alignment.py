@@ -26,7 +26,7 @@ from ransearch.ingest.labels import reader
 from ransearch.ingest.wording import similarity_allowed
 from ransearch.template import Catalogue
 
-__all__ = ["Candidate", "Label", "align_labels", "instruction_item", "BULLETS"]
+__all__ = ["Candidate", "Label", "align_labels", "cell_candidate", "instruction_item", "BULLETS"]
 
 BULLETS = "-*•–·"
 """Characters that open a list item."""
@@ -50,6 +50,16 @@ class Label:
 
     field: int
     named: bool
+
+
+def cell_candidate(cell: str) -> Candidate | None:
+    """A table's label cell as a candidate: None for one that opens with a parenthesis (a word
+    limit running on from the row above, "(100 words at most)"), which is never a label; an item
+    of instructions running on is a label only if the catalogue names it."""
+    text = cell.strip()
+    if not text or text.startswith("("):
+        return None
+    return Candidate(text, cell=True, anchor_only=instruction_item(text))
 
 
 def instruction_item(cell: str) -> bool:
@@ -84,7 +94,7 @@ def align_labels(candidates: Sequence[Candidate], cat: Catalogue) -> list[Label 
         if run and gap:
             for position, label in _fill_gap([candidates[j] for j in run], gap, cat).items():
                 labels[run[position]] = label
-        run, before = [], max(before, index)
+        run, before = [], index  # anchors never go back: each is matched after the one before
     return labels
 
 

@@ -9,6 +9,9 @@ from ransearch.languages import LANGUAGES  # the list lives there: filters valid
 
 __all__ = ["detect_language", "content_language", "LANGUAGES"]
 
+_JUDGED_CHARS = 5000
+"""The start of a text the detector reads (enough to judge, and bounded)."""
+
 
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
@@ -23,7 +26,7 @@ def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text``'s language ("und" when there is no text to judge)."""
     if not text.strip():
         return "und"
-    lang, _ = _identifier().classify(text[:5000])
+    lang, _ = _identifier().classify(text[:_JUDGED_CHARS])
     return str(lang)
 
 
@@ -42,5 +45,5 @@ def content_language(text: str, declared: str | None) -> str:
         return detect_language(text)
     if len(text.split()) < _JUDGED_WORDS:
         return declared
-    ranked = [lang for lang, _ in _identifier().rank(text[:5000])[:2]]
+    ranked = [lang for lang, _ in _identifier().rank(text[:_JUDGED_CHARS])[:2]]
     return declared if declared in ranked else str(ranked[0])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ransearch.ingest.label_alignment import Candidate, align_labels, instruction_item
+from ransearch.ingest.label_alignment import Candidate, align_labels, cell_candidate
 from ransearch.ingest.labels import reader
 from ransearch.ingest.markup import html_to_text
 from ransearch.ingest.wording import new_document, similarity_allowed
@@ -59,10 +59,9 @@ def label_only(cat: Catalogue, text: str, after: int) -> str | None:
 
 def _cell_fields(lines: list[str], cat: Catalogue) -> dict[int, int]:
     """Line number → field index of the rows whose label cell labels a field
-    (:func:`~ransearch.ingest.label_alignment.align_labels`). A cell that opens with a
-    parenthesis is instructions running on from the row above ("(100 words at most)"), never a
-    label; an item of instructions is a label only if the catalogue names it. Headings that the
-    catalogue names are anchors too (they are read as labels on their own, by ``split_rows``)."""
+    (:func:`~ransearch.ingest.label_alignment.align_labels`; which cells are candidates:
+    :func:`~ransearch.ingest.label_alignment.cell_candidate`). Headings that the catalogue names
+    are anchors too (they are read as labels on their own, by ``split_rows``)."""
     numbers: list[int] = []
     candidates: list[Candidate] = []
     for n, line in enumerate(lines):
@@ -71,10 +70,10 @@ def _cell_fields(lines: list[str], cat: Catalogue) -> dict[int, int]:
                 numbers.append(n)
                 candidates.append(Candidate(html_to_text(_HEADING.sub("", line)), anchor_only=True))
             continue
-        left = html_to_text(line.split("\t", 1)[0]).strip()
-        if left and not left.startswith("("):
+        cell = cell_candidate(html_to_text(line.split("\t", 1)[0]))
+        if cell is not None:
             numbers.append(n)
-            candidates.append(Candidate(left, cell=True, anchor_only=instruction_item(left)))
+            candidates.append(cell)
     return {n: label.field for n, label in zip(numbers, align_labels(candidates, cat))
             if label is not None and "\t" in lines[n]}
 

@@ -19,8 +19,8 @@ from ransearch.ingest.label_texts import MAX_CHARS, MAX_LABEL_WORDS, Item, Label
 from ransearch.template import LabelMatch
 from ransearch.text import tokens
 
-__all__ = ["label_by_similarity", "field_margins", "prefix_by_similarity", "title_by_similarity", "instruction_similarity",
-           "instruction_threshold", "prefetch"]
+__all__ = ["label_by_similarity", "field_margins", "prefix_by_similarity", "title_by_similarity",
+           "instruction_similarity", "instruction_threshold", "prefetch"]
 
 _CELL_SIM = 0.42
 """Cosine above which a label cell (label and instructions) is taken for the best field."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ransearch.ingest.label_alignment import BULLETS, Candidate, Label, align_labels, instruction_item
+from ransearch.ingest.label_alignment import BULLETS, Candidate, Label, align_labels, cell_candidate
 from ransearch.ingest.label_texts import MAX_LABEL_WORDS
 from ransearch.ingest.labels import reader
 from ransearch.ingest.wording import new_document
@@ -91,11 +91,10 @@ def _split_label_lines(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> lis
 
 def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:
     """Row number → the field a label cell or block labels
-    (:func:`~ransearch.ingest.label_alignment.align_labels`). A label cell that opens with a
-    parenthesis is instructions running on, never a label; an enumerated item of instructions
-    is a label only if the catalogue names it. A block is a label only if the catalogue names it
-    when the document has label cells (its layout's labels are those), when it is not
-    label-shaped, or when it follows a label-shaped block (it is that one's value)."""
+    (:func:`~ransearch.ingest.label_alignment.align_labels`; which label cells are candidates:
+    :func:`~ransearch.ingest.label_alignment.cell_candidate`). A block is a label only if the
+    catalogue names it when the document has label cells (its layout's labels are those), when
+    it is not label-shaped, or when it follows a label-shaped block (it is that one's value)."""
     numbers: list[int] = []
     candidates: list[Candidate] = []
     after_label = False
@@ -103,14 +102,14 @@ def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:
     for n, row in enumerate(rows):
         if row.label is None:
             shaped = _label_shaped(row.value) and not after_label and not has_cells
-            candidates.append(Candidate(row.value, anchor_only=not shaped))
+            candidate: Candidate | None = Candidate(row.value, anchor_only=not shaped)
             after_label = shaped
-        elif row.label.strip() and not row.label.lstrip().startswith("("):
-            candidates.append(Candidate(row.label, cell=True, anchor_only=instruction_item(row.label)))
-            after_label = False
         else:
-            continue
-        numbers.append(n)
+            candidate = cell_candidate(row.label)
+            after_label = after_label and candidate is None
+        if candidate is not None:
+            numbers.append(n)
+            candidates.append(candidate)
     return {n: label for n, label in zip(numbers, align_labels(candidates, cat)) if label is not None}
 
 
