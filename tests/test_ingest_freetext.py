@@ -298,3 +298,54 @@ def test_a_menu_of_links_in_a_div_is_navigation_outside_main() -> None:
     inside = page.replace("<section>", "<main>").replace("</section>", "</main>").replace(
         "Läs mer: ", "").replace(" och ", " | ")
     assert "Utvärdering 2022" in parse_bytes(inside.encode(), "tidiga.html").sections["description"]
+
+
+FURNISHED_POST = """<html lang="en"><body><main class="site-main"><article class="post">
+<h1>Peer mentors online</h1>
+<div class="entry-content"><p>Young volunteers mentor teenagers they meet in extremist chat groups.</p>
+<p>Each mentor is trained for six weeks and supervised by a youth worker of the city.</p></div>
+<div class="sharedaddy sd-social"><h3>Share this:</h3><a href="/s/fb">Facebook</a> <a href="/s/x">X</a></div>
+<div id="jp-relatedposts"><h3>Related</h3><p><a href="/p/1">Summer festival in the park</a></p></div>
+<nav class="navigation post-navigation"><a href="/prev">Previous post</a></nav>
+<div class="gem-c-breadcrumbs"><span>Home</span> › <span>Youth</span></div>
+<div id="comments" class="comments-area"><p>Anna wrote: great initiative, our school sees the same.</p></div>
+<div class="cookieNotice">We use cookies to improve this site.</div>
+</article></main></body></html>"""
+
+
+def test_furniture_named_by_its_class_is_dropped_inside_main() -> None:
+    """Share buttons, related posts, breadcrumbs, comments and a cookie notice inside <main> are
+    every site's parts, not the practice's: their class or id says so (in English, whatever the
+    page's language, as CMS themes name them)."""
+    p = parse_bytes(FURNISHED_POST.encode(), "mentors.html")
+    text = p.sections["description"] + p.contacts
+    assert "trained for six weeks" in text and "extremist chat groups" in text
+    for furniture in ("Share this", "Facebook", "Summer festival", "Related", "Youth", "Anna wrote", "cookies"):
+        assert furniture not in text, furniture
+
+
+def test_a_wrapper_named_like_furniture_is_the_page() -> None:
+    """A class names what an element is about as well as what it is: a wrapper holding the page's
+    <main> or <h1>, or most of its text, is content whatever its name."""
+    wrapped = FURNISHED_POST.replace('<main class="site-main">', '<div class="layout has-sidebar"><main>').replace(
+        "</main>", "</main></div>")
+    assert "trained for six weeks" in parse_bytes(wrapped.encode(), "mentors.html").sections["description"]
+    tagged = """<html lang="en"><body><div class="menu-bar">Menu</div>
+<div class="post tag-social-cohesion category-youth"><h2>Peer mentors online</h2>
+<p>Young volunteers mentor teenagers they meet in extremist chat groups.</p>
+<p>Each mentor is trained for six weeks and supervised by a youth worker of the city.</p></div></body></html>"""
+    assert "trained for six weeks" in parse_bytes(tagged.encode(), "mentors.html").sections["description"]
+
+
+def test_furniture_inside_a_menu_or_a_table_loses_nothing_else() -> None:
+    """Rows dropped as a menu before the page ends leave the furniture after them in place to be
+    dropped, and the content after both stays."""
+    page = """<html lang="en"><body><ul><li><a href="/">Home</a></li><li><a href="/n">News</a>
+<span class="share"><a href="/s">Share</a></span></li></ul>
+<main><h1>Peer mentors online</h1><table><tr><td>Young volunteers mentor teenagers in extremist chat groups.
+<div class="social-links"><a href="/fb">Facebook</a></div></td></tr></table>
+<p class="byline">By the editors</p><p>Each mentor is trained for six weeks by a youth worker.</p></main></body></html>"""
+    p = parse_bytes(page.encode(), "mentors.html")
+    description = p.sections["description"]
+    assert "Young volunteers mentor" in description and "trained for six weeks" in description
+    assert "By the editors" not in description and "News" not in description

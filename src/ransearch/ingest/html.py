@@ -8,7 +8,11 @@ heading is a content block's own and stays), dialogs, forms and hidden elements 
 and so are lists outside ``<main>``/``<article>`` whose words are all links (menus,
 breadcrumbs, related pages: a site built from ``<div>`` elements says "navigation" no other way)
 and paragraphs there of two links or more and no other words (a menu of ``<div>`` and ``<a>``
-elements).
+elements). Inside ``<main>`` too, an element whose ``class`` or ``id`` names a part of every
+site rather than of its content (a breadcrumb, a cookie notice, share buttons, related pages,
+comments, a newsletter box, a sidebar, pagination: :func:`_furniture_named`, as Mozilla's
+Readability tells them) is dropped, unless it held the page's ``<main>``, ``<article>`` or
+``<h1>`` or half of its words: a wrapper called ``has-sidebar`` is the page, not furniture.
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
@@ -48,6 +52,17 @@ _FURNITURE_ROLES = frozenset({"banner", "contentinfo"})  # header and footer, by
 _SKIP_ROLES = frozenset({"navigation", "dialog", "alertdialog", "search", "complementary"})  # nav, dialog, aside
 _NOT_WORD = re.compile(r"[\W_]+")
 _SITE_HEADER = frozenset({"a", "img", "p", "ul", "ol", "form"})  # in a <header>: the page's, not a heading's
+# words that class and id names of site furniture start with (WordPress, Jetpack, Drupal, Joomla,
+# GOV.UK, Bootstrap and the Europa Component Library alike: `jp-relatedposts`, `sd-social`,
+# `gem-c-breadcrumbs`, `ecl-social-media-share`, `comments-area`, `pagenav`); what an element
+# is *about* ("tag-social-cohesion" on a post) is why the page's roots and wrappers are exempt
+_FURNITURE_NAMES = ("breadcrumb", "cookie", "consent", "gdpr", "share", "sharing", "social", "related",
+                    "comment", "disqus", "newsletter", "subscri", "sidebar", "pagination", "pager",
+                    "pagenav", "byline", "skip")
+_NAME_WORD = re.compile(r"[a-z]+")
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+_PAGE_ROOTS = frozenset({"html", "body", "main", "article"})
+_FURNITURE_MAX_SHARE = 0.5  # furniture is the lesser part of a page: an element holding more is content
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
@@ -109,6 +124,18 @@ class _Header:
         self.had_h1 = had_h1
 
 
+class _Furniture:
+    """An element named as site furniture being read (:func:`_furniture_named`): where its rows
+    start, and whether it held the page's main content, which makes it a wrapper."""
+
+    __slots__ = ("start", "open", "held_main")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.open = 1  # elements open inside it, itself included
+        self.held_main = False
+
+
 class _Reader:
     """lxml parser target: turns parser events into rows and blocks."""
 
@@ -127,6 +154,8 @@ class _Reader:
         self.header: _Header | None = None  # the header outside <main> being read
         self.link_text: list[str] = []  # the text of the block being read inside links to a page
         self.block_links = 0  # links to a page the block being read holds
+        self.furniture: _Furniture | None = None  # the outermost element named as furniture being read
+        self.furniture_rows: list[tuple[int, int]] = []  # rows [start, end) of each one read
 
     # -- helpers ---------------------------------------------------------------------------
     def _buffer(self) -> list[str]:
@@ -200,6 +229,9 @@ class _Reader:
         if self.header is not None:
             self.header.open += 1
             self.header.furniture |= name in _SKIP or name in _SITE_HEADER
+        if self.furniture is not None:
+            self.furniture.open += 1
+            self.furniture.held_main |= name in _MAIN or name == "h1"
         if name == "header" and not self.main_depth and self.header is None and not (
                 attrib and attrib.get("role")):
             self._break_block()
@@ -209,6 +241,9 @@ class _Reader:
                 name in _FURNITURE or (attrib and attrib.get("role") in _FURNITURE_ROLES))):
             self.skip_depth = 1
             return
+        if self.furniture is None and name not in _PAGE_ROOTS and _furniture_named(attrib):
+            self._break_block()
+            self.furniture = _Furniture(len(self.rows))
         if name in _MAIN:
             self.main_depth += 1
         if name == "table":
@@ -256,6 +291,15 @@ class _Reader:
             buf.append("\n\n")
 
     def end(self, tag: Any) -> None:
+        counted = self.skip_depth <= 1  # not an element inside a skipped one
+        self._end_element(tag)
+        if counted and self.furniture is not None:
+            self.furniture.open -= 1
+            if not self.furniture.open:
+                self._end_furniture(self.furniture)
+                self.furniture = None
+
+    def _end_element(self, tag: Any) -> None:
         if self.title is not None and isinstance(tag, str) and tag.lower() == "title":
             self.meta["title"] = tidy("".join(self.title)).replace("\n", " ")
             self.title = None
@@ -287,12 +331,31 @@ class _Reader:
         elif name in _BLOCK:
             self._break_block()
 
+    def _end_furniture(self, ended: _Furniture) -> None:
+        """Furniture's rows are dropped when the page has been read, if they are its lesser part."""
+        self._break_block()
+        if not ended.held_main and len(self.rows) > ended.start:
+            self.furniture_rows.append((ended.start, len(self.rows)))
+
+    def _drop_rows(self, start: int) -> None:
+        """Rows from ``start`` on go (a header, a menu)."""
+        del self.rows[start:], self.kinds[start:]
+        self.furniture_rows = [(first, min(end, start)) for first, end in self.furniture_rows if first < start]
+
+    def _drop_furniture(self) -> None:
+        size = sum(_words(row.value) + _words(row.label or "") for row in self.rows)
+        for first, end in reversed(self.furniture_rows):
+            rows = self.rows[first:end]
+            if sum(_words(row.value) + _words(row.label or "") for row in rows) < _FURNITURE_MAX_SHARE * size:
+                del self.rows[first:end], self.kinds[first:end]
+        self.furniture_rows = []
+
     def _end_header(self, ended: _Header) -> None:
         """A header that held only headings introduces the content after it; any other is the
         page's header, and its rows go."""
         self._break_block()
         if ended.furniture or not all(kind == "h" for kind in self.kinds[ended.start:]):
-            del self.rows[ended.start:], self.kinds[ended.start:]
+            self._drop_rows(ended.start)
             if not ended.had_h1:
                 self.meta.pop("h1", None)
 
@@ -300,7 +363,7 @@ class _Reader:
         """A list of two items or more whose text is all links is navigation: its rows go. A list
         inside it that held other text makes it content."""
         if ended.links_only and ended.items >= 2:
-            del self.rows[ended.start:], self.kinds[ended.start:]
+            self._drop_rows(ended.start)
         elif self.lists:
             self.lists[-1].links_only &= ended.links_only
 
@@ -320,12 +383,26 @@ class _Reader:
         while self.tables:
             self._close_row(self.tables.pop())
         self._flush_block()
+        self._drop_furniture()
         return self.rows
 
 
 def _words(text: str) -> int:
     """How many letters and digits ``text`` has (separators such as "|" or "/" are not words)."""
     return len(_NOT_WORD.sub("", text))
+
+
+def _furniture_named(attrib: Any) -> bool:
+    """Whether an element's ``class`` or ``id`` names site furniture: one of its words (split at
+    anything but a letter, and between a small and a capital letter) starts with a name of
+    :data:`_FURNITURE_NAMES`."""
+    if not attrib:
+        return False
+    names = f"{attrib.get('class') or ''} {attrib.get('id') or ''}"
+    if not names.strip():
+        return False
+    words = _NAME_WORD.findall(_CAMEL.sub(r"\1 \2", names).lower())
+    return any(word.startswith(_FURNITURE_NAMES) for word in words)
 
 
 def _hidden(attrib: Any) -> bool:
