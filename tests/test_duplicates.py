@@ -155,3 +155,17 @@ def test_different_practices_never_merge_and_copies_always_do(references: dict[s
     assert apart < THRESHOLD - 0.1 < THRESHOLD + 0.05 < together, (apart, together)
     groups = duplicate_groups([s for _, s in docs])  # type: ignore[misc]
     assert sorted(sorted({docs[i][0] for i in g}) for g in groups) == [[k] for k in range(len(files))]
+
+
+def test_two_practices_written_in_greek_or_cyrillic_letters_are_not_one() -> None:
+    """Their words are compared in Latin letters: before, they had none, and every such practice
+    was "the same text" as every other, so all but one were left out of the index."""
+    from ransearch.ingest.shingling import shingles, similarity
+
+    for first, second in (
+            ("Το πρόγραμμα συνδέει νέους με μέντορες στη Θεσσαλονίκη για ένα ολόκληρο έτος από το 2017.",
+             "Η ομάδα εκπαιδεύει δασκάλους στην Αθήνα να αναγνωρίζουν τη ριζοσπαστικοποίηση από το 2017."),
+            ("Програмата свързва млади хора с обучени ментори в София през цялата 2017 година.",
+             "Екипът обучава учители във Варна да разпознават радикализацията от 2017 година.")):
+        assert similarity(shingles(first), shingles(second)) < 0.2
+        assert similarity(shingles(first), shingles(first)) == 1.0

@@ -245,3 +245,61 @@ def test_a_language_left_out_of_the_catalogue_still_parses(language: str) -> Non
         assert practice.country_code == EXPECTED[path.name][1], path.name
         checked += 1
     assert checked >= 1
+
+
+# --- every EU language ------------------------------------------------------------------------
+
+EU_LANGUAGES = {"bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt",
+                "nl", "pl", "pt", "ro", "sk", "sl", "sv"}
+# the template in three languages the catalogue held no labels in before, two of them in other
+# scripts or words than the catalogue's own (a translator's wording, not the catalogue's)
+OTHER_LANGUAGE_PRACTICES = {
+    "cs": (["Název", "Stručný popis", "Recenzováno", "Hlavní témata", "Cílové skupiny", "Územní rozsah",
+            "Rok zahájení", "Výstupy", "Důkazy a hodnocení", "Udržitelnost a přenositelnost", "Prezentace na setkání RAN",
+            "Vazba na iniciativy EU a financování EU", "Organizace", "Země původu", "Kontaktní údaje",
+            "Poslední aktualizace"],
+           ["Most: mentoring pro mladé lidi opouštějící extremistické skupiny",
+            "Projekt spojuje mladé lidi, kteří chtějí opustit násilné extremistické skupiny, s vyškolenými mentory.",
+            "Ne", "Deradikalizace", "Mládež", "Brno", "Od roku 2017", "Příručka pro mentory", "Nezávislé hodnocení",
+            "Financováno městem", "Setkání RAN EXIT v Praze", "Fond pro vnitřní bezpečnost", "Spolek Most",
+            "Česká republika", "info@most.example", "2023"], "CZ"),
+    "el": (["Ονομασία της πρακτικής", "Περιγραφή", "Αξιολόγηση από ομοτίμους", "Βασικά θέματα", "Ομάδα-στόχος",
+            "Γεωγραφικό πεδίο", "Έναρξη της πρακτικής", "Παραδοτέα", "Τεκμηρίωση και αξιολόγηση",
+            "Βιωσιμότητα και δυνατότητα μεταφοράς", "Παρουσίαση σε συνάντηση RAN", "Σύνδεση με πρωτοβουλίες της ΕΕ",
+            "Οργανισμός", "Χώρα προέλευσης", "Στοιχεία επικοινωνίας", "Τελευταία ενημέρωση"],
+           ["Γέφυρα: καθοδήγηση νέων που εγκαταλείπουν εξτρεμιστικές ομάδες",
+            "Το πρόγραμμα συνδέει νέους που θέλουν να εγκαταλείψουν βίαιες εξτρεμιστικές ομάδες με μέντορες.",
+            "Όχι", "Αποριζοσπαστικοποίηση", "Νέοι", "Θεσσαλονίκη", "Από το 2017", "Εγχειρίδιο", "Αξιολόγηση",
+            "Δήμος", "Συνάντηση RAN EXIT", "Ταμείο Εσωτερικής Ασφάλειας", "Γέφυρα", "Ελλάδα", "info@gefyra.example",
+            "2023"], "GR"),
+    "da": (["Navn på praksis", "Kort beskrivelse", "Fagfællebedømt", "Hovedtemaer", "Målgruppe", "Geografisk dækning",
+            "Startår", "Leverancer", "Evidens og evaluering", "Bæredygtighed og overførbarhed", "Præsenteret på RAN-møde",
+            "Forbindelse til EU-initiativer", "Organisation", "Oprindelsesland", "Kontaktoplysninger", "Sidst opdateret"],
+           ["Broen: mentorstøtte til unge, der forlader ekstremistiske miljøer",
+            "Projektet parrer unge, der vil ud af voldelige ekstremistiske grupper, med uddannede mentorer.",
+            "Nej", "Exit", "Unge", "Aarhus", "Siden 2017", "En mentorhåndbog", "En uafhængig evaluering",
+            "Finansieret af kommunen", "RAN EXIT-mødet", "Fonden for Intern Sikkerhed", "Broen", "Danmark",
+            "info@broen.example", "2023"], "DK"),
+}
+
+
+def test_the_catalogue_names_every_field_in_every_eu_language() -> None:
+    for field in catalogue().fields:
+        assert EU_LANGUAGES <= set(field.labels), field.key
+
+
+@pytest.mark.parametrize("language", sorted(OTHER_LANGUAGE_PRACTICES))
+@pytest.mark.parametrize("layout", ["headings", "rows"])
+def test_a_practice_in_another_eu_language_finds_its_fields(language: str, layout: str) -> None:
+    labels, values, code = OTHER_LANGUAGE_PRACTICES[language]
+    if layout == "headings":
+        text = "\n\n".join(f"## {label}\n\n{value}" for label, value in zip(labels, values))
+    else:
+        text = "\n".join(f"{label}\t{value}" for label, value in zip(labels, values))
+    practice = parse_text(text + "\n", f"{language}.txt")
+    assert practice.title == values[0]
+    for key, value in zip(catalogue().keys, values):
+        if key != "name":
+            assert value in (practice.contacts if key == "contacts" else practice.sections[key]), (key, value)
+    assert practice.country_code == code and practice.start_year == 2017 and practice.last_update == 2023
+    assert practice.peer_reviewed is False

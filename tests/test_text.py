@@ -33,6 +33,8 @@ from ransearch.text import (
     ("300 mots (max.)", "300 mots max"),
     ("", ""),
     ("— • …", ""),
+    ("Όχι, Ελλάδα", "ochi ellada"),                   # Greek and Cyrillic in Latin letters, not dropped
+    ("Организация", "organizatsiya"),
 ])
 def test_fold(text: str, folded: str) -> None:
     assert fold(text) == folded

@@ -9,7 +9,8 @@ Two word forms, one tokeniser:
 
 - :func:`words` — the words search matches on (the lexical index, query words, highlighting):
   runs of letters or digits of any script, lower-case, OCR confusions undone;
-- :func:`tokens` — folded words (Latin letters and digits only), to compare labels and wordings.
+- :func:`tokens` — folded words (Latin letters and digits only; Greek and Cyrillic words are
+  written in Latin letters first, as anyascii spells them), to compare labels and wordings.
 
 One sentence splitter, :func:`split_sentences`, cuts chunks, situations and snippets (a query typed
 without capitals, by :func:`split_query_sentences`).
@@ -37,6 +38,10 @@ _WORD = re.compile(r"[a-z0-9]+")
 _COMBINING = re.compile("[" + "".join(
     chr(c) for lo, hi in ((0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
     for c in range(lo, hi + 1) if unicodedata.combining(chr(c))) + "]")
+# the scripts of the EU's languages that are not written in Latin letters (Greek, Bulgarian) and
+# of the neighbours' (Ukrainian, Serbian, Russian): folded into Latin letters, not dropped, so that
+# a Greek label, yes or country compares, and two Greek practices are not the same empty text
+_GREEK_CYRILLIC = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f]+")
 _OCR_SZ = re.compile(r"(?<=[a-zäöü])B(?=[a-zäöü])")  # "einschlieBlich": ß read as B
 
 
@@ -67,7 +72,15 @@ _CACHED = 4096
 
 def _fold(text: str) -> str:
     text = _strip_accents(_OCR_SZ.sub("ss", clean_ocr(text)).translate(_LIGATURES)).lower()
+    if not text.isascii():
+        text = _GREEK_CYRILLIC.sub(_in_latin_letters, text)
     return " ".join(_fold_word(w) for w in _WORD.findall(text))
+
+
+def _in_latin_letters(match: re.Match[str]) -> str:
+    from anyascii import anyascii
+
+    return anyascii(match.group()).lower()
 
 
 _fold_cached = lru_cache(maxsize=1 << 16)(_fold)

@@ -42,10 +42,13 @@ class LabelTexts:
         self.label_texts: list[Item] = []  # (label as written, field index); titles with -1
         self.cells: list[Item] = []        # (label + first instruction sentences, index)
         self.instr: list[Item] = []        # (instruction sentence, index)
+        written = _written_languages(cat)
         for i, f in enumerate(cat.fields):
             for lang, labels in f.labels.items():
                 for label in labels:
                     self.labels.append((fold(label), i))
+                    if lang not in written:
+                        continue  # matched as written or tolerantly
                     self.label_texts.append((label, i))
                     instr = f.instructions.get(lang, ())
                     cell = f"{label} {instr[0]}" if instr else label
@@ -55,8 +58,8 @@ class LabelTexts:
                     for sent in _SENTENCE.split(PAREN.sub(" ", text)):
                         if len(sent.split()) >= 3:
                             self.instr.append((sent.strip(), i))
-        for titles in cat.template_titles.values():
-            for t in titles:
+        for lang, titles in cat.template_titles.items():
+            for t in titles if lang in written else ():
                 self.label_texts.append((t, -1))
         self.folded_labels = [label for label, _ in self.labels]
         self._vectors: dict[str, np.ndarray | None] = {}
@@ -67,6 +70,14 @@ class LabelTexts:
             items = {"labels": self.label_texts, "cells": self.cells, "instr": self.instr}[name]
             self._vectors[name] = catalogue_vectors([t for t, _ in items])
         return self._vectors[name]
+
+
+def _written_languages(cat: Catalogue) -> frozenset[str]:
+    """The languages the catalogue holds the whole template in, labels and instructions: their
+    labels and label cells are compared by similarity. A language known by its labels alone is
+    matched as written or tolerantly: the vector of a bare short label, in a language the encoder
+    may not read, draws unrelated text to it (fragments of OCR'd label columns)."""
+    return frozenset(lang for f in cat.fields for lang in f.instructions)
 
 
 def unnumbered(text: str) -> str:
