@@ -303,3 +303,20 @@ def test_a_practice_in_another_eu_language_finds_its_fields(language: str, layou
             assert value in (practice.contacts if key == "contacts" else practice.sections[key]), (key, value)
     assert practice.country_code == code and practice.start_year == 2017 and practice.last_update == 2023
     assert practice.peer_reviewed is False
+
+
+def test_themes_and_audiences_in_other_eu_languages_are_the_catalogues() -> None:
+    """The vocabulary knows themes and audiences in every EU language; a value it does not know
+    is kept in its own letters and case, not folded ("Αποριζοσπαστικοποίηση", not its Latin
+    transliteration; "Mládež" with its accent)."""
+    from ransearch.ingest.facets import extract_facets
+
+    sections = {"name": "Γέφυρα", "description": "Το πρόγραμμα.", "themes": "Συμμετοχή των νέων, Αποριζοσπαστικοποίηση",
+                "audience": "Νέοι, Οικογένειες"}
+    _, facets, warnings = extract_facets(sections, catalogue())
+    assert facets["audience"] == ("Youth/pupils/students", "Families")
+    assert facets["themes"] == ("Youth engagement", "Αποριζοσπαστικοποίηση")
+    sections = {"name": "Most", "themes": "Podpora rodin; Místní strategie/města", "audience": "Rodiny, Nezletilí (do 18 let)"}
+    _, facets, _ = extract_facets(sections, catalogue())
+    assert facets["themes"] == ("Family support", "Local strategies/cities")
+    assert facets["audience"] == ("Families", "Nezletilí (do 18 let)")

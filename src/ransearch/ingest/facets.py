@@ -61,7 +61,7 @@ def _vocab_list(text: str, name: str, warnings: list[str]) -> tuple[str, ...]:
         if not line.strip():
             continue
         items = vocab_items(vocab, line) if tolerant else vocab.runs(line)
-        for label, run in items:
+        for (label, _), run in zip(items, _as_written(line, items)):
             if label is None:
                 # a value no wording matched: kept as written (the whole line when it is all)
                 raw = line.strip() if len(items) == 1 else run
@@ -70,6 +70,23 @@ def _vocab_list(text: str, name: str, warnings: list[str]) -> tuple[str, ...]:
             if label not in found:
                 found.append(label)
     return tuple(found)
+
+
+def _as_written(line: str, items: list[tuple[str | None, str]]) -> list[str]:
+    """The words of ``line`` each item (a run of folded tokens, in order) stands for, as the line
+    writes them: a value no wording matched is kept in its own letters, not folded ("Mládež",
+    not "mladez"; Greek in Greek letters)."""
+    words = line.split()
+    owner = [k for k, word in enumerate(words) for _ in tokens(word)]
+    counts = [len(run.split()) for _, run in items]
+    if sum(counts) != len(owner):  # folding the whole line cut it otherwise: keep the folded runs
+        return [run for _, run in items]
+    out, start = [], 0
+    for count in counts:
+        span = owner[start:start + count]
+        start += count
+        out.append(" ".join(words[span[0]:span[-1] + 1]).strip(" ,;.:") if span else "")
+    return out
 
 
 def organisation_type_line(line: str, prefixes: list[tuple[str, ...]]) -> str | None:

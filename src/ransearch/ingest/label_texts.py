@@ -42,7 +42,10 @@ class LabelTexts:
         self.label_texts: list[Item] = []  # (label as written, field index); titles with -1
         self.cells: list[Item] = []        # (label + first instruction sentences, index)
         self.instr: list[Item] = []        # (instruction sentence, index)
-        written = _written_languages(cat)
+        # labels of a language known by its labels alone are matched as written or tolerantly: the
+        # vector of a bare short label, in a language the encoder may not read, draws unrelated
+        # text to it (fragments of OCR'd label columns)
+        written = cat.written_languages
         for i, f in enumerate(cat.fields):
             for lang, labels in f.labels.items():
                 for label in labels:
@@ -70,14 +73,6 @@ class LabelTexts:
             items = {"labels": self.label_texts, "cells": self.cells, "instr": self.instr}[name]
             self._vectors[name] = catalogue_vectors([t for t, _ in items])
         return self._vectors[name]
-
-
-def _written_languages(cat: Catalogue) -> frozenset[str]:
-    """The languages the catalogue holds the whole template in, labels and instructions: their
-    labels and label cells are compared by similarity. A language known by its labels alone is
-    matched as written or tolerantly: the vector of a bare short label, in a language the encoder
-    may not read, draws unrelated text to it (fragments of OCR'd label columns)."""
-    return frozenset(lang for f in cat.fields for lang in f.instructions)
 
 
 def unnumbered(text: str) -> str:

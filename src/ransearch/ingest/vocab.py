@@ -13,7 +13,7 @@ import numpy as np
 
 from ransearch.ingest.label_vectors import catalogue_vectors, embed
 from ransearch.ingest.wording import similarity_allowed
-from ransearch.template import Vocabulary
+from ransearch.template import Vocabulary, catalogue
 from ransearch.text import fold
 
 __all__ = ["vocab_items"]
@@ -30,6 +30,9 @@ class _VocabReader:
     def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
         self.items = vocab.wordings()
+        # compared by similarity: the wordings of the languages the template is written in (as
+        # for labels, :class:`~ransearch.ingest.label_texts.LabelTexts`)
+        self.similar_items = vocab.wordings(catalogue().written_languages)
         self.folded = [(fold(w), label) for w, label in self.items]
         self.choices = [w for w, _ in self.folded]
         self._seen: dict[tuple[str, bool], str | None] = {}
@@ -58,13 +61,13 @@ class _VocabReader:
         if not similarity_allowed():
             return None
         if not self._loaded:
-            self._mat, self._loaded = catalogue_vectors([w for w, _ in self.items]), True
+            self._mat, self._loaded = catalogue_vectors([w for w, _ in self.similar_items]), True
         vec = embed([run])
         if vec is None or self._mat is None:
             return None
         sims = self._mat @ vec[0]
         per: dict[str, float] = {}
-        for (_, label), x in zip(self.items, sims):
+        for (_, label), x in zip(self.similar_items, sims):
             per[label] = max(per.get(label, -1.0), float(x))
         ranked = sorted(per.items(), key=lambda kv: -kv[1])
         if ranked[0][1] < _VOCAB_SIM or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < _VOCAB_MARGIN):

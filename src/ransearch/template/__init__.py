@@ -83,6 +83,9 @@ class Catalogue:
         self.fields: tuple[Field, ...] = tuple(fields)
         self.keys: tuple[str, ...] = tuple(f.key for f in fields)
         self.languages: tuple[str, ...] = tuple(sorted({lang for f in fields for lang in f.labels}))
+        # the languages the whole template is written in (labels and instructions); the others
+        # are known by their labels, titles and vocabularies only
+        self.written_languages = frozenset(lang for f in fields for lang in f.instructions)
         self.template_titles = {lang: tuple(v) for lang, v in keep(data["template_title"]).items()}
         self.organisation_type_prefixes = {
             lang: tuple(v) for lang, v in keep(data["organisation_type_prefix"]).items()}
@@ -171,9 +174,9 @@ class Vocabulary:
         self.labels: tuple[str, ...] = tuple(e["label"] for e in entries)
         self._by_tokens: dict[tuple[str, ...], str] = {}
         self.translations: dict[str, dict[str, str]] = {}
-        self._all: dict[str, list[list[str]]] = {}
+        self._all: dict[str, list[tuple[str, list[str]]]] = {}
         for e in entries:
-            self._all[e["label"]] = [names for lang, names in e.items() if lang != "label"]
+            self._all[e["label"]] = [(lang, names) for lang, names in e.items() if lang != "label"]
             self._by_tokens[tuple(tokens(e["label"]))] = e["label"]
             self.translations[e["label"]] = {}
             for lang, names in e.items():
@@ -196,11 +199,13 @@ class Vocabulary:
     def label_in(self, canonical: str, language: str) -> str:
         return self.translations.get(canonical, {}).get(language, canonical)
 
-    def wordings(self) -> list[tuple[str, str]]:
-        """(wording, canonical label) for every catalogued wording in every language."""
+    def wordings(self, languages: frozenset[str] | None = None) -> list[tuple[str, str]]:
+        """(wording, canonical label) for every catalogued wording in every language (in
+        ``languages`` only, when given; the canonical labels always)."""
         out = [(label, label) for label in self.labels]
         for label, by_lang in self._all.items():
-            out.extend((name, label) for names in by_lang for name in names)
+            out.extend((name, label) for lang, names in by_lang
+                       if languages is None or lang in languages for name in names)
         return out
 
     def runs(self, text: str) -> list[tuple[str | None, str]]:
