@@ -312,3 +312,18 @@ def test_page_without_title_or_skip_link_in_croatian_takes_its_title_from_the_fi
     assert "Splita" not in p.sections["description"] and "mentorstva" in p.sections["description"]
     assert "ožujka" not in " ".join(p.sections.values())
     assert "Ana" in p.contacts
+
+
+def test_a_collection_page_with_its_headings_in_another_language_fills_their_fields() -> None:
+    """The Commission's site serves a page in the reader's language: its headings are the
+    template's labels in other words than the catalogue's ("Preuves et évaluation", not
+    "Éléments probants et évaluation"), found tolerantly and by similarity."""
+    body = (HTML_BODY_DE.replace("Evidence and evaluation", "Preuves et évaluation")
+            .replace("<h3>Contact details</h3>", "<h3>Durabilité et transférabilité</h3><p>Le Land finance "
+                     "les postes jusqu'en 2027 ; la méthode est reprise par deux autres villes.</p>"
+                     "<h3>Pays d'origine</h3><p>Allemagne</p><h3>Contact details</h3>"))
+    p = parse_bytes(_html(body, lang="fr", canonical=f"{BASE}/ran-practices/beratungsnetzwerk-nord_fr"), "nord.html")
+    assert p.layout == "web_page"
+    assert "evaluiert" in p.sections["evaluation"] and "evaluiert" not in p.sections["description"]
+    assert "deux autres villes" in p.sections["sustainability"]
+    assert p.country_code == "DE"

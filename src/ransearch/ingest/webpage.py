@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from ransearch.ingest.facets import organisation_type_line
+from ransearch.ingest.labels import reader
 from ransearch.ingest.lines import (
     Line,
     contact_line,
@@ -33,6 +34,7 @@ from ransearch.ingest.lines import (
 )
 from ransearch.ingest.table import Extraction
 from ransearch.ingest.values import split_values
+from ransearch.ingest.wording import new_document
 from ransearch.template import Catalogue, countries, yes_no
 from ransearch.text import fold, tokens
 
@@ -124,7 +126,7 @@ def _facet_key(line: Line, cat: Catalogue) -> str | None:
     if len(line.text.split()) > 5 or line.text.rstrip().endswith("."):
         return None
     key = _facet_labels().get(fold(line.text))
-    return key or heading_field(line.text, cat, _FACET_KEYS)
+    return key or heading_field(line.text, cat, _FACET_KEYS) or _tolerant_heading(line, cat, _FACET_KEYS)
 
 
 def _is_site_line(text: str) -> bool:
@@ -236,14 +238,26 @@ def _prose(lines: list[Line]) -> bool:
     return any(len(x.text.split()) > 12 or x.text.rstrip().endswith(".") for x in lines)
 
 
-def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str, list[str]]) -> None:
+def _tolerant_heading(line: Line, cat: Catalogue, keys: frozenset[str] | None = None) -> str | None:
+    """The field a Collection page's heading (or label cell) names in another wording: the page
+    in another language than the catalogue's ("Preuves et évaluation"), tolerantly or by
+    similarity (:meth:`~ransearch.ingest.labels.LabelReader.match`)."""
+    if line.kind not in {"h", "t"}:
+        return None
+    found = reader(cat).match(line.text, -1)
+    return found.key if found is not None and (keys is None or found.key in keys) else None
+
+
+def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str, list[str]],
+                   tolerant: bool = False) -> None:
     """Put lines into the fields their headings open; other headings stay in the open field.
 
     A heading that names a list field (themes, target audience) over prose puts the prose,
     with its heading, in the description: it describes, it does not list. A field of short
     values (a list, a date, a country) ends at the next heading or label cell: one the template
     does not name ("What happened" after "Last updated: 10 January 2024") goes back to the field
-    of prose open before it.
+    of prose open before it. ``tolerant``: a heading is also matched tolerantly and by similarity
+    (a Collection page, whose headings are the template's labels in the page's language).
     """
     current = prose = start
     heading: Line | None = None
@@ -265,7 +279,7 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
         if is_end(line.text):
             break
         # a list item is not a heading: a menu's "Contact" or "Evaluation" link opens no field
-        key = (heading_field(line.text, cat)
+        key = (heading_field(line.text, cat) or (_tolerant_heading(line, cat) if tolerant else None)
                if line.kind != "l" and is_headingish(line) and (line.gap or line.kind in {"h", "t"}) else None)
         if key and key != "name":
             flush()
@@ -302,6 +316,7 @@ def read_webpage(extraction: Extraction, cat: Catalogue, source: str, lines: lis
     """Raw text per template field of a Collection page (``looks_like_webpage`` said it is one)."""
     page = getattr(extraction, "page", None)
     lines = document_lines(extraction) if lines is None else lines
+    new_document()
     raw: dict[str, list[str]] = {}
     warnings: list[str] = []
     prefixes = _org_prefixes(cat)
@@ -346,7 +361,7 @@ def read_webpage(extraction: Extraction, cat: Catalogue, source: str, lines: lis
             block = block[1:]  # the name the Organisation facet gave already
         raw.setdefault("organisation", []).append(lines_section(block))
         i = org_end
-    split_sections(lines[i:], cat, "description", raw)
+    split_sections(lines[i:], cat, "description", raw, tolerant=True)
     language = None
     if page is not None and page.lang:
         language = page.lang.split("-")[0].split("_")[0].lower() or None
