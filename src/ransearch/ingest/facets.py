@@ -22,9 +22,9 @@ _TITLE_MARKUP = re.compile(r"^[#\s*_]+|(?<![*_])[*_]+$")
 def _is_template_line(line: str, tt: TemplateText, keep: list[tuple[str, ...]]) -> bool:
     """A line of instruction text left among values (values rarely repeat it this closely)."""
     toks = tokens(line)
-    if not toks or any(tuple(toks[: len(p)]) == p for p in keep):
+    if not toks or tt.coverage(toks) < (0.85 if len(toks) >= 6 else 1.0):
         return False
-    if tt.coverage(toks) < (0.85 if len(toks) >= 6 else 1.0):
+    if any(tuple(toks[: len(p)]) == p for p in keep):
         return False
     # "Type of organisation: NGO" is read as a facet, even where many documents share it
     return organisation_type_line(line, keep) is None

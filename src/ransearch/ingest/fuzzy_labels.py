@@ -24,11 +24,11 @@ def fuzzy_label(texts: LabelTexts, text: str, after: int) -> LabelMatch | None:
     if not cand or len(cand.split()) > MAX_LABEL_WORDS:
         return None
     best: tuple[float, int] | None = None
+    choices, positions = texts.near_in_length(len(cand))
     for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
-        for _, score, k in process.extract(cand, texts.folded_labels, scorer=scorer, score_cutoff=_FUZZY,
-                                           limit=None):
-            label, i = texts.labels[k]
-            if i <= after or abs(len(label) - len(cand)) > max(4, len(label) // 3):
+        for _, score, k in process.extract(cand, choices, scorer=scorer, score_cutoff=_FUZZY, limit=None):
+            i = texts.labels[positions[k]][1]
+            if i <= after:
                 continue
             if best is None or score > best[0]:
                 best = (score, i)

@@ -65,7 +65,17 @@ class LabelTexts:
             for t in titles if lang in written else ():
                 self.label_texts.append((t, -1))
         self.folded_labels = [label for label, _ in self.labels]
+        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
         self._vectors: dict[str, np.ndarray | None] = {}
+
+    def near_in_length(self, length: int) -> tuple[list[str], list[int]]:
+        """The folded labels (and their positions in ``labels``) that a folded text of ``length``
+        characters may be a near copy of: a length within a third of the label's (or 4)."""
+        if length not in self._by_length:
+            near = [k for k, label in enumerate(self.folded_labels)
+                    if abs(len(label) - length) <= max(4, len(label) // 3)]
+            self._by_length[length] = ([self.folded_labels[k] for k in near], near)
+        return self._by_length[length]
 
     def matrix(self, name: str) -> np.ndarray | None:
         """Vectors of ``labels`` (``label_texts``), ``cells`` or ``instr``; None without an encoder."""

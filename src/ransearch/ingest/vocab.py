@@ -35,9 +35,19 @@ class _VocabReader:
         self.similar_items = vocab.wordings(catalogue().written_languages)
         self.folded = [(fold(w), label) for w, label in self.items]
         self.choices = [w for w, _ in self.folded]
+        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
         self._seen: dict[tuple[str, bool], str | None] = {}
         self._mat: np.ndarray | None = None
         self._loaded = False
+
+    def _near_in_length(self, length: int) -> tuple[list[str], list[int]]:
+        """The folded wordings (and their positions) that a run of ``length`` characters can reach
+        the fuzzy score with: rapidfuzz's ratio is at most 100 × (1 − |a − b| / (a + b))."""
+        if length not in self._by_length:
+            near = [k for k, w in enumerate(self.choices)
+                    if 100 * (1 - abs(len(w) - length) / max(1, len(w) + length)) >= _VOCAB_FUZZY]
+            self._by_length[length] = ([self.choices[k] for k in near], near)
+        return self._by_length[length]
 
     def canonical(self, run: str) -> str | None:
         """The canonical label a run of words (folded) stands for, tolerantly, or None."""
@@ -55,9 +65,10 @@ class _VocabReader:
             return None
         from rapidfuzz import process
 
-        best = process.extractOne(run, self.choices, scorer=fuzz.ratio, score_cutoff=_VOCAB_FUZZY)
+        choices, positions = self._near_in_length(len(run))
+        best = process.extractOne(run, choices, scorer=fuzz.ratio, score_cutoff=_VOCAB_FUZZY)
         if best is not None:
-            return self.folded[best[2]][1]
+            return self.folded[positions[best[2]]][1]
         if not similarity_allowed():
             return None
         if not self._loaded:
