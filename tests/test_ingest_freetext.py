@@ -349,3 +349,18 @@ def test_furniture_inside_a_menu_or_a_table_loses_nothing_else() -> None:
     description = p.sections["description"]
     assert "Young volunteers mentor" in description and "trained for six weeks" in description
     assert "By the editors" not in description and "News" not in description
+
+
+def test_a_page_that_names_no_country_takes_its_sites() -> None:
+    """A municipality's page rarely says which country it is in; its address does (".at"). A
+    page on a domain of no country (".eu", ".org") stays without one."""
+    page = ("<html lang='de'><head><link rel='canonical' href='https://www.steinbach.gv.at/kompass'></head><body><main>"
+            "<h1>Kompass</h1><p>Die Stelle berät Familien, wenn junge Menschen sich extremistischen Gruppen zuwenden.</p>"
+            "</main></body></html>")
+    p = parse_bytes(page.encode(), "kompass.html")
+    assert p.country_code == "AT" and "country code AT taken from the page's address" in p.warnings
+    assert not any(w.startswith("no country") for w in p.warnings)
+    eu = parse_bytes(page.replace("www.steinbach.gv.at", "example.eu").encode(), "kompass.html")
+    assert eu.country_code is None
+    named = parse_bytes(page.replace("</p>", "</p><h2>Country of origin</h2><p>Germany</p>").encode(), "kompass.html")
+    assert named.country_code == "DE"  # what the page says comes first

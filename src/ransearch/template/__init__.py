@@ -288,6 +288,19 @@ class Countries:
                 best = (pos, code)
         return best[1] if best else None
 
+    def of_address(self, url: str) -> str | None:
+        """The country whose top-level domain a web address is on ("https://www.gemeinde.at/…"
+        → AT, ".uk" → GB), else None (.eu, .org, .com: no country)."""
+        from urllib.parse import urlsplit
+
+        try:
+            host = urlsplit(url.strip()).hostname or ""
+        except ValueError:
+            return None
+        tld = host.rstrip(".").rsplit(".", 1)[-1].upper() if "." in host else ""
+        tld = "GB" if tld == "UK" else tld
+        return tld if len(tld) == 2 and tld in self.names else None
+
     def name(self, code: str, language: str = "en") -> str:
         names = self.names.get(code, {})
         return names.get(language) or names.get("en") or code
