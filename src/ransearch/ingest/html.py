@@ -12,7 +12,7 @@ elements). Inside ``<main>`` too, an element whose ``class`` or ``id`` names a p
 site rather than of its content (a breadcrumb, a cookie notice, share buttons, related pages,
 comments, a newsletter box, a sidebar, pagination: :func:`_furniture_named`, as Mozilla's
 Readability tells them) is dropped, unless it held the page's ``<main>``, ``<article>`` or
-``<h1>`` or half of its words: a wrapper called ``has-sidebar`` is the page, not furniture.
+``<h1>`` or half of its text: a wrapper called ``has-sidebar`` is the page, not furniture.
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
