@@ -364,3 +364,19 @@ def test_a_page_that_names_no_country_takes_its_sites() -> None:
     assert eu.country_code is None
     named = parse_bytes(page.replace("</p>", "</p><h2>Country of origin</h2><p>Germany</p>").encode(), "kompass.html")
     assert named.country_code == "DE"  # what the page says comes first
+
+
+def test_a_heading_of_another_language_opens_a_field_only_if_catalogued_word_for_word() -> None:
+    """The catalogue knows labels in every EU language; those of a language known by its labels
+    alone are matched word for word, not by their stems: "Partners" is not the Slovak
+    "Partnerské preskúmanie" (peer review). A footer or navigation <div> is the site's."""
+    page = """<html lang="en"><body><div class="site-nav"><div><a href="/">Home</a></div>
+<div><a href="/partners">Partners</a></div></div>
+<div class="page"><h2>Youth Workers Online</h2><p>A blended course for youth workers who meet young people in online games.</p>
+<h3>Partners</h3><p>Six organisations from Belgium, Greece and Finland developed the course together.</p></div>
+<div id="SITE_FOOTER" class="wixui-footer"><p>Project number: 2021-2-BE05-KA220-YOU-000000000</p></div></body></html>"""
+    p = parse_bytes(page.encode(), "course.html")
+    assert not p.sections["peer_reviewed"] and p.peer_reviewed is None
+    assert "Six organisations" in p.sections["description"]
+    assert "Project number" not in p.sections["description"] + p.contacts
+    assert "Home" not in p.sections["description"]

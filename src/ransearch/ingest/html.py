@@ -56,9 +56,9 @@ _SITE_HEADER = frozenset({"a", "img", "p", "ul", "ol", "form"})  # in a <header>
 # GOV.UK, Bootstrap and the Europa Component Library alike: `jp-relatedposts`, `sd-social`,
 # `gem-c-breadcrumbs`, `ecl-social-media-share`, `comments-area`, `pagenav`); what an element
 # is *about* ("tag-social-cohesion" on a post) is why the page's roots and wrappers are exempt
-_FURNITURE_NAMES = ("breadcrumb", "cookie", "consent", "gdpr", "share", "sharing", "social", "related",
+_FURNITURE_NAMES = ("breadcrumb", "pathway", "cookie", "consent", "gdpr", "share", "sharing", "social", "related",
                     "comment", "disqus", "newsletter", "subscri", "sidebar", "pagination", "pager",
-                    "pagenav", "byline", "skip")
+                    "pagenav", "nav", "footer", "byline", "skip")
 _NAME_WORD = re.compile(r"[a-z]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _PAGE_ROOTS = frozenset({"html", "body", "main", "article"})

@@ -143,10 +143,16 @@ def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 
 @lru_cache(maxsize=8)
 def _label_stems(cat: Catalogue) -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
-    """Content-word stems of every label, by the first four letters of each of its stems."""
+    """Content-word stems of every label, by the first four letters of each of its stems: the
+    labels of the languages the template is written in. A language known by its labels alone is
+    matched word for word (:meth:`Catalogue.label_at_start`): the five-letter stems of its labels
+    would make ordinary headings of other languages into fields ("Partners" the Slovak
+    "Partnerské preskúmanie", peer review)."""
     seen: dict[tuple[str, ...], str] = {}
     for f in cat.fields:
-        for labels in f.labels.values():
+        for lang, labels in f.labels.items():
+            if lang not in cat.written_languages:
+                continue
             for label in labels:
                 stems = _stems(tokens(_PAREN.sub(" ", label)))
                 if stems:
