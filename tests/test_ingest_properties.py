@@ -224,3 +224,36 @@ def test_adversarial_input_stays_fast(shape: str) -> None:
 def test_many_damaged_documents(text: str) -> None:
     _, took = timed_parse(text)
     assert took < EXAMPLE_BOUND
+
+
+# --- site furniture named by class (ransearch.ingest.html) ----------------------------------------
+
+_WORDS = st.sampled_from(["young", "people", "mentor", "school", "city", "families", "police", "training",
+                          "online", "groups", "workers", "parents", "council", "support", "youth"])
+_SENTENCE = st.lists(_WORDS, min_size=6, max_size=14).map(lambda ws: " ".join(ws).capitalize() + ".")
+_FURNITURE_CLASS = st.sampled_from(["share-bar", "jp-relatedposts", "comments-area", "gem-c-breadcrumbs",
+                                    "cookieNotice", "site-footer", "post-navigation", "sidebar widget-area"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SENTENCE, min_size=3, max_size=8), st.lists(_SENTENCE, min_size=1, max_size=2),
+       _FURNITURE_CLASS, st.integers(min_value=0, max_value=8), st.booleans())
+def test_furniture_named_by_class_takes_nothing_else(content: list[str], furniture: list[str], name: str,
+                                                    at: int, inside_main: bool) -> None:
+    """Wherever an element named as furniture stands, every paragraph outside it stays; its own
+    text goes when it is the lesser part of the page, and stays when it is the most of it."""
+    from ransearch.ingest import parse_bytes
+
+    marked = [f"Zq{i}x {text}" for i, text in enumerate(furniture)]
+    block = f'<div class="{name}">' + "".join(f"<p>{text}</p>" for text in marked) + "</div>"
+    paragraphs = [f"<p>{text}</p>" for text in content]
+    paragraphs.insert(min(at, len(paragraphs)), block)
+    body = "<h1>Peer mentors online</h1>" + "".join(paragraphs)
+    page = f"<html lang='en'><body>{'<main>' + body + '</main>' if inside_main else body}</body></html>"
+    practice = parse_bytes(page.encode(), "page.html")
+    text = " ".join(" ".join(practice.sections.values()).split()) + " " + " ".join(practice.contacts.split())
+    for sentence in content:
+        assert sentence in text
+    share = sum(len(t) for t in marked) / sum(len(t) for t in marked + content)
+    if share < 0.4:
+        assert not any(t.split()[0] in text for t in marked)
