@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ransearch.errors import ParseError
@@ -398,9 +399,13 @@ def _furniture_named(attrib: Any) -> bool:
     :data:`_FURNITURE_NAMES`."""
     if not attrib:
         return False
-    names = f"{attrib.get('class') or ''} {attrib.get('id') or ''}"
-    if not names.strip():
-        return False
+    classes, ident = attrib.get("class"), attrib.get("id")
+    return bool(classes or ident) and _names_furniture(f"{classes or ''} {ident or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _names_furniture(names: str) -> bool:
+    """Whether a ``class`` and ``id`` value names furniture (a site repeats its class names)."""
     words = _NAME_WORD.findall(_CAMEL.sub(r"\1 \2", names).lower())
     return any(word.startswith(_FURNITURE_NAMES) for word in words)
 

@@ -126,7 +126,7 @@ def _facet_key(line: Line, cat: Catalogue) -> str | None:
     if len(line.text.split()) > 5 or line.text.rstrip().endswith("."):
         return None
     key = _facet_labels().get(fold(line.text))
-    return key or heading_field(line.text, cat, _FACET_KEYS) or _tolerant_heading(line, cat, _FACET_KEYS)
+    return key or heading_field(line.text, cat, _FACET_KEYS)
 
 
 def _is_site_line(text: str) -> bool:
@@ -238,14 +238,14 @@ def _prose(lines: list[Line]) -> bool:
     return any(len(x.text.split()) > 12 or x.text.rstrip().endswith(".") for x in lines)
 
 
-def _tolerant_heading(line: Line, cat: Catalogue, keys: frozenset[str] | None = None) -> str | None:
+def _tolerant_heading(line: Line, cat: Catalogue) -> str | None:
     """The field a Collection page's heading (or label cell) names in another wording: the page
     in another language than the catalogue's ("Preuves et évaluation"), tolerantly or by
     similarity (:meth:`~ransearch.ingest.labels.LabelReader.match`)."""
     if line.kind not in {"h", "t"}:
         return None
     found = reader(cat).match(line.text, -1)
-    return found.key if found is not None and (keys is None or found.key in keys) else None
+    return found.key if found is not None else None
 
 
 def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str, list[str]],
