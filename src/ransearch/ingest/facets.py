@@ -120,8 +120,10 @@ def _organisation_type(text: str, cat: Catalogue) -> tuple[str, str | None]:
     return tidy("\n".join(kept)), org_type
 
 
-def extract_facets(sections: dict[str, str], cat: Catalogue) -> tuple[dict[str, str], dict[str, Any], list[str]]:
-    """Typed facets from the section texts; returns (sections, facets, warnings)."""
+def extract_facets(sections: dict[str, str], cat: Catalogue,
+                   address: str | None = None) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+    """Typed facets from the section texts; returns (sections, facets, warnings). ``address``: the
+    page's web address, whose country domain is the country of a page that names none."""
     warnings: list[str] = []
     sections = dict(sections)
     facets: dict[str, Any] = {}
@@ -149,6 +151,8 @@ def extract_facets(sections: dict[str, str], cat: Catalogue) -> tuple[dict[str, 
         code = countries().find(sections.get("geography", ""))
         if code:
             warnings.append(f"country code {code} taken from the geographical scope")
+    if code is None and address and (code := countries().of_address(address)):
+        warnings.append(f"country code {code} taken from the page's address")
     facets["country_code"] = code
     if code is None:
         warnings.append(f"no country code for {country!r}" if country else "no country of origin found")

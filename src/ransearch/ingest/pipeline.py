@@ -25,7 +25,7 @@ from ransearch.ingest.table import Extraction, split_table
 from ransearch.ingest.text_blocks import count_blocks, text_blocks
 from ransearch.ingest.webpage import Reading, looks_like_webpage, read_webpage
 from ransearch.records import Practice
-from ransearch.template import SECTION_KEYS, Catalogue, countries
+from ransearch.template import SECTION_KEYS, Catalogue
 from ransearch.text import tokens
 
 __all__ = ["practice_id", "detect_layout", "parse_extraction", "parse_extracted_file", "source_of", "storable",
@@ -141,11 +141,7 @@ def parse_extraction(extraction: Extraction, source: str, content_hash: str, tem
     reading = _split(extraction, template, source, strict)
     layout, raw = reading.layout, reading.raw
     cat = template.catalogue
-    sections, facets, warnings = extract_facets(clean_sections(raw, cat, template.text), cat)
-    if facets["country_code"] is None and reading.url and (code := countries().of_address(reading.url)):
-        facets["country_code"] = code  # a page that names no country: its site's
-        warnings = [w for w in warnings if not w.startswith(("no country of origin", "no country code"))]
-        warnings.append(f"country code {code} taken from the page's address")
+    sections, facets, warnings = extract_facets(clean_sections(raw, cat, template.text), cat, reading.url)
     warnings = [*extraction.warnings, *reading.warnings, *warnings]
     missing = [k for k in SECTION_KEYS if not sections.get(k)]
     if missing:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
+from urllib.parse import urlsplit
 
 from ransearch.text import fold, tokens
 
@@ -291,8 +292,6 @@ class Countries:
     def of_address(self, url: str) -> str | None:
         """The country whose top-level domain a web address is on ("https://www.gemeinde.at/…"
         → AT, ".uk" → GB), else None (.eu, .org, .com: no country)."""
-        from urllib.parse import urlsplit
-
         try:
             host = urlsplit(url.strip()).hostname or ""
         except ValueError:
