@@ -110,30 +110,39 @@ class _List:
         self.items = 0
 
 
-class _Header:
+class _Element:
+    """An element whose rows are judged when it ends: where its rows start, and how many
+    elements are open inside it, itself included (it ends when none is)."""
+
+    __slots__ = ("start", "open")
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+        self.open = 1
+
+
+class _Header(_Element):
     """A ``<header>`` outside ``<main>``/``<article>`` being read: the page's header (a logo, the
     site's name, a menu: furniture), or a content block's own header that holds nothing but its
     heading (``<div class="frame"><header><h2>Our offer</h2></header>…``, as TYPO3 writes every
     content element): decided when it ends, from what it held."""
 
-    __slots__ = ("start", "open", "furniture", "had_h1")
+    __slots__ = ("furniture", "had_h1")
 
     def __init__(self, start: int, had_h1: bool) -> None:
-        self.start = start
-        self.open = 1  # elements open inside it, itself included
+        super().__init__(start)
         self.furniture = False  # it held a link, a skipped element (a menu, a search form) or text
         self.had_h1 = had_h1
 
 
-class _Furniture:
-    """An element named as site furniture being read (:func:`_furniture_named`): where its rows
-    start, and whether it held the page's main content, which makes it a wrapper."""
+class _Furniture(_Element):
+    """An element named as site furniture being read (:func:`_furniture_named`); whether it held
+    the page's main content, which makes it a wrapper."""
 
-    __slots__ = ("start", "open", "held_main")
+    __slots__ = ("held_main",)
 
     def __init__(self, start: int) -> None:
-        self.start = start
-        self.open = 1  # elements open inside it, itself included
+        super().__init__(start)
         self.held_main = False
 
 
@@ -166,7 +175,7 @@ class _Reader:
 
     def _links_only(self, text: str) -> bool:
         """Whether every word of the block being read (``text``) is the text of a link to a page."""
-        return _words(text) <= _words("".join(self.link_text))
+        return _letters(text) <= _letters("".join(self.link_text))
 
     def _flush_block(self) -> None:
         text = tidy("".join(self.block))
@@ -294,7 +303,14 @@ class _Reader:
     def end(self, tag: Any) -> None:
         counted = self.skip_depth <= 1  # not an element inside a skipped one
         self._end_element(tag)
-        if counted and self.furniture is not None:
+        if not counted:
+            return
+        if self.header is not None:
+            self.header.open -= 1
+            if not self.header.open:
+                self._end_header(self.header)
+                self.header = None
+        if self.furniture is not None:
             self.furniture.open -= 1
             if not self.furniture.open:
                 self._end_furniture(self.furniture)
@@ -306,16 +322,8 @@ class _Reader:
             self.title = None
         if self.skip_depth:
             self.skip_depth -= 1
-            if not self.skip_depth and self.header is not None:
-                self.header.open -= 1  # a skipped element inside the header ended
             return
         name = tag.lower() if isinstance(tag, str) else ""
-        if self.header is not None:
-            self.header.open -= 1
-            if not self.header.open:
-                self._end_header(self.header)
-                self.header = None
-                return
         if name in _MAIN:
             self.main_depth = max(0, self.main_depth - 1)
         if name == "table" and self.tables:
@@ -344,10 +352,9 @@ class _Reader:
         self.furniture_rows = [(first, min(end, start)) for first, end in self.furniture_rows if first < start]
 
     def _drop_furniture(self) -> None:
-        size = sum(_words(row.value) + _words(row.label or "") for row in self.rows)
+        size = _size(self.rows)
         for first, end in reversed(self.furniture_rows):
-            rows = self.rows[first:end]
-            if sum(_words(row.value) + _words(row.label or "") for row in rows) < _FURNITURE_MAX_SHARE * size:
+            if _size(self.rows[first:end]) < _FURNITURE_MAX_SHARE * size:
                 del self.rows[first:end], self.kinds[first:end]
         self.furniture_rows = []
 
@@ -388,9 +395,14 @@ class _Reader:
         return self.rows
 
 
-def _words(text: str) -> int:
+def _letters(text: str) -> int:
     """How many letters and digits ``text`` has (separators such as "|" or "/" are not words)."""
     return len(_NOT_WORD.sub("", text))
+
+
+def _size(rows: list[Row]) -> int:
+    """How much text ``rows`` hold, in letters and digits."""
+    return sum(_letters(row.value) + _letters(row.label or "") for row in rows)
 
 
 def _furniture_named(attrib: Any) -> bool:
