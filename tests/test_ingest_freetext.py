@@ -380,3 +380,101 @@ def test_a_heading_of_another_language_opens_a_field_only_if_catalogued_word_for
     assert "Six organisations" in p.sections["description"]
     assert "Project number" not in p.sections["description"] + p.contacts
     assert "Home" not in p.sections["description"]
+
+
+OLD_TABLE_SITE = """<html lang="it"><head><title>Progetto Ponti: mediazione culturale nelle carceri</title></head><body>
+<table id="main_table"><tr><td colspan="2">Associazione Ponti - dal 1998 accanto alle persone detenute</td></tr>
+<tr><td colspan="2"><a href="/">Home</a> | <a href="/progetti">Progetti</a> | <a href="/contatti">Contatti</a></td></tr>
+<tr><td><table class="moduletable"><tr><th>Menu</th></tr><tr><td><ul class="menu">
+<li><a href="/notizie">Notizie</a></li><li><a href="/dona">Dona il 5x1000</a></li></ul></td></tr></table></td>
+<td><table><tr><td class="contentheading">Progetto Ponti: mediazione culturale nelle carceri</td></tr>
+<tr><td><p>Mediatori culturali incontrano ogni settimana le persone detenute per prevenire la radicalizzazione violenta.</p>
+<p>Dal 2017 dodici mediatori affiancano gli educatori penitenziari nei colloqui con i giovani adulti.</p></td></tr>
+</table></td></tr></table></body></html>"""
+
+
+def test_a_layout_tables_menus_and_header_are_not_the_practice() -> None:
+    """A site laid out in a table (Joomla 1.5 and its age): a cell of links is a menu, and what
+    stands before the page's title (a tagline, a menu's "Contatti") is the site's header, which
+    opens no field."""
+    p = parse_bytes(OLD_TABLE_SITE.encode(), "ponti.html")
+    assert p.title == "Progetto Ponti: mediazione culturale nelle carceri"
+    description = p.sections["description"]
+    assert "Mediatori culturali" in description and "Dal 2017 dodici mediatori" in description
+    assert not p.contacts
+    for furniture in ("Home", "Contatti", "Notizie", "Dona il", "dal 1998", "Menu", "Progetto Ponti:"):
+        assert furniture not in description, furniture
+
+
+def test_a_cell_of_links_under_a_label_is_its_value() -> None:
+    """A template table's value may be links ("EU links": the programmes' pages); only a cell of
+    links that no label heads is a menu."""
+    page = """<html lang="en"><body><table>
+<tr><td>Name of the practice</td><td>Peer mentors online</td></tr>
+<tr><td>Description</td><td>Young volunteers mentor teenagers they meet in extremist chat groups.</td></tr>
+<tr><td>Linkages to other EU initiatives or EU funding</td><td><a href="/yn">Youth Peer Network</a>,
+<a href="/ss">Safe Schools Alliance</a></td></tr></table></body></html>"""
+    p = parse_bytes(page.encode(), "mentors.html")
+    assert "Youth Peer Network" in p.sections["eu_links"] and "Safe Schools Alliance" in p.sections["eu_links"]
+
+
+def test_content_before_the_title_stays_and_a_logo_heading_is_not_the_title() -> None:
+    """Only short lines before the title are a site's header; a paragraph there is the page's.
+    An <h1> that the <title> names as the site ("… | SAFE-NET") is a logo: the heading the
+    <title> opens with is the practice's."""
+    lead = ("<html lang='en'><body><p>Young volunteers mentor teenagers they meet in extremist chat groups, "
+            "online and in the youth centres of the city.</p><h2>Peer mentors online</h2>"
+            "<p>Each mentor is trained for six weeks.</p></body></html>")
+    assert "Young volunteers mentor" in parse_bytes(lead.encode(), "mentors.html").sections["description"]
+    logo = """<html lang="en"><head><title>Youth Workers Online | SAFE-NET Erasmus+ project</title></head><body>
+<div class="site-header"><h1><a href="/">SAFE-NET</a></h1><p>Strengthening frameworks in neighbourhoods</p></div>
+<div class="page"><h2>Youth Workers Online: digital youth work against polarisation</h2>
+<p>A blended training course for youth workers who want to reach young people in online games.</p></div></body></html>"""
+    p = parse_bytes(logo.encode(), "course.html")
+    assert p.title == "Youth Workers Online: digital youth work against polarisation"
+    assert "Strengthening" not in p.sections["description"] and "blended training" in p.sections["description"]
+
+
+def test_the_page_goes_on_after_a_contact_heading_in_mid_page() -> None:
+    """"Contact" in mid-page opens the contacts; a later heading over sentences is the page's
+    content again. A footer's short lines after the contacts stay out of the text."""
+    page = b"""<html lang="en"><body><main><h1>Digital Resilience Champions</h1>
+<p>The council trained pupils aged 14 to 16 to help classmates question extremist content online.</p>
+<h2>Contact</h2><p>Prevent team, Kirkdale Borough Council</p>
+<h2>Outcomes</h2><p>96 pupils have been trained as champions since 2021 and they delivered 140 sessions.</p>
+</main></body></html>"""
+    p = parse_bytes(page, "champions.html")
+    assert "\n\nOutcomes\n\n96 pupils" in p.sections["description"]
+    assert "Prevent team" in p.contacts and "96 pupils" not in p.contacts
+    footer = page.replace(b"<h2>Outcomes</h2>", b"<h3>Opening hours</h3><p>Monday to Friday: 8:00 to 12:00</p><h2>Outcomes</h2>")
+    hours = parse_bytes(footer, "champions.html")  # a part of short lines after the contacts is theirs
+    assert "Monday to Friday" in hours.contacts and "Monday" not in hours.sections["description"]
+    assert "96 pupils" in hours.sections["description"]
+
+
+@pytest.mark.parametrize("contacts, code", [
+    ("Kompass, Hauptplatz 3\nTelefon: +43 7252 000 00\nE-Mail: kompass@steinbach.example.at", "AT"),
+    ("Per informazioni: ponti@associazioneponti.example.it – tel. 011 000 0000", "IT"),
+    ("Tel. +32 (0)2 123 45 67", "BE"),
+    ("www.hayat.de, info@hayat.de, +43 1 234 5678", None),  # two countries: none
+    ("info@safe-net.eu, https://www.safe-net.org", None),  # domains of no country
+])
+def test_a_practice_that_names_no_country_takes_its_contacts(contacts: str, code: str | None) -> None:
+    """Contact details tell the country a page does not name: the country domains of e-mail and
+    web addresses, and phones' international codes, when they agree on one."""
+    page = (f"<html lang='en'><body><main><h1>Peer mentors online</h1><p>Young volunteers mentor teenagers "
+            f"they meet in extremist chat groups.</p><h2>Contact</h2><p>{contacts}</p></main></body></html>")
+    p = parse_bytes(page.encode(), "mentors.html")
+    assert p.country_code == code
+    assert ("country code" in " ".join(p.warnings)) == (code is not None)
+
+
+def test_a_few_words_before_an_e_mail_address_are_contacts_in_any_language() -> None:
+    """"Per informazioni: ponti@…" is a contact line wherever it stands; "Organisation: … (info@…)"
+    names a field, and stays the page's text."""
+    page = ("<html lang='it'><body><main><h1>Progetto Ponti</h1><p>Mediatori culturali incontrano le persone "
+            "detenute.</p><p>Per informazioni: ponti@associazioneponti.example.it</p>"
+            "<p>Organisation: Associazione Ponti (info@ponti.example.it)</p></main></body></html>")
+    p = parse_bytes(page.encode(), "ponti.html")
+    assert "ponti@associazioneponti" in p.contacts and "Per informazioni" not in p.sections["description"]
+    assert "Organisation: Associazione Ponti" in p.sections["description"] and "Organisation" not in p.contacts

@@ -257,3 +257,38 @@ def test_furniture_named_by_class_takes_nothing_else(content: list[str], furnitu
     share = sum(len(t) for t in marked) / sum(len(t) for t in marked + content)
     if share < 0.4:
         assert not any(t.split()[0] in text for t in marked)
+
+
+# --- menus of a layout table (ransearch.ingest.html) ----------------------------------------------
+
+_LINK_TEXT = st.lists(_WORDS, min_size=1, max_size=3).map(lambda ws: " ".join(ws).title())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SENTENCE, min_size=2, max_size=6), st.lists(_LINK_TEXT, min_size=2, max_size=6),
+       st.sampled_from(["before", "after", "row"]), st.sampled_from([" | ", " ", "<br>"]), st.booleans())
+def test_a_layout_tables_menu_cell_takes_nothing_else(content: list[str], links: list[str], where: str,
+                                                      separator: str, as_list: bool) -> None:
+    """A cell of two links or more and no other words is a menu wherever it stands in a layout
+    table (beside the content or in a row of its own): it goes, and every sentence stays. Under a
+    label, the same links are the label's value."""
+    from ransearch.ingest import parse_bytes
+
+    marked = [f"Zq{i}x {text}" for i, text in enumerate(links)]
+    anchors = [f'<a href="/p{i}">{text}</a>' for i, text in enumerate(marked)]
+    menu = ("<ul>" + "".join(f"<li>{a}</li>" for a in anchors) + "</ul>") if as_list else separator.join(anchors)
+    body = "<h2>Peer mentors online</h2>" + "".join(f"<p>{text}</p>" for text in content)
+    rows = {"before": f"<tr><td>{menu}</td><td>{body}</td></tr>",
+            "after": f"<tr><td>{body}</td><td>{menu}</td></tr>",
+            "row": f"<tr><td>{menu}</td></tr><tr><td>{body}</td></tr>"}[where]
+    practice = parse_bytes(f"<html lang='en'><body><table>{rows}</table></body></html>".encode(), "page.html")
+    text = " ".join(" ".join(practice.sections.values()).split()) + " " + " ".join(practice.contacts.split())
+    for sentence in content:
+        assert sentence in text
+    assert practice.title == "Peer mentors online"
+    assert not any(t.split()[0] in text for t in marked)
+    labelled = (f"<table><tr><td>Name of the practice</td><td>Peer mentors online</td></tr>"
+                f"<tr><td>Description</td><td>{content[0]}</td></tr>"
+                f"<tr><td>Organisation</td><td>{menu}</td></tr></table>")
+    kept = parse_bytes(f"<html lang='en'><body>{labelled}</body></html>".encode(), "page.html")
+    assert all(t.split()[0] in kept.sections["organisation"] for t in marked)

@@ -122,8 +122,8 @@ def _organisation_type(text: str, cat: Catalogue) -> tuple[str, str | None]:
 
 def extract_facets(sections: dict[str, str], cat: Catalogue,
                    address: str | None = None) -> tuple[dict[str, str], dict[str, Any], list[str]]:
-    """Typed facets from the section texts; returns (sections, facets, warnings). ``address``: the
-    page's web address, whose country domain is the country of a page that names none."""
+    """Typed facets from the section texts; returns (sections, facets, warnings). A practice that
+    names no country takes its page's (``address``: its country domain), else its contacts'."""
     warnings: list[str] = []
     sections = dict(sections)
     facets: dict[str, Any] = {}
@@ -153,6 +153,8 @@ def extract_facets(sections: dict[str, str], cat: Catalogue,
             warnings.append(f"country code {code} taken from the geographical scope")
     if code is None and address and (code := countries().of_address(address)):
         warnings.append(f"country code {code} taken from the page's address")
+    if code is None and (code := countries().of_contacts(sections.get("contacts", ""))):
+        warnings.append(f"country code {code} taken from the contacts' addresses and phone numbers")
     facets["country_code"] = code
     if code is None:
         warnings.append(f"no country code for {country!r}" if country else "no country of origin found")

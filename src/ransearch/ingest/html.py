@@ -63,6 +63,7 @@ _FURNITURE_NAMES = ("breadcrumb", "pathway", "cookie", "consent", "gdpr", "share
 _NAME_WORD = re.compile(r"[a-z]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _PAGE_ROOTS = frozenset({"html", "body", "main", "article"})
+_LABEL_WORDS = 12  # a table's label cell is a heading's length
 _FURNITURE_MAX_SHARE = 0.5  # furniture is the lesser part of a page: an element holding more is content
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
@@ -90,11 +91,16 @@ class PageExtraction(Extraction):
 
 
 class _Table:
-    __slots__ = ("row", "cell")
+    """A table being read: its open row and cell, and how much of the open cell is links."""
+
+    __slots__ = ("row", "cell", "menus", "links", "link_letters")
 
     def __init__(self) -> None:
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
+        self.menus: list[bool] = []  # per cell of the open row: whether it is a menu
+        self.links = 0  # links to a page in the open cell
+        self.link_letters = 0  # letters of their text
 
 
 class _List:
@@ -198,14 +204,17 @@ class _Reader:
         if table.cell is not None:
             if table.row is None:
                 table.row = []
-            table.row.append(tidy("".join(table.cell)))
-            table.cell = None
+            text = tidy("".join(table.cell))
+            table.row.append(text)
+            # two links or more and no other words, outside <main>: a layout table's menu cell
+            table.menus.append(not self.main_depth and table.links >= 2 and _letters(text) <= table.link_letters)
+            table.cell, table.links, table.link_letters = None, 0, 0
 
     def _close_row(self, table: _Table) -> None:
         self._close_cell(table)
         if table.row is not None:
-            cells = [c for c in table.row]
-            table.row = None
+            cells = _without_menus(table.row, table.menus)
+            table.row, table.menus = None, []
             if len([c for c in cells if c]) == 0:
                 return
             if len(cells) == 1:
@@ -276,6 +285,8 @@ class _Reader:
             self.links.append(not str((attrib or {}).get("href") or "").strip().lower().startswith(_NOT_NAVIGATION))
             if self.links[-1] and self._buffer() is self.block:
                 self.block_links += 1
+            elif self.links[-1]:
+                self.tables[-1].links += 1
             return
         elif name == "li":
             buf = self._buffer()
@@ -381,8 +392,11 @@ class _Reader:
         if not self.skip_depth:
             buf = self._buffer()
             buf.append(text)
-            if buf is self.block and self.links and self.links[-1]:
-                self.link_text.append(text)
+            if self.links and self.links[-1]:
+                if buf is self.block:
+                    self.link_text.append(text)
+                else:
+                    self.tables[-1].link_letters += _letters(text)
 
     def comment(self, text: str) -> None:
         pass
@@ -398,6 +412,13 @@ class _Reader:
 def _letters(text: str) -> int:
     """How many letters and digits ``text`` has (separators such as "|" or "/" are not words)."""
     return len(_NOT_WORD.sub("", text))
+
+
+def _without_menus(cells: list[str], menus: list[bool]) -> list[str]:
+    """A row's cells without its menus, unless a label heads the row: then its cells of links
+    are the label's values (a list of links under "EU links")."""
+    labelled = len(cells) > 1 and bool(cells[0]) and not menus[0] and len(cells[0].split()) <= _LABEL_WORDS
+    return cells if labelled else [cell for cell, menu in zip(cells, menus, strict=True) if not menu]
 
 
 def _size(rows: list[Row]) -> int:

@@ -24,13 +24,14 @@ from ransearch.ingest.table import Extraction
 from ransearch.template import Catalogue
 from ransearch.text import fold, tokens
 
-__all__ = ["Line", "document_lines", "heading_field", "is_headingish", "contact_line", "site_data"]
+__all__ = ["Line", "is_sentence", "document_lines", "heading_field", "is_headingish", "contact_line", "site_data"]
 
 _BULLET = re.compile(r"^\s*(?:[-*•▪●◦·–—]|\d{1,2}[.)])\s+(?=\S)")
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _PAREN = re.compile(r"\([^()]*\)")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _MAX_HEADING_WORDS = 12
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MIN_SIMILARITY = 0.6
 
 
@@ -112,6 +113,13 @@ def document_lines(extraction: Extraction, limit: int | None = None) -> list[Lin
                     k, line = "l", line[m.end():].strip()
                 out.append(Line(line, k if j == 0 else (k if k == "l" else "p"), j == 0))
     return out
+
+
+def is_sentence(text: str) -> bool:
+    """More words than a heading has, ending as a sentence ends: a page's prose, never its
+    furniture (a menu, a tagline, opening hours)."""
+    text = text.rstrip()
+    return len(text.split()) > _MAX_HEADING_WORDS and text.endswith((".", "!", "?"))
 
 
 def is_headingish(line: Line) -> bool:
@@ -203,9 +211,12 @@ def _contact_prefixes() -> frozenset[str]:
     return frozenset(fold(p) for p in site_data()["contact_prefixes"])
 
 
-def contact_line(text: str) -> bool:
-    """A line of contact details ("Contact person: …", "Telephone: …", "E-mail: …")."""
-    head, sep, _ = text.partition(":")
+def contact_line(text: str, cat: Catalogue) -> bool:
+    """A line of contact details ("Contact person: …", "Telephone: …", "E-mail: …", or a few
+    words of any language but a field's label before an e-mail address: "Per informazioni: ponti@…")."""
+    head, sep, value = text.partition(":")
     if not sep or len(head.split()) > 3:
         return False
-    return fold(head) in _contact_prefixes()
+    if fold(head) in _contact_prefixes():
+        return True
+    return bool(_EMAIL.search(value)) and heading_field(head, cat) in {None, "contacts"}

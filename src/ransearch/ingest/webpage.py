@@ -30,6 +30,7 @@ from ransearch.ingest.lines import (
     document_lines,
     heading_field,
     is_headingish,
+    is_sentence,
     site_data,
 )
 from ransearch.ingest.table import Extraction
@@ -238,6 +239,19 @@ def _prose(lines: list[Line]) -> bool:
     return any(len(x.text.split()) > 12 or x.text.rstrip().endswith(".") for x in lines)
 
 
+def _content_after(lines: list[Line], at: int, cat: Catalogue) -> bool:
+    """Whether the heading at ``at`` opens a part of the page's content: a sentence (more
+    words than a heading has, ending as a sentence does) before the next heading. After a
+    contact heading in mid-page ("Contact", then "Outcomes" and what they were), the page goes
+    on; a site's footer after the contacts is short lines (opening hours, an address, links)."""
+    for line in lines[at + 1:]:
+        if line.kind == "h" or is_end(line.text):
+            return False
+        if is_sentence(line.text) and not contact_line(line.text, cat):
+            return True
+    return False
+
+
 def _tolerant_heading(line: Line, cat: Catalogue) -> str | None:
     """The field a Collection page's heading (or label cell) names in another wording: the page
     in another language than the catalogue's ("Preuves et évaluation"), tolerantly or by
@@ -259,7 +273,7 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
     of prose open before it. ``tolerant``: a heading is also matched tolerantly and by similarity
     (a Collection page, whose headings are the template's labels in the page's language).
     """
-    current = prose = start
+    current = prose = resumed = start
     heading: Line | None = None
     buf: list[Line] = []
     contacts: list[str] = []
@@ -271,11 +285,12 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
             raw.setdefault("description", []).append(lines_section(([heading] if heading else []) + buf))
         elif current in _LIST_FIELDS:
             raw.setdefault(current, []).extend(v for x in buf for v in split_values(x.text, current))
-        else:
-            raw.setdefault(current, []).append(lines_section(buf))
+        else:  # a heading that resumes a field starts a paragraph of its own
+            gap = "\n" if buf[0].kind == "h" and raw.get(current) else ""
+            raw.setdefault(current, []).append(gap + lines_section(buf))
         buf.clear()
 
-    for line in lines:
+    for i, line in enumerate(lines):
         if is_end(line.text):
             break
         # a list item is not a heading: a menu's "Contact" or "Evaluation" link opens no field
@@ -284,13 +299,19 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
         if key and key != "name":
             flush()
             current, heading = key, Line(line.text, "h")
+            if key == "contacts" and prose != "contacts":
+                resumed = prose
             if key not in _SHORT_FIELDS:
                 prose = key
             continue
-        if current in _SHORT_FIELDS and line.kind in {"h", "t"}:
+        if prose == "contacts" and line.kind == "h" and _content_after(lines, i, cat):
+            flush()  # the page goes on after a contact heading in mid-page
+            current = prose = resumed
+            heading = None
+        elif current in _SHORT_FIELDS and line.kind in {"h", "t"}:
             flush()
             current, heading = prose, None
-        if current != "contacts" and contact_line(line.text):
+        if current != "contacts" and contact_line(line.text, cat):
             contacts.append(line.text)
             continue
         buf.append(line)

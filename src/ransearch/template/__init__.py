@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ransearch.text import fold, tokens
+
+# a host in contact details: an e-mail's domain, or a web address ("www.…", "https://…")
+_HOST = re.compile(r"(?:@|\bwww\.|https?://)([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_INTERNATIONAL_PHONE = re.compile(r"\+\s?\(?\d[\d\s().-]{6,}\d")  # "+43 7252 000 00", "+32 (0)2 …"
+_PHONE_DIGITS = 8  # fewer digits after a "+" are a number in prose ("+30 000"), not a phone
 
 __all__ = [
     "Field",
@@ -266,8 +272,11 @@ class Countries:
     def __init__(self, data: dict[str, Any]) -> None:
         self.names: dict[str, dict[str, str]] = {}
         self._by_name: dict[str, str] = {}
+        self._by_calling_code: dict[str, str] = {}
         for code, entry in data["countries"].items():
             self.names[code] = entry["names"]
+            if entry.get("calling_code"):
+                self._by_calling_code[entry["calling_code"]] = code
             for name in list(entry["names"].values()) + entry["aliases"] + [code]:
                 self._by_name.setdefault(fold(name), code)
 
@@ -299,6 +308,19 @@ class Countries:
         tld = host.rstrip(".").rsplit(".", 1)[-1].upper() if "." in host else ""
         tld = "GB" if tld == "UK" else tld
         return tld if len(tld) == 2 and tld in self.names else None
+
+    def of_contacts(self, text: str) -> str | None:
+        """The country that contact details agree on: the country domains of their e-mail and
+        web addresses ("kompass@steinbach.at", "www.hayat.de") and the international codes of
+        their phone numbers ("+43 7252 …"); None when they name none, or several."""
+        found = {self.of_address(f"http://{host}") for host in _HOST.findall(text)}
+        for number in _INTERNATIONAL_PHONE.findall(text):
+            digits = re.sub(r"\D", "", number)
+            if len(digits) < _PHONE_DIGITS:
+                continue
+            found.add(next((code for n in (1, 2, 3) if (code := self._by_calling_code.get(digits[:n]))), None))
+        found.discard(None)
+        return found.pop() if len(found) == 1 else None
 
     def name(self, code: str, language: str = "en") -> str:
         names = self.names.get(code, {})
