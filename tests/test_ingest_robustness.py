@@ -158,3 +158,19 @@ def test_usage_error_exit_two(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "Usage" in result.stdout + result.stderr
+
+
+def test_a_value_the_instructions_give_as_an_example_is_kept(tmp_path: Path) -> None:
+    """The template's instructions list examples ("Exemples : Erasmus +, Fonds pour la sécurité
+    intérieure (FSI), …, Horizon 2020"); a practice answering with them, one per line, keeps them:
+    they are its values, not instruction text left behind."""
+    text = MD_SEED.read_text("utf-8")
+    value = "<p>Plusieurs visites d'étude de chercheurs européens"
+    assert value in text
+    path = tmp_path / "funded.txt"
+    path.write_text(text.replace(value, "<p>Fonds pour la sécurité intérieure (FSI)</p><p>Fonds social européen</p>"
+                                        "<p>Horizon 2020</p>" + value, 1), "utf-8")
+    eu_links = parse_file(path).sections["eu_links"]
+    for example in ("Fonds pour la sécurité intérieure (FSI)", "Fonds social européen", "Horizon 2020"):
+        assert example in eu_links, example
+    assert "Indiquez comment" not in eu_links

@@ -7,6 +7,7 @@ are mostly covered by trigrams of the template is template text, whatever its la
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,20 +17,39 @@ from ransearch.text import tokens
 
 __all__ = ["TemplateText", "template_text", "Template", "default_template"]
 
+_EXAMPLE_WORDS = 8  # an example an instruction lists is a name, not a sentence
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
 
 def _ngrams(toks: list[str], n: int) -> Iterable[tuple[str, ...]]:
     return (tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
 
 
+def _examples(text: str) -> Iterable[tuple[str, ...]]:
+    """The items an instruction lists after a colon ("Examples: Erasmus+, Internal Security Fund
+    (ISF), Horizon 2020, etc."): answers the template suggests, so a value that is one of them
+    is a value, not instruction text left behind."""
+    _, colon, listed = text.rpartition(":")
+    items = listed.split(",")
+    if not colon or len(items) < 3:
+        return ()
+    # each item as listed, and without its abbreviation ("Internal Security Fund")
+    forms = [form for item in items for form in (item, _PARENTHESES.sub(" ", item))]
+    return (toks for form in forms if 0 < len(toks := tuple(tokens(form))) <= _EXAMPLE_WORDS)
+
+
 class TemplateText:
-    """Folded n-grams of every label, instruction and title of the template."""
+    """Folded n-grams of every label, instruction and title of the template, and the examples
+    its instructions give (``examples``)."""
 
     def __init__(self, texts: Iterable[str], extra_ngrams: Iterable[tuple[str, ...]] = ()) -> None:
         self.trigrams: set[tuple[str, ...]] = set()
         self.bigrams: set[tuple[str, ...]] = set()
         self.phrases: set[tuple[str, ...]] = set()
+        self.examples: set[tuple[str, ...]] = set()
         for text in texts:
             self.add(tokens(text))
+            self.examples.update(_examples(text))
             # parenthetical label suffixes such as "(max. 300 words)" or "(année)" stand alone
             for part in text.split("("):
                 if ")" in part:
@@ -42,6 +62,7 @@ class TemplateText:
         """A copy that also knows ``texts`` (template text learned from a corpus)."""
         out = TemplateText(())
         out.trigrams, out.bigrams, out.phrases = set(self.trigrams), set(self.bigrams), set(self.phrases)
+        out.examples = set(self.examples)
         for text in texts:
             out.add(tokens(text))
         return out

@@ -22,7 +22,7 @@ _TITLE_MARKUP = re.compile(r"^[#\s*_]+|(?<![*_])[*_]+$")
 def _is_template_line(line: str, tt: TemplateText, keep: list[tuple[str, ...]]) -> bool:
     """A line of instruction text left among values (values rarely repeat it this closely)."""
     toks = tokens(line)
-    if not toks or tt.coverage(toks) < (0.85 if len(toks) >= 6 else 1.0):
+    if not toks or tuple(toks) in tt.examples or tt.coverage(toks) < (0.85 if len(toks) >= 6 else 1.0):
         return False
     if any(tuple(toks[: len(p)]) == p for p in keep):
         return False
