@@ -63,14 +63,16 @@ def _marker(key: str) -> str:
 def _document(labels: dict[str, str], layout: str, keys: list[str] | None = None,
               extra: tuple[int, str, str] | None = None) -> str:
     """A practice with ``labels`` (field key → label), as ``rows`` (label TAB value), ``headings``
-    (### label, then the value) or ``plain`` (a label line, a blank line, the value)."""
+    (### label, then the value), ``plain`` (a label line, a blank line, the value) or ``noblank``
+    (a label line, then the value's line)."""
     pairs = [(labels[key], VALUES[key]) for key in (keys or KEYS)]
     if extra:
         pairs.insert(extra[0], extra[1:])
     if layout == "rows":
         return "\n".join(f"{label}\t{value}" for label, value in pairs) + "\n"
     mark = "### " if layout == "headings" else ""
-    return "\n\n".join(f"{mark}{label}\n\n{value}" for label, value in pairs) + "\n"
+    gap = "\n" if layout == "noblank" else "\n\n"
+    return "\n\n".join(f"{mark}{label}{gap}{value}" for label, value in pairs) + "\n"
 
 
 def _misfiled(text: str) -> list[str]:
@@ -142,8 +144,11 @@ def test_numbered_reworded_labels_find_their_fields(layout: str) -> None:
 
 
 def test_a_label_and_its_value_without_a_blank_line_between_them() -> None:
-    text = "\n\n".join(f"{LABELS[key]}\n{VALUES[key]}" for key in KEYS) + "\n"
-    assert _misfiled(text) == []
+    assert _misfiled(_document(LABELS, "noblank")) == []
+    # no label catalogued: the layout says which lines are labels, the order which field each opens
+    reworded = _document(REWORDED, "noblank")
+    assert _misfiled(reworded) == []
+    assert parse_text(reworded, "doc.txt").title == VALUES["name"]
 
 
 @pytest.mark.parametrize("layout", ["headings", "plain"])
@@ -153,7 +158,7 @@ def test_text_before_the_first_catalogued_label_is_not_lost(layout: str) -> None
     assert parse_text(text, "doc.txt").title == VALUES["name"]
 
 
-@pytest.mark.parametrize("layout", ["rows", "headings", "plain"])
+@pytest.mark.parametrize("layout", ["rows", "headings", "plain", "noblank"])
 @pytest.mark.parametrize("variant", ["two fields left out", "a section the template lacks", "both"])
 def test_reworded_labels_land_in_their_fields(layout: str, variant: str) -> None:
     """No label catalogued: similarity, bounded by the order, says which field each label takes."""
@@ -166,7 +171,7 @@ def test_reworded_labels_land_in_their_fields(layout: str, variant: str) -> None
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
-@given(layout=st.sampled_from(["rows", "headings", "plain"]),
+@given(layout=st.sampled_from(["rows", "headings", "plain", "noblank"]),
        reworded=st.sets(st.sampled_from(KEYS)),
        dropped=st.sets(st.sampled_from(KEYS[2:]), max_size=3),
        extra_at=st.one_of(st.none(), st.integers(2, 12)))

@@ -177,6 +177,13 @@ def instruction_score(cat: Catalogue, text: str, fields: Sequence[int] | None = 
 _LABEL_PARA_WORDS = 12
 
 
+def _paragraph_labels(block: str) -> list[str]:
+    """What may label a field in a paragraph: the paragraph, and its first line when it has more
+    (a label over its value, no blank line between: "Country" / "Ireland")."""
+    first, newline, _ = block.strip().partition("\n")
+    return [block, first] if newline else [block]
+
+
 def count_labels(text: str, cat: Catalogue, enough: int) -> int:
     """How many distinct fields a text document labels (stops looking once ``enough`` are found).
 
@@ -196,7 +203,7 @@ def count_labels(text: str, cat: Catalogue, enough: int) -> int:
     seen = set()
     current = -1
     for block in re.split(r"\n\s*\n", text):
-        for line in block.splitlines() if "\t" in block else [block]:
+        for line in block.splitlines() if "\t" in block else _paragraph_labels(block):
             if "\t" in line:
                 cell = MARKUP.sub(" ", line.split("\t", 1)[0])
                 match = r.match(cell, current - 1, cell=True) if cell.strip() else None
@@ -210,4 +217,6 @@ def count_labels(text: str, cat: Catalogue, enough: int) -> int:
                 seen.add(match.key)
                 if len(seen) >= enough:
                     return len(seen)
+                if "\t" not in block:
+                    break
     return len(seen)

@@ -75,18 +75,32 @@ def _label_shaped(text: str) -> bool:
 
 
 def _split_label_lines(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> list[Row]:
-    """``rows`` with each block whose first line is a catalogued label and whose other lines are
-    its value ("Target audience" / "Families, youth workers" with no blank line between) cut in
-    two: the label, then the value."""
+    """``rows`` with each block whose first line is a label and whose other lines are its value
+    ("Target audience" / "Families, youth workers" with no blank line between) cut in two: the
+    label, then the value. A first line is a label when the catalogue names it, or, in a
+    document written this way (:func:`_headed_blocks`), when it is shaped like one: then the
+    template's order says which field a label of another wording opens."""
     r = reader(cat)
+    headed = _headed_blocks(rows, cat)
     out: list[Row] = []
     for row in rows:
         first, _, rest = row.value.partition("\n") if row.label is None else ("", "", "")
-        if rest.strip() and _label_shaped(first) and r.match(first, -1, similar=False):
+        if rest.strip() and _label_shaped(first) and (headed or r.match(first, -1, similar=False)):
             out += [Row(None, first.strip()), Row(None, rest.strip())]
         else:
             out.append(row)
     return out
+
+
+def _headed_blocks(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> bool:
+    """Whether a document of blocks writes each field as its label's line over its value, no
+    blank line between: most of its blocks of several lines open with a line shaped like a
+    label, and they are at least half as many as the template's fields."""
+    if any(row.label is not None for row in rows):
+        return False
+    blocks = [row.value.strip() for row in rows if "\n" in row.value.strip()]
+    headed = sum(1 for block in blocks if _label_shaped(block.split("\n", 1)[0]))
+    return headed * 2 > len(blocks) and headed * 2 >= len(cat.keys)
 
 
 def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:
