@@ -478,3 +478,15 @@ def test_a_few_words_before_an_e_mail_address_are_contacts_in_any_language() -> 
     p = parse_bytes(page.encode(), "ponti.html")
     assert "ponti@associazioneponti" in p.contacts and "Per informazioni" not in p.sections["description"]
     assert "Organisation: Associazione Ponti" in p.sections["description"] and "Organisation" not in p.contacts
+
+
+def test_a_date_under_a_heading_like_a_list_fields_is_no_value_of_it() -> None:
+    """GOV.UK's "Published" reads like "Public cible" (target audience) by its stem; a date is
+    never an audience: the heading and its date stay the page's text."""
+    page = b"""<html lang="en"><body><main><h1>Digital Resilience Champions</h1>
+<dl><dt>Published</dt><dd>3 May 2022</dd><dt>Last updated</dt><dd>10 January 2024</dd></dl>
+<h2>What happened</h2><p>The council trained pupils aged 14 to 16 to help classmates question extremist content.</p>
+</main></body></html>"""
+    p = parse_bytes(page, "champions.html")
+    assert p.audience == () and not p.sections["audience"]
+    assert "3 May 2022" in p.sections["description"] and p.last_update == 2024

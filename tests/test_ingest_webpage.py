@@ -327,3 +327,25 @@ def test_a_collection_page_with_its_headings_in_another_language_fills_their_fie
     assert "evaluiert" in p.sections["evaluation"] and "evaluiert" not in p.sections["description"]
     assert "deux autres villes" in p.sections["sustainability"]
     assert p.country_code == "DE"
+
+
+@pytest.mark.parametrize("audience_label, themes_label, audience", [
+    ("Public visé", "association de thèmes clés", ("Familles", "Travailleurs sociaux")),
+    ("Zielpublikum", "Verknüpfung der Schlüsselthemen", ("Angehörige", "Communauté en ligne")),
+])
+def test_facet_labels_the_site_translated_are_told_by_their_values(audience_label: str, themes_label: str,
+                                                                   audience: tuple[str, str]) -> None:
+    """The site translates its facet labels too: a label no catalogue names is the facet its
+    values belong to, or, for a list whose values the vocabulary does not know either, the
+    site's next list facet (audience, then themes). None of it is the organisation."""
+    body = "<h1>Beratungsnetzwerk Nord</h1>" + (
+        HTML_BODY_DE.replace("<div>Target Audience</div>", f"<div>{audience_label}</div>")
+            .replace("<div>key themes association</div>", f"<div>{themes_label}</div>")
+            .replace("<li>Families</li><li>Social workers</li>", "".join(f"<li>{v}</li>" for v in audience))
+            .replace("<li>Family support</li>", "<li>Soutien aux familles</li><li>Radicalisation en ligne</li>"))
+    p = parse_bytes(_html(body, lang="fr", canonical=f"{BASE}/ran-practices/beratungsnetzwerk-nord_fr"), "nord.html")
+    assert p.layout == "web_page" and p.title == "Beratungsnetzwerk Nord"
+    assert "Families" in p.audience and "Family support" in p.themes
+    assert "Radicalisation en ligne" in p.sections["themes"]
+    assert audience_label not in p.sections["organisation"] and "Soutien" not in p.sections["organisation"]
+    assert p.sections["organisation"].startswith("Beratungsnetzwerk Nord")

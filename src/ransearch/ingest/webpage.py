@@ -36,7 +36,8 @@ from ransearch.ingest.lines import (
 from ransearch.ingest.table import Extraction
 from ransearch.ingest.values import split_values
 from ransearch.ingest.wording import new_document
-from ransearch.template import Catalogue, countries, yes_no
+from ransearch.ingest.vocab import vocab_items
+from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import fold, tokens
 
 __all__ = ["Reading", "practice_slug", "collection_url", "read_webpage", "looks_like_webpage", "page_title",
@@ -52,6 +53,7 @@ _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
 _LIST_FIELDS = frozenset({"themes", "audience"})
+_SITE_LIST_FACETS = ("audience", "themes")  # the Collection page's list facets, in the order it shows them
 _SHORT_FIELDS = _LIST_FIELDS | {"peer_reviewed", "start", "country", "last_update"}
 """Fields of short values, never of the page's prose. (Contacts are not among them: what follows a
 contact heading is usually the end of the page, which ``contacts`` keeps out of search.)"""
@@ -222,6 +224,38 @@ def _facet_values(lines: list[Line], i: int, key: str, cat: Catalogue) -> tuple[
     return values, j
 
 
+def _facet_by_values(lines: list[Line], i: int, cat: Catalogue) -> str | None:
+    """The list facet (target audience, key themes) that a label line no catalogue names heads,
+    told by its values: the first and most of them are entries of that facet's vocabulary. The
+    site translates its facet labels into the reader's language ("association de thèmes clés")."""
+    if not _facet_label_shaped(lines, i):
+        return None
+    for key in _SITE_LIST_FACETS:
+        values, _ = _facet_values(lines, i, key, cat)
+        known = [_in_vocabulary(item, key) for value in values for item in split_values(value, key)]
+        if known and known[0] and 2 * sum(known) > len(known):
+            return key
+    return None
+
+
+def _in_vocabulary(value: str, key: str) -> bool:
+    return all(label for label, _ in vocab_items(vocabulary()[key], value))
+
+
+def _next_list_facet(lines: list[Line], i: int, filled: set[str]) -> str | None:
+    """Among the facets, a label line no catalogue names over a list whose values the vocabulary
+    does not know either: the first list facet the page has not filled, in the order the site
+    shows them (audience, then themes)."""
+    if not _facet_label_shaped(lines, i) or lines[i + 1].kind != "l":
+        return None
+    return next((key for key in _SITE_LIST_FACETS if key not in filled), None)
+
+
+def _facet_label_shaped(lines: list[Line], i: int) -> bool:
+    text = lines[i].text.rstrip()
+    return len(text.split()) <= 5 and not text.endswith(".") and i + 1 < len(lines)
+
+
 def lines_section(lines: list[Line]) -> str:
     """Lines as section text: paragraphs apart, list items as ``- `` lines, headings alone."""
     out: list[str] = []
@@ -266,8 +300,9 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
                    tolerant: bool = False) -> None:
     """Put lines into the fields their headings open; other headings stay in the open field.
 
-    A heading that names a list field (themes, target audience) over prose puts the prose,
-    with its heading, in the description: it describes, it does not list. A field of short
+    A heading that names a list field (themes, target audience) over prose or a date ("Published"
+    read as "Public cible", over "3 May 2022") puts them, with the heading, in the description: it
+    describes or dates, it does not list. A field of short
     values (a list, a date, a country) ends at the next heading or label cell: one the template
     does not name ("What happened" after "Last updated: 10 January 2024") goes back to the field
     of prose open before it. ``tolerant``: a heading is also matched tolerantly and by similarity
@@ -281,7 +316,7 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
     def flush() -> None:
         if not buf:
             return
-        if current in _LIST_FIELDS and _prose(buf):
+        if current in _LIST_FIELDS and (_prose(buf) or all(_DATE.match(x.text.strip()) for x in buf)):
             raw.setdefault("description", []).append(lines_section(([heading] if heading else []) + buf))
         elif current in _LIST_FIELDS:
             raw.setdefault(current, []).extend(v for x in buf for v in split_values(x.text, current))
@@ -345,7 +380,13 @@ def read_webpage(extraction: Extraction, cat: Catalogue, source: str, lines: lis
     desc_at = next((i for i, x in enumerate(lines) if is_headingish(x)
                     and heading_field(x.text, cat, frozenset({"description"})) == "description"
                     and (org_type_at is None or i > org_type_at)), None)
-    first_facet = next((i for i, x in enumerate(lines) if _facet_key(x, cat)), None)
+    # the facets follow the title: from its <h1> on when the page has one (a skip link above
+    # it, "Zum Hauptinhalt springen", may read like a facet's label)
+    bound = min(x for x in (org_type_at, desc_at, len(lines)) if x is not None)
+    h1 = fold(page.h1) if page is not None else ""
+    start = next((i + 1 for i, x in enumerate(lines[:bound]) if h1 and fold(x.text) == h1), 0)
+    first_facet = next((i for i in range(start, bound) if _facet_key(lines[i], cat) or _facet_by_values(lines, i, cat)),
+                       None)
     limit = min(x for x in (first_facet, org_type_at, desc_at, len(lines)) if x is not None)
     title_at = _title_index(lines, limit, page.h1 if page else "")
     title = lines[title_at].text if title_at is not None else ""
@@ -361,7 +402,8 @@ def read_webpage(extraction: Extraction, cat: Catalogue, source: str, lines: lis
     i = (title_at + 1) if title_at is not None and title_at < limit + 1 else limit
     # facet blocks between the title and the organisation
     while i < len(lines):
-        key = _facet_key(lines[i], cat) if (org_type_at is None or i < org_type_at) else None
+        key = (_facet_key(lines[i], cat) or _facet_by_values(lines, i, cat) or _next_list_facet(lines, i, set(raw))
+               if (org_type_at is None or i < org_type_at) else None)
         if key is None:
             if is_furniture(lines[i].text) or _DATE.match(lines[i].text.strip()):
                 i += 1
