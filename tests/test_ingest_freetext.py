@@ -490,3 +490,22 @@ def test_a_date_under_a_heading_like_a_list_fields_is_no_value_of_it() -> None:
     p = parse_bytes(page, "champions.html")
     assert p.audience == () and not p.sections["audience"]
     assert "3 May 2022" in p.sections["description"] and p.last_update == 2024
+
+
+def test_collapsed_accordion_panels_are_the_pages_content() -> None:
+    """A page saved with its accordion closed keeps each section's text in a hidden panel, under
+    a heading whose text is the toggle's <button>: the panel is content when its toggle names
+    it (aria-controls) or its class says it is a panel (ECL, GOV.UK, Bootstrap, jQuery UI); any
+    other hidden element (a dialog, a template) is not."""
+    page = b"""<html lang="en"><body><main><h1>Peer mentors online</h1>
+<p>Young volunteers mentor teenagers they meet in extremist chat groups in the city.</p>
+<h3 class="ecl-accordion__title"><button class="ecl-accordion__toggle">Evidence and evaluation</button></h3>
+<div class="ecl-accordion__content" hidden><p>An independent evaluation interviewed 35 participants.</p></div>
+<h3><button aria-controls="s2" aria-expanded="false">Sustainability and transferability</button></h3>
+<div id="s2" style="display: none"><p>Two other cities have taken the mentor model over.</p></div>
+<div id="newsletter-dialog" hidden><p>Subscribe to our newsletter for monthly news from the city.</p></div>
+</main></body></html>"""
+    p = parse_bytes(page, "mentors.html")
+    assert "35 participants" in p.sections["evaluation"]
+    assert "Two other cities" in p.sections["sustainability"]
+    assert "newsletter" not in " ".join(p.sections.values())

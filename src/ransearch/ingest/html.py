@@ -63,6 +63,8 @@ _FURNITURE_NAMES = ("breadcrumb", "pathway", "cookie", "consent", "gdpr", "share
 _NAME_WORD = re.compile(r"[a-z]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _PAGE_ROOTS = frozenset({"html", "body", "main", "article"})
+_PANEL_ROLES = frozenset({"tabpanel", "region"})
+_PANEL_NAMES = ("accordion", "collaps", "expand", "panel")  # words naming a collapsible panel
 _LABEL_WORDS = 12  # a table's label cell is a heading's length
 _FURNITURE_MAX_SHARE = 0.5  # furniture is the lesser part of a page: an element holding more is content
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
@@ -172,6 +174,7 @@ class _Reader:
         self.block_links = 0  # links to a page the block being read holds
         self.furniture: _Furniture | None = None  # the outermost element named as furniture being read
         self.furniture_rows: list[tuple[int, int]] = []  # rows [start, end) of each one read
+        self.toggled: set[str] = set()  # ids of the panels a disclosure's toggle (aria-controls) opens
 
     # -- helpers ---------------------------------------------------------------------------
     def _buffer(self) -> list[str]:
@@ -256,7 +259,11 @@ class _Reader:
             self._break_block()
             self.header = _Header(len(self.rows), "h1" in self.meta)
             return
-        if name in _SKIP or _hidden(attrib) or (not self.main_depth and (
+        if attrib and attrib.get("aria-controls"):  # a disclosure's toggle: the panels it opens are content
+            self.toggled.update(str(attrib.get("aria-controls")).split())
+        if (name in _SKIP and not (name == "button" and self.block_kind.startswith("h"))) or (
+                _hidden(attrib) and not (attrib.get("id") in self.toggled or _collapsed_panel(attrib))) or (
+                not self.main_depth and (
                 name in _FURNITURE or (attrib and attrib.get("role") in _FURNITURE_ROLES))):
             self.skip_depth = 1
             return
@@ -449,6 +456,19 @@ def _hidden(attrib: Any) -> bool:
     get = attrib.get
     return (get("hidden") is not None or get("aria-hidden") == "true" or get("role") in _SKIP_ROLES
             or bool(_HIDDEN_STYLE.search(get("style") or "")))
+
+
+def _collapsed_panel(attrib: Any) -> bool:
+    """A hidden element that is a collapsed panel of the page's content (an accordion's section,
+    a tab: hidden until a reader opens it, and saved that way), by its ARIA role or its class or
+    id (ECL's ``ecl-accordion__content``, GOV.UK's ``govuk-accordion__section-content``,
+    Bootstrap's ``collapse``, jQuery UI's ``ui-tabs-panel``)."""
+    if attrib.get("role") in _SKIP_ROLES:
+        return False
+    if attrib.get("role") in _PANEL_ROLES:
+        return True
+    words = _NAME_WORD.findall(_CAMEL.sub(r"\1 \2", f"{attrib.get('class') or ''} {attrib.get('id') or ''}").lower())
+    return any(word.startswith(_PANEL_NAMES) for word in words)
 
 
 def decode_html(data: bytes) -> str:
