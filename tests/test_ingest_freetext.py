@@ -509,3 +509,16 @@ def test_collapsed_accordion_panels_are_the_pages_content() -> None:
     assert "35 participants" in p.sections["evaluation"]
     assert "Two other cities" in p.sections["sustainability"]
     assert "newsletter" not in " ".join(p.sections.values())
+
+
+def test_a_definition_lists_terms_are_labels() -> None:
+    """A page's facts as a definition list: each <dt> labels the <dd> after it, as a table's label
+    cell does, so a list field it opens ("Zielgruppe") ends at the next term."""
+    page = """<html lang="de"><body><main><h1>Wegweiser Jugend</h1>
+<dl><dt>Träger</dt><dd>Landesjugendring Sachsen-Anhalt e.V.</dd><dt>Zielgruppe</dt><dd>Jugendliche, Lehrkräfte</dd>
+<dt>Laufzeit</dt><dd>seit 2017</dd><dt>Bundesland</dt><dd>Sachsen-Anhalt</dd></dl>
+<h2>Projektbeschreibung</h2><p>Wegweiser Jugend berät junge Menschen, die sich rechtsextremen Gruppen annähern.</p>
+</main></body></html>"""
+    p = parse_bytes(page.encode(), "wegweiser.html")
+    assert p.audience == ("Youth/pupils/students", "Educators/academics")
+    assert "Sachsen-Anhalt" in p.sections["description"] and "seit 2017" in p.sections["description"]

@@ -75,7 +75,8 @@ class Page:
     """What an HTML page says about itself, beside its text.
 
     ``kinds`` has one letter per row of the extraction: ``h`` a heading (``<h1>``…``<h6>``),
-    ``l`` a list item, ``p`` any other block or table row.
+    ``l`` a list item, ``t`` a definition list's term (``<dt>``: a label, as a table's label
+    cell is), ``p`` any other block or table row.
     """
 
     title: str = ""
@@ -307,6 +308,8 @@ class _Reader:
             self._break_block()
             if name in _HEADINGS:
                 self.block_kind = "h1" if name == "h1" else "h"
+            elif name == "dt":  # a definition list's term labels the <dd> after it
+                self.block_kind = "t"
             elif self.block_kind.startswith("h"):  # an empty heading: this block is not one
                 self.block_kind = "p"
 
