@@ -522,3 +522,19 @@ def test_a_definition_lists_terms_are_labels() -> None:
     p = parse_bytes(page.encode(), "wegweiser.html")
     assert p.audience == ("Youth/pupils/students", "Educators/academics")
     assert "Sachsen-Anhalt" in p.sections["description"] and "seit 2017" in p.sections["description"]
+
+
+def test_facts_written_label_colon_value_fill_their_fields_when_the_value_fits() -> None:
+    """Pages outside the template write facts as "label: value" lines; a label of a field of short
+    values opens it for that value, if the value has that field's form."""
+    page = """<html lang="de"><body><main><h1>Wegweiser Jugend</h1>
+<p>Zielgruppe: Jugendliche, Eltern, Lehrkräfte</p><p>Land: Österreich</p><p>Beginn: 2017</p>
+<p>Published: 3 May 2022</p><p>Ziel: Jugendliche sollen Alternativen zu extremistischen Gruppen finden.</p>
+<p>Wegweiser Jugend berät junge Menschen, die sich rechtsextremen Gruppen annähern, und ihre Familien.</p>
+</main></body></html>"""
+    p = parse_bytes(page.encode(), "wegweiser.html")
+    assert p.audience == ("Youth/pupils/students", "Families", "Educators/academics")
+    assert (p.country_code, p.start_year) == ("AT", 2017)
+    description = p.sections["description"]
+    assert "Published: 3 May 2022" in description and "Ziel: Jugendliche sollen" in description
+    assert "Zielgruppe" not in description and "Beginn" not in description

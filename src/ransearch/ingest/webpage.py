@@ -53,6 +53,7 @@ _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
 _LIST_FIELDS = frozenset({"themes", "audience"})
+_INLINE_LABEL_WORDS = 4  # "Target audience: …", "Land of origin: …": a label, not a sentence's start
 _SITE_LIST_FACETS = ("audience", "themes")  # the Collection page's list facets, in the order it shows them
 _SHORT_FIELDS = _LIST_FIELDS | {"peer_reviewed", "start", "country", "last_update"}
 """Fields of short values, never of the page's prose. (Contacts are not among them: what follows a
@@ -349,10 +350,33 @@ def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str,
         if current != "contacts" and contact_line(line.text, cat):
             contacts.append(line.text)
             continue
+        if current not in _SHORT_FIELDS and (fact := _inline_fact(line, cat)):
+            raw.setdefault(fact[0], []).extend(fact[1])  # "Zielgruppe: Jugendliche, Eltern"
+            continue
         buf.append(line)
     flush()
     if contacts:
         raw.setdefault("contacts", []).append("\n".join(contacts))
+
+
+def _inline_fact(line: Line, cat: Catalogue) -> tuple[str, list[str]] | None:
+    """A line "label: value" giving a field of short values, as pages outside the template write
+    their facts ("Zielgruppe: Jugendliche, Eltern", "Land: Österreich", "Start: 2019"), and the
+    values; only when the value has the field's form (a year, a country, a yes or no, entries
+    of the vocabulary), so that "Published: 3 May 2022" is no target audience."""
+    head, colon, value = line.text.partition(":")
+    value = value.strip()
+    if not colon or not value or not 0 < len(head.split()) <= _INLINE_LABEL_WORDS:
+        return None
+    key = heading_field(head, cat, _SHORT_FIELDS)
+    if key is None:
+        return None
+    if key in _LIST_FIELDS:
+        values = split_values(value, key)
+        return (key, values) if any(_in_vocabulary(v, key) for v in values) and not _DATE.match(value) else None
+    if key in _TYPED:
+        return (key, [value]) if _typed_value(key, value) else None
+    return (key, [value]) if _YEAR.search(value) else None  # the start of the practice
 
 
 def _title_index(lines: list[Line], first_facet: int, h1: str) -> int | None:
