@@ -404,6 +404,10 @@ def test_a_layout_tables_menus_and_header_are_not_the_practice() -> None:
     assert not p.contacts
     for furniture in ("Home", "Contatti", "Notizie", "Dona il", "dal 1998", "Menu", "Progetto Ponti:"):
         assert furniture not in description, furniture
+    downloads = OLD_TABLE_SITE.replace("</table></td></tr></table>", "</table></td></tr><tr><td colspan='2'>"
+                                       "<a href='/manuale.pdf'>Manuale per i mediatori</a><br>"
+                                       "<a href='/valutazione.pdf'>Rapporto di valutazione</a></td></tr></table>")
+    assert "Manuale per i mediatori" in parse_bytes(downloads.encode(), "ponti.html").sections["description"]
 
 
 def test_a_cell_of_links_under_a_label_is_its_value() -> None:
@@ -426,6 +430,12 @@ def test_content_before_the_title_stays_and_a_logo_heading_is_not_the_title() ->
             "online and in the youth centres of the city.</p><h2>Peer mentors online</h2>"
             "<p>Each mentor is trained for six weeks.</p></body></html>")
     assert "Young volunteers mentor" in parse_bytes(lead.encode(), "mentors.html").sections["description"]
+    repeated = ("<html lang='en'><head><title>Peer mentors online</title></head><body><p>Young volunteers</p>"
+                "<ul><li>Referral by schools</li><li>Training over three weekends</li></ul>"
+                "<p>The city youth service pays for the training of the volunteers and for their supervision.</p>"
+                "<h3>Peer mentors online</h3><p>More in the yearly report.</p></body></html>")
+    kept = parse_bytes(repeated.encode(), "mentors.html").sections["description"]
+    assert "Young volunteers" in kept and "Referral by schools" in kept  # a sentence above: no site header
     logo = """<html lang="en"><head><title>Youth Workers Online | SAFE-NET Erasmus+ project</title></head><body>
 <div class="site-header"><h1><a href="/">SAFE-NET</a></h1><p>Strengthening frameworks in neighbourhoods</p></div>
 <div class="page"><h2>Youth Workers Online: digital youth work against polarisation</h2>
@@ -504,11 +514,16 @@ def test_collapsed_accordion_panels_are_the_pages_content() -> None:
 <h3><button aria-controls="s2" aria-expanded="false">Sustainability and transferability</button></h3>
 <div id="s2" style="display: none"><p>Two other cities have taken the mentor model over.</p></div>
 <div id="newsletter-dialog" hidden><p>Subscribe to our newsletter for monthly news from the city.</p></div>
+<button aria-controls="share-box">Share</button><div id="share-box" style="display:none"><p>Send this page on.</p></div>
+<div class="login-panel" hidden><p>Members sign in here to see internal documents.</p></div>
+<table><tr><th><h3>Print</h3></th><td><button>Print this page</button></td></tr></table>
 </main></body></html>"""
     p = parse_bytes(page, "mentors.html")
     assert "35 participants" in p.sections["evaluation"]
     assert "Two other cities" in p.sections["sustainability"]
-    assert "newsletter" not in " ".join(p.sections.values())
+    text = " ".join(p.sections.values())
+    for hidden in ("newsletter", "Send this page", "Members sign in", "Print this page"):
+        assert hidden not in text, hidden
 
 
 def test_a_definition_lists_terms_are_labels() -> None:
@@ -538,3 +553,11 @@ def test_facts_written_label_colon_value_fill_their_fields_when_the_value_fits()
     description = p.sections["description"]
     assert "Published: 3 May 2022" in description and "Ziel: Jugendliche sollen" in description
     assert "Zielgruppe" not in description and "Beginn" not in description
+    sentences = """<html lang="en"><body><main><h1>Peer mentors online</h1>
+<p>Country: The project started in Germany and was later adapted by partners in Austria.</p>
+<p>Start: In 2019 the first twelve mentors were trained over three weekends.</p>
+<p>Note: teachers who want to refer a pupil can write to refer@mentors.example.org and a mentor calls back.</p>
+</main></body></html>"""
+    q = parse_bytes(sentences.encode(), "mentors.html")
+    assert (q.country_code, q.start_year, q.contacts) == (None, None, "")
+    assert all(s in q.sections["description"] for s in ("started in Germany", "first twelve", "refer a pupil"))

@@ -174,3 +174,15 @@ def test_a_value_the_instructions_give_as_an_example_is_kept(tmp_path: Path) -> 
     for example in ("Fonds pour la sécurité intérieure (FSI)", "Fonds social européen", "Horizon 2020"):
         assert example in eu_links, example
     assert "Indiquez comment" not in eu_links
+
+
+def test_only_names_an_instruction_lists_are_examples() -> None:
+    """An instruction's enumeration of what to write ("the date, the place and the topic") is no
+    list of examples: only names (capitalised) are, and "etc." is not one."""
+    from ransearch.ingest.boilerplate import TemplateText
+    from ransearch.text import tokens
+
+    text = TemplateText(["Say when: the date, the place, the topic of the meeting.",
+                         "Name the fund. Examples: Erasmus+, Internal Security Fund (ISF), Horizon 2020, etc."])
+    names = ("Erasmus+", "Internal Security Fund (ISF)", "Internal Security Fund", "Horizon 2020")
+    assert text.examples == {tuple(tokens(name)) for name in names}

@@ -349,3 +349,15 @@ def test_facet_labels_the_site_translated_are_told_by_their_values(audience_labe
     assert "Radicalisation en ligne" in p.sections["themes"]
     assert audience_label not in p.sections["organisation"] and "Soutien" not in p.sections["organisation"]
     assert p.sections["organisation"].startswith("Beratungsnetzwerk Nord")
+
+
+def test_the_organisations_own_list_is_no_facet() -> None:
+    """Only a label line over a list among the facets can be a facet the site translated; the
+    organisation's heading over a list of its work is the organisation."""
+    body = """<h1>Beratungsnetzwerk Nord</h1><div class="facets"><div>Country</div><ul><li>Germany</li></ul></div>
+<section><h2>Verein Beratungsnetzwerk Nord</h2><ul><li>Gegründet 2005 in Hamburg</li><li>Zwölf Beraterinnen</li></ul>
+<p>Type of Organisation: NGO</p></section><section><h2>Project description</h2>
+<p>Eltern, deren Kinder sich extremistischen Gruppen anschließen, erhalten vertrauliche Beratung.</p></section>"""
+    p = parse_bytes(_html(body, canonical=f"{BASE}/ran-practices/beratungsnetzwerk-nord_de"), "nord.html")
+    assert p.audience == () and p.themes == ()
+    assert "Gegründet 2005" in p.sections["organisation"]

@@ -14,6 +14,7 @@ wordings). Each value carries a marker word, so a test can see which field it la
 from __future__ import annotations
 
 import itertools
+import textwrap
 
 import numpy as np
 import pytest
@@ -222,3 +223,26 @@ def test_a_short_value_paragraph_before_a_catalogued_label_is_no_label() -> None
     assert "Youth workers" in practice.sections["audience"]
     assert practice.sections["geography"] == ""
     assert _misfiled(text) == []
+
+
+def test_a_text_wrapped_at_a_fixed_width_is_no_label_over_value_layout() -> None:
+    """Each paragraph of a text wrapped at 60 characters opens with a short line, as a label over
+    its value does; but its first lines are as long as the others, and lower-case lines continue
+    them: they are no labels, and every paragraph stays in the description."""
+    paragraphs = [
+        "Mentors meet the young person every week for six months and involve the parents from the start.",
+        "Volunteers from the district are trained by the city's youth service over three weekends.",
+        "In 2016 several young people from the district left for Syria, and their families asked for help.",
+        "Schools, youth clubs, the local police and two mosques take part in the case meetings.",
+        "The city pays the mentors' training and a national fund pays the coordinator's salary.",
+        "Eighty young people have been mentored so far and three out of four finished the programme.",
+        "Mentors need supervision, and parents must be involved from the first meeting onwards.",
+        "Two neighbouring municipalities will start the scheme next year with four experienced mentors.",
+        "The scheme was presented to the city council and to the regional prevention network in 2023.",
+    ]
+    wrapped = "\n\n".join(textwrap.fill(text, 60) for text in paragraphs)
+    text = (f"{LABELS['name']}\nYouth Bridges mentoring scheme\n\n{LABELS['description']}\n{wrapped}\n\n"
+            f"{LABELS['audience']}\nYouth/pupils/students, Families\n\n{LABELS['country']}\nBelgium\n")
+    description = " ".join(parse_text(text, "doc.txt").sections["description"].split())
+    for paragraph in paragraphs:
+        assert paragraph in description

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ransearch.ingest.label_texts import PAREN
 from ransearch.template import Catalogue, catalogue
 from ransearch.text import tokens
 
 __all__ = ["TemplateText", "template_text", "Template", "default_template"]
 
 _EXAMPLE_WORDS = 8  # an example an instruction lists is a name, not a sentence
-_PARENTHESES = re.compile(r"\([^()]*\)")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
 def _ngrams(toks: list[str], n: int) -> Iterable[tuple[str, ...]]:
@@ -26,15 +27,18 @@ def _ngrams(toks: list[str], n: int) -> Iterable[tuple[str, ...]]:
 
 
 def _examples(text: str) -> Iterable[tuple[str, ...]]:
-    """The items an instruction lists after a colon ("Examples: Erasmus+, Internal Security Fund
-    (ISF), Horizon 2020, etc."): answers the template suggests, so a value that is one of them
-    is a value, not instruction text left behind."""
+    """The names an instruction lists after a colon, to the end of that sentence ("Examples:
+    Erasmus+, Internal Security Fund (ISF), Horizon 2020, etc."): answers the template suggests,
+    so a value that is one of them is a value, not instruction text left behind. An item is a
+    name when it starts with a capital; "etc." and the parts of an ordinary sentence ("Indicate:
+    the date, the place and the topic") are not."""
     _, colon, listed = text.rpartition(":")
-    items = listed.split(",")
+    items = _SENTENCE_END.split(listed, maxsplit=1)[0].split(",")
     if not colon or len(items) < 3:
         return ()
-    # each item as listed, and without its abbreviation ("Internal Security Fund")
-    forms = [form for item in items for form in (item, _PARENTHESES.sub(" ", item))]
+    names = [item.strip() for item in items if item.strip()[:1].isupper()]
+    # each name as listed, and without its abbreviation ("Internal Security Fund")
+    forms = [form for name in names for form in (name, PAREN.sub(" ", name))]
     return (toks for form in forms if 0 < len(toks := tuple(tokens(form))) <= _EXAMPLE_WORDS)
 
 

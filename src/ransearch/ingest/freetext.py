@@ -12,7 +12,6 @@ when some template fields were found, and a warning names the fields that were n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
@@ -20,14 +19,9 @@ from ransearch.errors import ParseError
 from ransearch.ingest.html import Page
 from ransearch.ingest.lines import Line, document_lines, heading_field, is_headingish, is_sentence
 from ransearch.ingest.table import Extraction
-from ransearch.ingest.webpage import (
-    Reading,
-    is_end,
-    is_furniture,
-    page_title,
-    practice_slug,
-    split_sections,
-)
+from ransearch.ingest.sections import split_sections
+from ransearch.ingest.site import is_end, is_furniture
+from ransearch.ingest.webpage import Reading, page_title, practice_slug, title_parts
 from ransearch.template import SECTION_KEYS, Catalogue
 from ransearch.text import fold
 
@@ -35,7 +29,7 @@ __all__ = ["read_free_text"]
 
 _MAX_TITLE_WORDS = 20
 _FIRST_LINES = 6
-_TITLE_PARTS = re.compile(r"\s+[-–|]\s+")  # "Page – Site" in a <title>
+_HEAD_LINES = 48  # where a page's title can still stand: below a site's header, menus and side columns
 _LABELLED = ("peer_reviewed", "themes", "audience", "geography", "start", "deliverables", "evaluation",
              "sustainability", "ran_meeting", "eu_links", "organisation", "country", "last_update")
 
@@ -74,16 +68,17 @@ def _title(lines: list[Line], page_h1: str, page_name: str,
 
 
 def _title_line(lines: list[Line], title: str) -> int | None:
-    """Where the page writes its title as a line of its own (a layout table's content heading)."""
+    """Where the page writes its title as a line of its own near its top (a layout table's
+    content heading, after the site's header, menus and side columns)."""
     wanted = fold(title)
-    return next((i for i, x in enumerate(lines) if wanted and fold(x.text) == wanted), None)
+    return next((i for i, x in enumerate(lines[:_HEAD_LINES]) if wanted and fold(x.text) == wanted), None)
 
 
 def _page_heading(lines: list[Line], page: Page, title: str, at: int | None) -> tuple[str, int | None]:
     """The page's own heading when its ``<h1>`` is the site's name (a logo, as old themes write it
     on every page): the ``<title>`` says so ("Youth Workers Online | SAFE-NET Erasmus+ project"
     under ``<h1>SAFE-NET</h1>``), and the heading the ``<title>`` opens with is the title."""
-    parts = [fold(p) for p in _TITLE_PARTS.split(page.title) if fold(p)]
+    parts = [fold(p) for p in title_parts(page.title) if fold(p)]
     h1 = fold(page.h1)
     if len(parts) < 2 or not h1 or fold(title) != h1 or h1 in parts[0] or not any(h1 in p for p in parts[1:]):
         return title, at
@@ -131,8 +126,9 @@ def read_free_text(extraction: Extraction, cat: Catalogue, source: str,
         if at is None:
             at = _title_line(lines, title)
         # before a page's title: its site's header (a tagline, a breadcrumb, a kicker, a menu's
-        # "Contact"), save its sentences, which are the page's
-        header = {i for i in range(at or 0) if not is_sentence(lines[i].text)}
+        # "Contact"), unless a sentence there says the page's text starts above its title
+        if at and not any(is_sentence(x.text) for x in lines[:at]):
+            header = set(range(at))
     body = [x for i, x in enumerate(lines) if i != at and i not in taken and i not in header]
     # leading site lines (skip links, logos, site names) are never content
     while body and is_furniture(body[0].text) and not is_end(body[0].text):

@@ -49,6 +49,7 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LISTS = frozenset({"ul", "ol"})
 _NOT_NAVIGATION = ("mailto:", "tel:")  # a list of e-mail addresses or phone numbers is contacts
+_DOCUMENTS = re.compile(r"\.(?:pdf|docx?|odt|rtf|pptx?|odp|xlsx?|ods|epub|zip)$", re.I)  # a list of downloads is content
 _FURNITURE_ROLES = frozenset({"banner", "contentinfo"})  # header and footer, by ARIA role
 _SKIP_ROLES = frozenset({"navigation", "dialog", "alertdialog", "search", "complementary"})  # nav, dialog, aside
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -64,7 +65,7 @@ _NAME_WORD = re.compile(r"[a-z]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _PAGE_ROOTS = frozenset({"html", "body", "main", "article"})
 _PANEL_ROLES = frozenset({"tabpanel", "region"})
-_PANEL_NAMES = ("accordion", "collaps", "expand", "panel")  # words naming a collapsible panel
+_PANEL_NAMES = ("accordion", "collaps", "expand", "tabpanel")  # words naming a collapsible panel
 _LABEL_WORDS = 12  # a table's label cell is a heading's length
 _FURNITURE_MAX_SHARE = 0.5  # furniture is the lesser part of a page: an element holding more is content
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
@@ -175,7 +176,8 @@ class _Reader:
         self.block_links = 0  # links to a page the block being read holds
         self.furniture: _Furniture | None = None  # the outermost element named as furniture being read
         self.furniture_rows: list[tuple[int, int]] = []  # rows [start, end) of each one read
-        self.toggled: set[str] = set()  # ids of the panels a disclosure's toggle (aria-controls) opens
+        self.toggled: set[str] = set()  # ids of the panels an accordion's toggle (aria-controls) opens
+        self.heading_depth = 0  # headings open (<h1>…<h6>)
 
     # -- helpers ---------------------------------------------------------------------------
     def _buffer(self) -> list[str]:
@@ -260,12 +262,10 @@ class _Reader:
             self._break_block()
             self.header = _Header(len(self.rows), "h1" in self.meta)
             return
-        if attrib and attrib.get("aria-controls"):  # a disclosure's toggle: the panels it opens are content
+        if self.heading_depth and attrib and attrib.get("aria-controls"):
+            # an accordion's toggle, inside its section's heading: the panel it opens is content
             self.toggled.update(str(attrib.get("aria-controls")).split())
-        if (name in _SKIP and not (name == "button" and self.block_kind.startswith("h"))) or (
-                _hidden(attrib) and not (attrib.get("id") in self.toggled or _collapsed_panel(attrib))) or (
-                not self.main_depth and (
-                name in _FURNITURE or (attrib and attrib.get("role") in _FURNITURE_ROLES))):
+        if self._skipped(name, attrib):
             self.skip_depth = 1
             return
         if self.furniture is None and name not in _PAGE_ROOTS and _furniture_named(attrib):
@@ -290,7 +290,7 @@ class _Reader:
             self._flush_block()
             self.lists.append(_List(len(self.rows), self.main_depth > 0))
         elif name == "a":
-            self.links.append(not str((attrib or {}).get("href") or "").strip().lower().startswith(_NOT_NAVIGATION))
+            self.links.append(_to_a_page(str((attrib or {}).get("href") or "")))
             if self.links[-1] and self._buffer() is self.block:
                 self.block_links += 1
             elif self.links[-1]:
@@ -308,10 +308,19 @@ class _Reader:
             self._break_block()
             if name in _HEADINGS:
                 self.block_kind = "h1" if name == "h1" else "h"
+                self.heading_depth += 1
             elif name == "dt":  # a definition list's term labels the <dd> after it
                 self.block_kind = "t"
-            elif self.block_kind.startswith("h"):  # an empty heading: this block is not one
+            elif self.block_kind != "p":  # an empty heading or term: this block is not one
                 self.block_kind = "p"
+
+    def _skipped(self, name: str, attrib: Any) -> bool:
+        """Whether an element and what it holds are no text of the page."""
+        if name in _SKIP:  # but an accordion's toggle <button> inside a heading is its text
+            return not (name == "button" and self.heading_depth)
+        if _hidden(attrib):  # but a collapsed accordion or tab panel is content
+            return not _collapsed_panel(attrib, self.toggled)
+        return not self.main_depth and (name in _FURNITURE or bool(attrib and attrib.get("role") in _FURNITURE_ROLES))
 
     def _break_block(self) -> None:
         """A block element starts or ends: end the paragraph (a blank line inside a table cell)."""
@@ -360,6 +369,8 @@ class _Reader:
             self._end_list(self.lists.pop())
         elif name in _BLOCK:
             self._break_block()
+            if name in _HEADINGS:
+                self.heading_depth = max(0, self.heading_depth - 1)
 
     def _end_furniture(self, ended: _Furniture) -> None:
         """Furniture's rows are dropped when the page has been read, if they are its lesser part."""
@@ -419,6 +430,14 @@ class _Reader:
         return self.rows
 
 
+def _to_a_page(href: str) -> bool:
+    """Whether a link leads to another page (navigation), not to an address, a phone number or a
+    document to download (a practice's handbook, its evaluation report)."""
+    href = href.strip().lower()
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    return not href.startswith(_NOT_NAVIGATION) and not _DOCUMENTS.search(path)
+
+
 def _letters(text: str) -> int:
     """How many letters and digits ``text`` has (separators such as "|" or "/" are not words)."""
     return len(_NOT_WORD.sub("", text))
@@ -442,15 +461,19 @@ def _furniture_named(attrib: Any) -> bool:
     :data:`_FURNITURE_NAMES`."""
     if not attrib:
         return False
+    return any(word.startswith(_FURNITURE_NAMES) for word in _name_words(attrib))
+
+
+def _name_words(attrib: Any) -> tuple[str, ...]:
+    """The words of an element's ``class`` and ``id``, split at anything but a letter and
+    between a small and a capital letter (``jp-relatedposts``, ``cookieNotice``)."""
     classes, ident = attrib.get("class"), attrib.get("id")
-    return bool(classes or ident) and _names_furniture(f"{classes or ''} {ident or ''}")
+    return _words_of_names(f"{classes or ''} {ident or ''}") if classes or ident else ()
 
 
 @lru_cache(maxsize=4096)
-def _names_furniture(names: str) -> bool:
-    """Whether a ``class`` and ``id`` value names furniture (a site repeats its class names)."""
-    words = _NAME_WORD.findall(_CAMEL.sub(r"\1 \2", names).lower())
-    return any(word.startswith(_FURNITURE_NAMES) for word in words)
+def _words_of_names(names: str) -> tuple[str, ...]:
+    return tuple(_NAME_WORD.findall(_CAMEL.sub(r"\1 \2", names).lower()))  # a site repeats its class names
 
 
 def _hidden(attrib: Any) -> bool:
@@ -461,17 +484,17 @@ def _hidden(attrib: Any) -> bool:
             or bool(_HIDDEN_STYLE.search(get("style") or "")))
 
 
-def _collapsed_panel(attrib: Any) -> bool:
-    """A hidden element that is a collapsed panel of the page's content (an accordion's section,
-    a tab: hidden until a reader opens it, and saved that way), by its ARIA role or its class or
-    id (ECL's ``ecl-accordion__content``, GOV.UK's ``govuk-accordion__section-content``,
-    Bootstrap's ``collapse``, jQuery UI's ``ui-tabs-panel``)."""
-    if attrib.get("role") in _SKIP_ROLES:
+def _collapsed_panel(attrib: Any, toggled: set[str]) -> bool:
+    """Whether a hidden element is a collapsed panel of the page's content (an accordion's
+    section, a tab: hidden until a reader opens it, and saved that way): a toggle in a heading
+    opens it (``toggled``: their ``aria-controls``), or its ARIA role or a word of its class or id
+    says so (ECL's ``ecl-accordion__content``, GOV.UK's ``govuk-accordion__section-content``,
+    Bootstrap's ``collapse``). Hidden from screen readers only (``aria-hidden``) is decoration."""
+    get = attrib.get
+    if get("role") in _SKIP_ROLES or not (get("hidden") is not None or _HIDDEN_STYLE.search(get("style") or "")):
         return False
-    if attrib.get("role") in _PANEL_ROLES:
-        return True
-    words = _NAME_WORD.findall(_CAMEL.sub(r"\1 \2", f"{attrib.get('class') or ''} {attrib.get('id') or ''}").lower())
-    return any(word.startswith(_PANEL_NAMES) for word in words)
+    return (get("id") in toggled or get("role") in _PANEL_ROLES
+            or any(word.startswith(_PANEL_NAMES) for word in _name_words(attrib)))
 
 
 def decode_html(data: bytes) -> str:

@@ -31,7 +31,8 @@ _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _PAREN = re.compile(r"\([^()]*\)")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _MAX_HEADING_WORDS = 12
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_CONTACT_WORDS = 3  # words beside the e-mail address in a contact line ("tel.", a name)
 _MIN_SIMILARITY = 0.6
 
 
@@ -219,4 +220,7 @@ def contact_line(text: str, cat: Catalogue) -> bool:
         return False
     if fold(head) in _contact_prefixes():
         return True
-    return bool(_EMAIL.search(value)) and heading_field(head, cat) in {None, "contacts"}
+    # the value is an address, give or take a few words ("– tel. 011 …"), not a sentence about one
+    address = _EMAIL.search(value)
+    words = [w for w in _EMAIL.sub(" ", value).split() if any(c.isalpha() for c in w)]
+    return bool(address) and len(words) <= _CONTACT_WORDS and heading_field(head, cat) in {None, "contacts"}

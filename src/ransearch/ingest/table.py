@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from statistics import median
 
 from ransearch.ingest.label_alignment import BULLETS, Candidate, Label, align_labels, cell_candidate
 from ransearch.ingest.label_texts import MAX_LABEL_WORDS
@@ -24,6 +25,7 @@ from ransearch.template import Catalogue
 __all__ = ["Row", "Extraction", "split_table"]
 
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
+_LABEL_SHARE = 0.6  # a label line is well under the length of the value lines below it
 _TITLE, _PROSE = "name", "description"
 
 
@@ -95,12 +97,17 @@ def _split_label_lines(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> lis
 def _headed_blocks(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> bool:
     """Whether a document of blocks writes each field as its label's line over its value, no
     blank line between: most of its blocks of several lines open with a line shaped like a
-    label, and they are at least half as many as the template's fields."""
+    label that no lower-case line continues, they are at least half as many as the template's
+    fields, and their first lines are clearly shorter than what follows them (the first lines
+    of a text wrapped at a fixed width are as long as the others)."""
     if any(row.label is not None for row in rows):
         return False
-    blocks = [row.value.strip() for row in rows if "\n" in row.value.strip()]
-    headed = sum(1 for block in blocks if _label_shaped(block.split("\n", 1)[0]))
-    return headed * 2 > len(blocks) and headed * 2 >= len(cat.keys)
+    blocks = [row.value.strip().split("\n") for row in rows if "\n" in row.value.strip()]
+    headed = [lines for lines in blocks if _label_shaped(lines[0]) and not lines[1].lstrip()[:1].islower()]
+    if not headed or len(headed) * 2 <= len(blocks) or len(headed) * 2 < len(cat.keys):
+        return False
+    firsts = median(len(lines[0]) for lines in headed)
+    return firsts < _LABEL_SHARE * median(max(len(line) for line in lines[1:]) for lines in headed)
 
 
 def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:

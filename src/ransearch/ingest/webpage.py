@@ -23,42 +23,24 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from ransearch.ingest.facets import organisation_type_line
-from ransearch.ingest.labels import reader
-from ransearch.ingest.lines import (
-    Line,
-    contact_line,
-    document_lines,
-    heading_field,
-    is_headingish,
-    is_sentence,
-    site_data,
-)
+from ransearch.ingest.lines import Line, document_lines, heading_field, is_headingish, site_data
+from ransearch.ingest.sections import DATE, TYPED, in_vocabulary, lines_section, split_sections, typed_value
+from ransearch.ingest.site import folded, is_end, is_furniture
 from ransearch.ingest.table import Extraction
 from ransearch.ingest.values import split_values
 from ransearch.ingest.wording import new_document
-from ransearch.ingest.vocab import vocab_items
-from ransearch.template import Catalogue, countries, vocabulary, yes_no
+from ransearch.template import Catalogue
 from ransearch.text import fold, tokens
 
 __all__ = ["Reading", "practice_slug", "collection_url", "read_webpage", "looks_like_webpage", "page_title",
-           "is_furniture", "is_end", "split_sections",
-           "lines_section"]
+           "title_parts"]
 
 _LANG_SUFFIX = re.compile(r"_[a-z]{2,3}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+_[a-z]{2,3}$")
-_FILE_LINE = re.compile(r"^\(?\s*\d[\d.,]*\s*[kKmMgG]?[bB]\s*[-–]\s*[A-Za-z]{2,5}\s*\)?$")
-_DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}"
-                   r"|\S+\s+\d{1,2},?\s+\d{4})$")
-_YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
+_TITLE_SEPARATOR = re.compile(r"\s+[-–|]\s+")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
-_LIST_FIELDS = frozenset({"themes", "audience"})
-_INLINE_LABEL_WORDS = 4  # "Target audience: …", "Land of origin: …": a label, not a sentence's start
 _SITE_LIST_FACETS = ("audience", "themes")  # the Collection page's list facets, in the order it shows them
-_SHORT_FIELDS = _LIST_FIELDS | {"peer_reviewed", "start", "country", "last_update"}
-"""Fields of short values, never of the page's prose. (Contacts are not among them: what follows a
-contact heading is usually the end of the page, which ``contacts`` keeps out of search.)"""
-_TYPED = frozenset({"country", "last_update", "peer_reviewed"})
 _HEAD_CHARS = 20_000
 _TOP_CHARS = 4_000
 
@@ -104,26 +86,8 @@ def collection_url(source: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _folded(name: str) -> frozenset[str]:
-    return frozenset(fold(x) for x in site_data()[name])
-
-
-@lru_cache(maxsize=1)
 def _facet_labels() -> dict[str, str]:
     return {fold(label): key for key, labels in site_data()["facets"].items() for label in labels}
-
-
-def is_furniture(text: str) -> bool:
-    f = fold(text)
-    if f in _folded("furniture") or f in _folded("site_names"):
-        return True
-    toks = f.split()
-    # the Commission's logo line in any language: "European Commission logo", "Logotip Europske komisije"
-    return 0 < len(toks) <= 8 and any(t.startswith("logo") for t in toks)
-
-
-def is_end(text: str) -> bool:
-    return fold(text) in _folded("end") or bool(_FILE_LINE.match(text.strip()))
 
 
 def _facet_key(line: Line, cat: Catalogue) -> str | None:
@@ -136,7 +100,7 @@ def _facet_key(line: Line, cat: Catalogue) -> str | None:
 def _is_site_line(text: str) -> bool:
     """The site's name or the Commission's logo line (not a generic "Menu" or "Home")."""
     f = fold(text)
-    return f in _folded("site_names") or (0 < len(f.split()) <= 8 and any(t.startswith("logo") for t in f.split()))
+    return f in folded("site_names") or (0 < len(f.split()) <= 8 and any(t.startswith("logo") for t in f.split()))
 
 
 def _has_site_header(lines: list[Line]) -> bool:
@@ -179,26 +143,22 @@ def _org_prefixes(cat: Catalogue) -> list[tuple[str, ...]]:
     return list(_org_prefixes_cached(cat))
 
 
+def title_parts(title: str) -> list[str]:
+    """The parts of a page's ``<title>``: the page's own, then the site's ("Web Constables -
+    Migration and Home Affairs", "Youth Workers Online | SAFE-NET")."""
+    return [p.strip() for p in _TITLE_SEPARATOR.split(title) if p.strip()]
+
+
 def page_title(title: str) -> str:
     """A page's ``<title>`` without the site's name ("Web Constables - Migration and Home Affairs")."""
-    parts = [p.strip() for p in re.split(r"\s+[-–|]\s+", title) if p.strip()]
-    kept = [p for p in parts if fold(p) not in _folded("site_names")]
+    parts = title_parts(title)
+    kept = [p for p in parts if fold(p) not in folded("site_names")]
     return " - ".join(kept) if kept else ""
 
 
 def _slug_title(slug: str) -> str:
     words = slug.replace("_", " ").replace("-", " ").split()
     return " ".join(words)[:1].upper() + " ".join(words)[1:] if words else ""
-
-
-def _typed_value(key: str, text: str) -> bool:
-    """A value of the facet ``key`` can be told by its form: a country, a year, a yes or no."""
-    if key == "country":
-        return bool(countries().code(text) or countries().find(text))
-    if key == "last_update":
-        return bool(_YEAR.search(text))
-    toks = tokens(text)
-    return bool(toks) and yes_no().get(toks[0]) is not None
 
 
 def _facet_values(lines: list[Line], i: int, key: str, cat: Catalogue) -> tuple[list[str], int]:
@@ -210,8 +170,8 @@ def _facet_values(lines: list[Line], i: int, key: str, cat: Catalogue) -> tuple[
         if _facet_key(line, cat) or is_end(line.text) or line.kind == "h":
             break
         text = line.text
-        if key in _TYPED:
-            if not _typed_value(key, text) or values and key != "country":
+        if key in TYPED:
+            if not typed_value(key, text) or values and key != "country":
                 break
         elif key == "organisation":
             if values:
@@ -229,154 +189,30 @@ def _facet_by_values(lines: list[Line], i: int, cat: Catalogue) -> str | None:
     """The list facet (target audience, key themes) that a label line no catalogue names heads,
     told by its values: the first and most of them are entries of that facet's vocabulary. The
     site translates its facet labels into the reader's language ("association de thèmes clés")."""
-    if not _facet_label_shaped(lines, i):
+    if not _facet_label(lines, i):
         return None
     for key in _SITE_LIST_FACETS:
         values, _ = _facet_values(lines, i, key, cat)
-        known = [_in_vocabulary(item, key) for value in values for item in split_values(value, key)]
+        known = [in_vocabulary(item, key) for value in values for item in split_values(value, key)]
         if known and known[0] and 2 * sum(known) > len(known):
             return key
     return None
 
 
-def _in_vocabulary(value: str, key: str) -> bool:
-    return all(label for label, _ in vocab_items(vocabulary()[key], value))
-
-
 def _next_list_facet(lines: list[Line], i: int, filled: set[str]) -> str | None:
-    """Among the facets, a label line no catalogue names over a list whose values the vocabulary
-    does not know either: the first list facet the page has not filled, in the order the site
-    shows them (audience, then themes)."""
-    if not _facet_label_shaped(lines, i) or lines[i + 1].kind != "l":
+    """Among the facets, a label line no catalogue names over a list whose values
+    the vocabulary does not know either: the first list facet the page has not filled, in the
+    order the site shows them (audience, then themes). A heading is no facet's label (the
+    organisation's name over a list of its work)."""
+    if not _facet_label(lines, i) or lines[i].kind == "h" or lines[i + 1].kind != "l":
         return None
     return next((key for key in _SITE_LIST_FACETS if key not in filled), None)
 
 
-def _facet_label_shaped(lines: list[Line], i: int) -> bool:
+def _facet_label(lines: list[Line], i: int) -> bool:
+    """Whether line ``i`` is shaped like a facet's label: a few words, no sentence, values after it."""
     text = lines[i].text.rstrip()
     return len(text.split()) <= 5 and not text.endswith(".") and i + 1 < len(lines)
-
-
-def lines_section(lines: list[Line]) -> str:
-    """Lines as section text: paragraphs apart, list items as ``- `` lines, headings alone."""
-    out: list[str] = []
-    for line in lines:
-        text = f"- {line.text}" if line.kind == "l" else line.text
-        if out and (line.gap or line.kind == "h") and not (line.kind == "l" and out[-1].startswith("- ")):
-            out.append("")
-        out.append(text)
-        if line.kind == "h":
-            out.append("")
-    return "\n".join(out)
-
-
-def _prose(lines: list[Line]) -> bool:
-    return any(len(x.text.split()) > 12 or x.text.rstrip().endswith(".") for x in lines)
-
-
-def _content_after(lines: list[Line], at: int, cat: Catalogue) -> bool:
-    """Whether the heading at ``at`` opens a part of the page's content: a sentence (more
-    words than a heading has, ending as a sentence does) before the next heading. After a
-    contact heading in mid-page ("Contact", then "Outcomes" and what they were), the page goes
-    on; a site's footer after the contacts is short lines (opening hours, an address, links)."""
-    for line in lines[at + 1:]:
-        if line.kind == "h" or is_end(line.text):
-            return False
-        if is_sentence(line.text) and not contact_line(line.text, cat):
-            return True
-    return False
-
-
-def _tolerant_heading(line: Line, cat: Catalogue) -> str | None:
-    """The field a Collection page's heading (or label cell) names in another wording: the page
-    in another language than the catalogue's ("Preuves et évaluation"), tolerantly or by
-    similarity (:meth:`~ransearch.ingest.labels.LabelReader.match`)."""
-    if line.kind not in {"h", "t"}:
-        return None
-    found = reader(cat).match(line.text, -1)
-    return found.key if found is not None else None
-
-
-def split_sections(lines: list[Line], cat: Catalogue, start: str, raw: dict[str, list[str]],
-                   tolerant: bool = False) -> None:
-    """Put lines into the fields their headings open; other headings stay in the open field.
-
-    A heading that names a list field (themes, target audience) over prose or a date ("Published"
-    read as "Public cible", over "3 May 2022") puts them, with the heading, in the description: it
-    describes or dates, it does not list. A field of short
-    values (a list, a date, a country) ends at the next heading or label cell: one the template
-    does not name ("What happened" after "Last updated: 10 January 2024") goes back to the field
-    of prose open before it. ``tolerant``: a heading is also matched tolerantly and by similarity
-    (a Collection page, whose headings are the template's labels in the page's language).
-    """
-    current = prose = resumed = start
-    heading: Line | None = None
-    buf: list[Line] = []
-    contacts: list[str] = []
-
-    def flush() -> None:
-        if not buf:
-            return
-        if current in _LIST_FIELDS and (_prose(buf) or all(_DATE.match(x.text.strip()) for x in buf)):
-            raw.setdefault("description", []).append(lines_section(([heading] if heading else []) + buf))
-        elif current in _LIST_FIELDS:
-            raw.setdefault(current, []).extend(v for x in buf for v in split_values(x.text, current))
-        else:  # a heading that resumes a field starts a paragraph of its own
-            gap = "\n" if buf[0].kind == "h" and raw.get(current) else ""
-            raw.setdefault(current, []).append(gap + lines_section(buf))
-        buf.clear()
-
-    for i, line in enumerate(lines):
-        if is_end(line.text):
-            break
-        # a list item is not a heading: a menu's "Contact" or "Evaluation" link opens no field
-        key = (heading_field(line.text, cat) or (_tolerant_heading(line, cat) if tolerant else None)
-               if line.kind != "l" and is_headingish(line) and (line.gap or line.kind in {"h", "t"}) else None)
-        if key and key != "name":
-            flush()
-            current, heading = key, Line(line.text, "h")
-            if key == "contacts" and prose != "contacts":
-                resumed = prose
-            if key not in _SHORT_FIELDS:
-                prose = key
-            continue
-        if prose == "contacts" and line.kind == "h" and _content_after(lines, i, cat):
-            flush()  # the page goes on after a contact heading in mid-page
-            current = prose = resumed
-            heading = None
-        elif current in _SHORT_FIELDS and line.kind in {"h", "t"}:
-            flush()
-            current, heading = prose, None
-        if current != "contacts" and contact_line(line.text, cat):
-            contacts.append(line.text)
-            continue
-        if current not in _SHORT_FIELDS and (fact := _inline_fact(line, cat)):
-            raw.setdefault(fact[0], []).extend(fact[1])  # "Zielgruppe: Jugendliche, Eltern"
-            continue
-        buf.append(line)
-    flush()
-    if contacts:
-        raw.setdefault("contacts", []).append("\n".join(contacts))
-
-
-def _inline_fact(line: Line, cat: Catalogue) -> tuple[str, list[str]] | None:
-    """A line "label: value" giving a field of short values, as pages outside the template write
-    their facts ("Zielgruppe: Jugendliche, Eltern", "Land: Österreich", "Start: 2019"), and the
-    values; only when the value has the field's form (a year, a country, a yes or no, entries
-    of the vocabulary), so that "Published: 3 May 2022" is no target audience."""
-    head, colon, value = line.text.partition(":")
-    value = value.strip()
-    if not colon or not value or not 0 < len(head.split()) <= _INLINE_LABEL_WORDS:
-        return None
-    key = heading_field(head, cat, _SHORT_FIELDS)
-    if key is None:
-        return None
-    if key in _LIST_FIELDS:
-        values = split_values(value, key)
-        return (key, values) if any(_in_vocabulary(v, key) for v in values) and not _DATE.match(value) else None
-    if key in _TYPED:
-        return (key, [value]) if _typed_value(key, value) else None
-    return (key, [value]) if _YEAR.search(value) else None  # the start of the practice
 
 
 def _title_index(lines: list[Line], first_facet: int, h1: str) -> int | None:
@@ -386,7 +222,7 @@ def _title_index(lines: list[Line], first_facet: int, h1: str) -> int | None:
                 return i
     for i in range(first_facet - 1, -1, -1):
         text = lines[i].text
-        if is_furniture(text) or _DATE.match(text.strip()):
+        if is_furniture(text) or DATE.match(text.strip()):
             continue
         return i if len(text.split()) <= 25 else None
     return None
@@ -425,11 +261,10 @@ def read_webpage(extraction: Extraction, cat: Catalogue, source: str, lines: lis
     raw["name"] = [title] if title else []
     i = (title_at + 1) if title_at is not None and title_at < limit + 1 else limit
     # facet blocks between the title and the organisation
-    while i < len(lines):
-        key = (_facet_key(lines[i], cat) or _facet_by_values(lines, i, cat) or _next_list_facet(lines, i, set(raw))
-               if (org_type_at is None or i < org_type_at) else None)
+    while i < bound:
+        key = _facet_key(lines[i], cat) or _facet_by_values(lines, i, cat) or _next_list_facet(lines, i, set(raw))
         if key is None:
-            if is_furniture(lines[i].text) or _DATE.match(lines[i].text.strip()):
+            if is_furniture(lines[i].text) or DATE.match(lines[i].text.strip()):
                 i += 1
                 continue
             break
