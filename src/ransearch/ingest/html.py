@@ -10,7 +10,7 @@ breadcrumbs, related pages: a site built from ``<div>`` elements says "navigatio
 and paragraphs there of two links or more and no other words (a menu of ``<div>`` and ``<a>``
 elements). Inside ``<main>`` too, an element whose ``class`` or ``id`` names a part of every
 site rather than of its content (a breadcrumb, a cookie notice, share buttons, related pages,
-comments, a newsletter box, a sidebar, pagination: :func:`_furniture_named`, as Mozilla's
+comments, a newsletter box, a sidebar, pagination: :func:`~ransearch.ingest.elements.furniture_named`, as Mozilla's
 Readability tells them) is dropped, unless it held the page's ``<main>``, ``<article>`` or
 ``<h1>`` or half of its text: a wrapper called ``has-sidebar`` is the page, not furniture.
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from ransearch.errors import ParseError
+from ransearch.ingest.elements import collapsed_panel, furniture_named, hidden, to_a_page
 from ransearch.ingest.markup import tidy
 from ransearch.ingest.table import Extraction, Row
 
@@ -45,27 +45,12 @@ _BLOCK = frozenset({"p", "div", "section", "h1", "h2", "h3", "h4", "h5", "h6", "
                     "blockquote", "pre", "address", "figure", "figcaption", "hr", "fieldset", "details",
                     "summary", "caption", "body", "html", "center", "li"})
 _CELL = frozenset({"td", "th"})
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LISTS = frozenset({"ul", "ol"})
-_NOT_NAVIGATION = ("mailto:", "tel:")  # a list of e-mail addresses or phone numbers is contacts
-_DOCUMENTS = re.compile(r"\.(?:pdf|docx?|odt|rtf|pptx?|odp|xlsx?|ods|epub|zip)$", re.I)  # a list of downloads is content
 _FURNITURE_ROLES = frozenset({"banner", "contentinfo"})  # header and footer, by ARIA role
-_SKIP_ROLES = frozenset({"navigation", "dialog", "alertdialog", "search", "complementary"})  # nav, dialog, aside
 _NOT_WORD = re.compile(r"[\W_]+")
 _SITE_HEADER = frozenset({"a", "img", "p", "ul", "ol", "form"})  # in a <header>: the page's, not a heading's
-# words that class and id names of site furniture start with (WordPress, Jetpack, Drupal, Joomla,
-# GOV.UK, Bootstrap and the Europa Component Library alike: `jp-relatedposts`, `sd-social`,
-# `gem-c-breadcrumbs`, `ecl-social-media-share`, `comments-area`, `pagenav`); what an element
-# is *about* ("tag-social-cohesion" on a post) is why the page's roots and wrappers are exempt
-_FURNITURE_NAMES = ("breadcrumb", "pathway", "cookie", "consent", "gdpr", "share", "sharing", "social", "related",
-                    "comment", "disqus", "newsletter", "subscri", "sidebar", "pagination", "pager",
-                    "pagenav", "nav", "footer", "byline", "skip")
-_NAME_WORD = re.compile(r"[a-z]+")
-_CAMEL = re.compile(r"([a-z])([A-Z])")
 _PAGE_ROOTS = frozenset({"html", "body", "main", "article"})
-_PANEL_ROLES = frozenset({"tabpanel", "region"})
-_PANEL_NAMES = ("accordion", "collaps", "expand", "tabpanel")  # words naming a collapsible panel
 _LABEL_WORDS = 12  # a table's label cell is a heading's length
 _FURNITURE_MAX_SHARE = 0.5  # furniture is the lesser part of a page: an element holding more is content
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
@@ -146,7 +131,7 @@ class _Header(_Element):
 
 
 class _Furniture(_Element):
-    """An element named as site furniture being read (:func:`_furniture_named`); whether it held
+    """An element named as site furniture being read (:func:`~ransearch.ingest.elements.furniture_named`); whether it held
     the page's main content, which makes it a wrapper."""
 
     __slots__ = ("held_main",)
@@ -268,7 +253,7 @@ class _Reader:
         if self._skipped(name, attrib):
             self.skip_depth = 1
             return
-        if self.furniture is None and name not in _PAGE_ROOTS and _furniture_named(attrib):
+        if self.furniture is None and name not in _PAGE_ROOTS and furniture_named(attrib):
             self._break_block()
             self.furniture = _Furniture(len(self.rows))
         if name in _MAIN:
@@ -290,7 +275,7 @@ class _Reader:
             self._flush_block()
             self.lists.append(_List(len(self.rows), self.main_depth > 0))
         elif name == "a":
-            self.links.append(_to_a_page(str((attrib or {}).get("href") or "")))
+            self.links.append(to_a_page(str((attrib or {}).get("href") or "")))
             if self.links[-1] and self._buffer() is self.block:
                 self.block_links += 1
             elif self.links[-1]:
@@ -318,8 +303,8 @@ class _Reader:
         """Whether an element and what it holds are no text of the page."""
         if name in _SKIP:  # but an accordion's toggle <button> inside a heading is its text
             return not (name == "button" and self.heading_depth)
-        if _hidden(attrib):  # but a collapsed accordion or tab panel is content
-            return not _collapsed_panel(attrib, self.toggled)
+        if hidden(attrib):  # but a collapsed accordion or tab panel is content
+            return not collapsed_panel(attrib, self.toggled)
         return not self.main_depth and (name in _FURNITURE or bool(attrib and attrib.get("role") in _FURNITURE_ROLES))
 
     def _break_block(self) -> None:
@@ -430,14 +415,6 @@ class _Reader:
         return self.rows
 
 
-def _to_a_page(href: str) -> bool:
-    """Whether a link leads to another page (navigation), not to an address, a phone number or a
-    document to download (a practice's handbook, its evaluation report)."""
-    href = href.strip().lower()
-    path = href.split("#", 1)[0].split("?", 1)[0]
-    return not href.startswith(_NOT_NAVIGATION) and not _DOCUMENTS.search(path)
-
-
 def _letters(text: str) -> int:
     """How many letters and digits ``text`` has (separators such as "|" or "/" are not words)."""
     return len(_NOT_WORD.sub("", text))
@@ -453,48 +430,6 @@ def _without_menus(cells: list[str], menus: list[bool]) -> list[str]:
 def _size(rows: list[Row]) -> int:
     """How much text ``rows`` hold, in letters and digits."""
     return sum(_letters(row.value) + _letters(row.label or "") for row in rows)
-
-
-def _furniture_named(attrib: Any) -> bool:
-    """Whether an element's ``class`` or ``id`` names site furniture: one of its words (split at
-    anything but a letter, and between a small and a capital letter) starts with a name of
-    :data:`_FURNITURE_NAMES`."""
-    if not attrib:
-        return False
-    return any(word.startswith(_FURNITURE_NAMES) for word in _name_words(attrib))
-
-
-def _name_words(attrib: Any) -> tuple[str, ...]:
-    """The words of an element's ``class`` and ``id``, split at anything but a letter and
-    between a small and a capital letter (``jp-relatedposts``, ``cookieNotice``)."""
-    classes, ident = attrib.get("class"), attrib.get("id")
-    return _words_of_names(f"{classes or ''} {ident or ''}") if classes or ident else ()
-
-
-@lru_cache(maxsize=4096)
-def _words_of_names(names: str) -> tuple[str, ...]:
-    return tuple(_NAME_WORD.findall(_CAMEL.sub(r"\1 \2", names).lower()))  # a site repeats its class names
-
-
-def _hidden(attrib: Any) -> bool:
-    if not attrib:
-        return False
-    get = attrib.get
-    return (get("hidden") is not None or get("aria-hidden") == "true" or get("role") in _SKIP_ROLES
-            or bool(_HIDDEN_STYLE.search(get("style") or "")))
-
-
-def _collapsed_panel(attrib: Any, toggled: set[str]) -> bool:
-    """Whether a hidden element is a collapsed panel of the page's content (an accordion's
-    section, a tab: hidden until a reader opens it, and saved that way): a toggle in a heading
-    opens it (``toggled``: their ``aria-controls``), or its ARIA role or a word of its class or id
-    says so (ECL's ``ecl-accordion__content``, GOV.UK's ``govuk-accordion__section-content``,
-    Bootstrap's ``collapse``). Hidden from screen readers only (``aria-hidden``) is decoration."""
-    get = attrib.get
-    if get("role") in _SKIP_ROLES or not (get("hidden") is not None or _HIDDEN_STYLE.search(get("style") or "")):
-        return False
-    return (get("id") in toggled or get("role") in _PANEL_ROLES
-            or any(word.startswith(_PANEL_NAMES) for word in _name_words(attrib)))
 
 
 def decode_html(data: bytes) -> str:
