@@ -16,7 +16,8 @@ from typing import Any
 __all__ = ["furniture_named", "hidden", "collapsed_panel", "to_a_page"]
 
 _NOT_NAVIGATION = ("mailto:", "tel:")  # a list of e-mail addresses or phone numbers is contacts
-_DOCUMENTS = re.compile(r"\.(?:pdf|docx?|odt|rtf|pptx?|odp|xlsx?|ods|epub|zip)$", re.I)  # a list of downloads is content
+# a list of downloads is content
+_DOCUMENTS = re.compile(r"\.(?:pdf|docx?|odt|rtf|pptx?|odp|xlsx?|ods|epub|zip)$", re.I)
 _SKIP_ROLES = frozenset({"navigation", "dialog", "alertdialog", "search", "complementary"})  # nav, dialog, aside
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _NAME_WORD = re.compile(r"[a-z]+")
@@ -66,9 +67,7 @@ def hidden(attrib: Any) -> bool:
     aside."""
     if not attrib:
         return False
-    get = attrib.get
-    return (get("hidden") is not None or get("aria-hidden") == "true" or get("role") in _SKIP_ROLES
-            or bool(_HIDDEN_STYLE.search(get("style") or "")))
+    return _out_of_view(attrib) or attrib.get("aria-hidden") == "true" or attrib.get("role") in _SKIP_ROLES
 
 
 def collapsed_panel(attrib: Any, toggled: set[str]) -> bool:
@@ -78,7 +77,12 @@ def collapsed_panel(attrib: Any, toggled: set[str]) -> bool:
     says so (ECL's ``ecl-accordion__content``, GOV.UK's ``govuk-accordion__section-content``,
     Bootstrap's ``collapse``). Hidden from screen readers only (``aria-hidden``) is decoration."""
     get = attrib.get
-    if get("role") in _SKIP_ROLES or not (get("hidden") is not None or _HIDDEN_STYLE.search(get("style") or "")):
+    if get("role") in _SKIP_ROLES or not _out_of_view(attrib):
         return False
     return (get("id") in toggled or get("role") in _PANEL_ROLES
             or any(word.startswith(_PANEL_NAMES) for word in _name_words(attrib)))
+
+
+def _out_of_view(attrib: Any) -> bool:
+    """Hidden from every reader: the ``hidden`` attribute, or ``display:none``/``visibility:hidden``."""
+    return attrib.get("hidden") is not None or bool(_HIDDEN_STYLE.search(attrib.get("style") or ""))

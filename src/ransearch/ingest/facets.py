@@ -11,10 +11,11 @@ from ransearch.ingest.vocab import vocab_items
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, tokens
 
-__all__ = ["clean_sections", "extract_facets", "organisation_type_line"]
+__all__ = ["clean_sections", "extract_facets", "organisation_type_line", "YEAR"]
 
 _VOCAB_LINES = 60
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+"""A year a practice can name (1950–2099)."""
 # (?<![*_]): a trailing run is tried from its first mark only (else quadratic on long runs)
 _TITLE_MARKUP = re.compile(r"^[#\s*_]+|(?<![*_])[*_]+$")
 
@@ -159,9 +160,9 @@ def extract_facets(sections: dict[str, str], cat: Catalogue,
     if code is None:
         warnings.append(f"no country code for {country!r}" if country else "no country of origin found")
 
-    years = [int(y) for y in _YEAR.findall(sections.get("start", ""))]
+    years = [int(y) for y in YEAR.findall(sections.get("start", ""))]
     facets["start_year"] = min(years) if years else None
-    updates = [int(y) for y in _YEAR.findall(sections.get("last_update", ""))]
+    updates = [int(y) for y in YEAR.findall(sections.get("last_update", ""))]
     facets["last_update"] = max(updates) if updates else None
 
     sections["organisation"], facets["organisation_type"] = _organisation_type(

@@ -31,6 +31,7 @@ from typing import Any
 
 from ransearch.errors import ParseError
 from ransearch.ingest.elements import collapsed_panel, furniture_named, hidden, to_a_page
+from ransearch.ingest.lines import MAX_HEADING_WORDS
 from ransearch.ingest.markup import tidy
 from ransearch.ingest.table import Extraction, Row
 
@@ -51,7 +52,6 @@ _FURNITURE_ROLES = frozenset({"banner", "contentinfo"})  # header and footer, by
 _NOT_WORD = re.compile(r"[\W_]+")
 _SITE_HEADER = frozenset({"a", "img", "p", "ul", "ol", "form"})  # in a <header>: the page's, not a heading's
 _PAGE_ROOTS = frozenset({"html", "body", "main", "article"})
-_LABEL_WORDS = 12  # a table's label cell is a heading's length
 _FURNITURE_MAX_SHARE = 0.5  # furniture is the lesser part of a page: an element holding more is content
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
@@ -131,8 +131,9 @@ class _Header(_Element):
 
 
 class _Furniture(_Element):
-    """An element named as site furniture being read (:func:`~ransearch.ingest.elements.furniture_named`); whether it held
-    the page's main content, which makes it a wrapper."""
+    """An element named as site furniture being read
+    (:func:`~ransearch.ingest.elements.furniture_named`); whether it held the page's main
+    content, which makes it a wrapper."""
 
     __slots__ = ("held_main",)
 
@@ -423,7 +424,7 @@ def _letters(text: str) -> int:
 def _without_menus(cells: list[str], menus: list[bool]) -> list[str]:
     """A row's cells without its menus, unless a label heads the row: then its cells of links
     are the label's values (a list of links under "EU links")."""
-    labelled = len(cells) > 1 and bool(cells[0]) and not menus[0] and len(cells[0].split()) <= _LABEL_WORDS
+    labelled = len(cells) > 1 and bool(cells[0]) and not menus[0] and len(cells[0].split()) <= MAX_HEADING_WORDS
     return cells if labelled else [cell for cell, menu in zip(cells, menus, strict=True) if not menu]
 
 

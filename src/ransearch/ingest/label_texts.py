@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from ransearch.ingest.label_vectors import catalogue_vectors
+from ransearch.ingest.length_windows import LengthWindows
 from ransearch.template import Catalogue
 from ransearch.text import fold
 
@@ -65,17 +66,11 @@ class LabelTexts:
             for t in titles if lang in written else ():
                 self.label_texts.append((t, -1))
         self.folded_labels = [label for label, _ in self.labels]
-        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
+        # the folded labels a folded text may be a near copy of: a length within a third of the
+        # label's (or 4); positions in ``labels``
+        self.near_in_length = LengthWindows(
+            self.folded_labels, lambda length, label: abs(label - length) <= max(4, label // 3)).near
         self._vectors: dict[str, np.ndarray | None] = {}
-
-    def near_in_length(self, length: int) -> tuple[list[str], list[int]]:
-        """The folded labels (and their positions in ``labels``) that a folded text of ``length``
-        characters may be a near copy of: a length within a third of the label's (or 4)."""
-        if length not in self._by_length:
-            near = [k for k, label in enumerate(self.folded_labels)
-                    if abs(len(label) - length) <= max(4, len(label) // 3)]
-            self._by_length[length] = ([self.folded_labels[k] for k in near], near)
-        return self._by_length[length]
 
     def matrix(self, name: str) -> np.ndarray | None:
         """Vectors of ``labels`` (``label_texts``), ``cells`` or ``instr``; None without an encoder."""

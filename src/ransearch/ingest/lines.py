@@ -24,13 +24,15 @@ from ransearch.ingest.table import Extraction
 from ransearch.template import Catalogue
 from ransearch.text import fold, tokens
 
-__all__ = ["Line", "is_sentence", "document_lines", "heading_field", "is_headingish", "contact_line", "site_data"]
+__all__ = ["Line", "MAX_HEADING_WORDS", "is_sentence", "document_lines", "heading_field", "is_headingish",
+           "contact_line", "site_data"]
 
 _BULLET = re.compile(r"^\s*(?:[-*•▪●◦·–—]|\d{1,2}[.)])\s+(?=\S)")
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _PAREN = re.compile(r"\([^()]*\)")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_MAX_HEADING_WORDS = 12
+MAX_HEADING_WORDS = 12
+"""Most words a heading (or a label cell) has."""
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CONTACT_WORDS = 3  # words beside the e-mail address in a contact line ("tel.", a name)
 _MIN_SIMILARITY = 0.6
@@ -120,7 +122,7 @@ def is_sentence(text: str) -> bool:
     """More words than a heading has, ending as a sentence ends: a page's prose, never its
     furniture (a menu, a tagline, opening hours)."""
     text = text.rstrip()
-    return len(text.split()) > _MAX_HEADING_WORDS and text.endswith((".", "!", "?"))
+    return len(text.split()) > MAX_HEADING_WORDS and text.endswith((".", "!", "?"))
 
 
 def is_headingish(line: Line) -> bool:
@@ -130,7 +132,7 @@ def is_headingish(line: Line) -> bool:
     text = line.text.rstrip()
     if text.endswith((".", "!", "?", ";", ",")) or text.split(":", 1)[-1].strip() and ":" in text:
         return False  # "Contact person: Sam" is a value, not a heading
-    return 0 < len(text.split()) <= _MAX_HEADING_WORDS
+    return 0 < len(text.split()) <= MAX_HEADING_WORDS
 
 
 def _stems(toks: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -181,7 +183,7 @@ def heading_field(text: str, cat: Catalogue, keys: frozenset[str] | None = None)
     ``keys`` limits the answer to those fields.
     """
     toks = tokens(_PAREN.sub(" ", text.rstrip(": ")))
-    if not toks or len(toks) > _MAX_HEADING_WORDS:
+    if not toks or len(toks) > MAX_HEADING_WORDS:
         return None
     return _heading_key(tuple(toks), cat, keys)
 

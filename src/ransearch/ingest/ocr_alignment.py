@@ -12,15 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ransearch.ingest.facets import organisation_type_line
+from ransearch.ingest.facets import YEAR, organisation_type_line
 from ransearch.ingest.vocab import vocab_items
 from ransearch.ingest.wording import similarity_allowed
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import fold, tokens
 
-__all__ = ["Paragraph", "Scorer", "align", "YEAR"]
+__all__ = ["Paragraph", "Scorer", "align"]
 
-YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d.,\u202f ]*\d(?!\w)|\b\d\b")
 _VOCAB_LINES = 30
 _SKIP_PENALTY = 2.0

@@ -15,7 +15,8 @@ import re
 from ransearch.ingest.boilerplate import TemplateText
 from ransearch.ingest.labels import LabelReader, reader
 from ransearch.ingest.markup import normalise_bullets
-from ransearch.ingest.ocr_alignment import YEAR, Paragraph, Scorer, align
+from ransearch.ingest.facets import YEAR
+from ransearch.ingest.ocr_alignment import Paragraph, Scorer, align
 from ransearch.ingest.wording import new_document, similarity_allowed
 from ransearch.template import Catalogue
 from ransearch.text import clean_ocr, tokens

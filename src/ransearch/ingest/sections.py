@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ransearch.ingest.facets import YEAR
 from ransearch.ingest.labels import reader
 from ransearch.ingest.lines import Line, contact_line, heading_field, is_headingish, is_sentence
 from ransearch.ingest.site import is_end
@@ -19,13 +20,12 @@ from ransearch.ingest.vocab import vocab_items
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import tokens
 
-__all__ = ["split_sections", "lines_section", "typed_value", "in_vocabulary", "DATE", "YEAR", "LIST_FIELDS",
+__all__ = ["split_sections", "lines_section", "typed_value", "in_vocabulary", "DATE", "LIST_FIELDS",
            "SHORT_FIELDS", "TYPED"]
 
 DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}"
                   r"|\S+\s+\d{1,2},?\s+\d{4})$")
 """A line that is a date alone ("3 May 2022", "2024-01-10", "January 10, 2024")."""
-YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 LIST_FIELDS = frozenset({"themes", "audience"})
 SHORT_FIELDS = LIST_FIELDS | {"peer_reviewed", "start", "country", "last_update"}
 """Fields of short values, never of the page's prose. (Contacts are not among them: what follows a
@@ -153,16 +153,15 @@ def _inline_fact(line: Line, cat: Catalogue) -> tuple[str, list[str]] | None:
     if key in LIST_FIELDS:
         values = split_values(value, key)
         return (key, values) if any(in_vocabulary(v, key) for v in values) and not DATE.match(value) else None
-    if key in TYPED:
-        return (key, [value]) if typed_value(key, value) else None
-    return (key, [value]) if YEAR.search(value) else None  # the start of the practice
+    return (key, [value]) if typed_value(key, value) else None
 
 
 def typed_value(key: str, text: str) -> bool:
-    """A value of the facet ``key`` can be told by its form: a country, a year, a yes or no."""
+    """A value of the facet ``key`` can be told by its form: a country, a year (a start, an
+    update), a yes or no."""
     if key == "country":
         return bool(countries().code(text) or countries().find(text))
-    if key == "last_update":
+    if key in {"start", "last_update"}:
         return bool(YEAR.search(text))
     toks = tokens(text)
     return bool(toks) and yes_no().get(toks[0]) is not None

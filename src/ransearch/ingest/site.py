@@ -14,7 +14,7 @@ from functools import lru_cache
 from ransearch.ingest.lines import site_data
 from ransearch.text import fold
 
-__all__ = ["folded", "is_furniture", "is_end"]
+__all__ = ["folded", "is_furniture", "is_site_line", "is_end"]
 
 _FILE_LINE = re.compile(r"^\(?\s*\d[\d.,]*\s*[kKmMgG]?[bB]\s*[-–]\s*[A-Za-z]{2,5}\s*\)?$")
 
@@ -26,13 +26,16 @@ def folded(name: str) -> frozenset[str]:
 
 
 def is_furniture(text: str) -> bool:
-    """A line of the site's own: its name, a menu word, the Commission's logo line."""
+    """A line of the site's own: a menu or header word, its name, the Commission's logo line."""
+    return fold(text) in folded("furniture") or is_site_line(text)
+
+
+def is_site_line(text: str) -> bool:
+    """The site's name or the Commission's logo line (not a generic "Menu" or "Home")."""
     f = fold(text)
-    if f in folded("furniture") or f in folded("site_names"):
-        return True
     toks = f.split()
     # the Commission's logo line in any language: "European Commission logo", "Logotip Europske komisije"
-    return 0 < len(toks) <= 8 and any(t.startswith("logo") for t in toks)
+    return f in folded("site_names") or (0 < len(toks) <= 8 and any(t.startswith("logo") for t in toks))
 
 
 def is_end(text: str) -> bool:

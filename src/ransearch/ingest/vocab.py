@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ransearch.ingest.label_vectors import catalogue_vectors, embed
+from ransearch.ingest.length_windows import LengthWindows
 from ransearch.ingest.wording import similarity_allowed
 from ransearch.template import Vocabulary, catalogue
 from ransearch.text import fold
@@ -26,6 +27,11 @@ _VOCAB_SIM = 0.65
 _VOCAB_MARGIN = 0.03
 
 
+def _reachable(run: int, wording: int) -> bool:
+    """Whether a run and a wording of these lengths can reach the fuzzy score at all."""
+    return 100 * (1 - abs(wording - run) / max(1, wording + run)) >= _VOCAB_FUZZY
+
+
 class _VocabReader:
     def __init__(self, vocab: Vocabulary) -> None:
         self.vocab = vocab
@@ -35,19 +41,11 @@ class _VocabReader:
         self.similar_items = vocab.wordings(catalogue().written_languages)
         self.folded = [(fold(w), label) for w, label in self.items]
         self.choices = [w for w, _ in self.folded]
-        self._by_length: dict[int, tuple[list[str], list[int]]] = {}
+        # the folded wordings a run can reach the fuzzy score with, by their lengths
+        self._near_in_length = LengthWindows(self.choices, _reachable).near
         self._seen: dict[tuple[str, bool], str | None] = {}
         self._mat: np.ndarray | None = None
         self._loaded = False
-
-    def _near_in_length(self, length: int) -> tuple[list[str], list[int]]:
-        """The folded wordings (and their positions) that a run of ``length`` characters can reach
-        the fuzzy score with: rapidfuzz's ratio is at most 100 × (1 − |a − b| / (a + b))."""
-        if length not in self._by_length:
-            near = [k for k, w in enumerate(self.choices)
-                    if 100 * (1 - abs(len(w) - length) / max(1, len(w) + length)) >= _VOCAB_FUZZY]
-            self._by_length[length] = ([self.choices[k] for k in near], near)
-        return self._by_length[length]
 
     def canonical(self, run: str) -> str | None:
         """The canonical label a run of words (folded) stands for, tolerantly, or None."""

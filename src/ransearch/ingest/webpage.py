@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 from ransearch.ingest.facets import organisation_type_line
 from ransearch.ingest.lines import Line, document_lines, heading_field, is_headingish, site_data
 from ransearch.ingest.sections import DATE, TYPED, in_vocabulary, lines_section, split_sections, typed_value
-from ransearch.ingest.site import folded, is_end, is_furniture
+from ransearch.ingest.site import folded, is_end, is_furniture, is_site_line
 from ransearch.ingest.table import Extraction
 from ransearch.ingest.values import split_values
 from ransearch.ingest.wording import new_document
@@ -40,6 +40,7 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+_[a-z]{2,3}$")
 _TITLE_SEPARATOR = re.compile(r"\s+[-–|]\s+")
 _FACET_KEYS = frozenset({"country", "audience", "themes", "peer_reviewed", "organisation"})
 _MAX_FACET_VALUES = 30
+_FACET_LABEL_WORDS = 5
 _SITE_LIST_FACETS = ("audience", "themes")  # the Collection page's list facets, in the order it shows them
 _HEAD_CHARS = 20_000
 _TOP_CHARS = 4_000
@@ -91,21 +92,15 @@ def _facet_labels() -> dict[str, str]:
 
 
 def _facet_key(line: Line, cat: Catalogue) -> str | None:
-    if len(line.text.split()) > 5 or line.text.rstrip().endswith("."):
+    if not _facet_shaped(line.text):
         return None
     key = _facet_labels().get(fold(line.text))
     return key or heading_field(line.text, cat, _FACET_KEYS)
 
 
-def _is_site_line(text: str) -> bool:
-    """The site's name or the Commission's logo line (not a generic "Menu" or "Home")."""
-    f = fold(text)
-    return f in folded("site_names") or (0 < len(f.split()) <= 8 and any(t.startswith("logo") for t in f.split()))
-
-
 def _has_site_header(lines: list[Line]) -> bool:
     top = lines[:8]
-    return sum(1 for x in top if is_furniture(x.text)) >= 2 and any(_is_site_line(x.text) for x in top)
+    return sum(1 for x in top if is_furniture(x.text)) >= 2 and any(is_site_line(x.text) for x in top)
 
 
 def _url_is_collection(url: str | None) -> bool:
@@ -210,9 +205,13 @@ def _next_list_facet(lines: list[Line], i: int, filled: set[str]) -> str | None:
 
 
 def _facet_label(lines: list[Line], i: int) -> bool:
-    """Whether line ``i`` is shaped like a facet's label: a few words, no sentence, values after it."""
-    text = lines[i].text.rstrip()
-    return len(text.split()) <= 5 and not text.endswith(".") and i + 1 < len(lines)
+    """Whether line ``i`` is shaped like a facet's label and has lines after it for values."""
+    return _facet_shaped(lines[i].text) and i + 1 < len(lines)
+
+
+def _facet_shaped(text: str) -> bool:
+    """A facet's label: a few words, no sentence."""
+    return len(text.split()) <= _FACET_LABEL_WORDS and not text.rstrip().endswith(".")
 
 
 def _title_index(lines: list[Line], first_facet: int, h1: str) -> int | None:
