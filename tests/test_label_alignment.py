@@ -246,3 +246,40 @@ def test_a_text_wrapped_at_a_fixed_width_is_no_label_over_value_layout() -> None
     description = " ".join(parse_text(text, "doc.txt").sections["description"].split())
     for paragraph in paragraphs:
         assert paragraph in description
+
+
+ORDER_2019 = ["name", "description", "audience", "deliverables", "evaluation", "sustainability", "geography",
+              "start", "ran_meeting", "eu_links", "organisation", "country", "contacts", "last_update"]
+"""The fields in the order of the Collection's 2019 edition: the scope and the start after the
+sustainability, and no peer review or key themes."""
+
+
+@pytest.mark.parametrize("layout", ["rows", "headings", "plain", "noblank"])
+@pytest.mark.parametrize("order", ["2019", "facts first"])
+def test_a_version_of_the_template_with_its_fields_in_another_order(layout: str, order: str) -> None:
+    """The catalogue's labels in another order: each still opens its own field, and no value is
+    left in the field read before it."""
+    keys = ORDER_2019 if order == "2019" else [
+        "name", "organisation", "country", "audience", "description", "themes", "start", "evaluation", "contacts"]
+    text = _document(LABELS, layout, keys)
+    assert _misfiled(text) == []
+    practice = parse_text(text, "doc.txt")
+    assert (practice.start_year, practice.country_code) == (2017, "IE")
+
+
+def test_a_label_going_back_takes_no_field_another_label_has() -> None:
+    """"Target audience" twice: the second, out of order, opens no second target audience."""
+    text = _document(LABELS, "plain", ["name", "description", "audience", "deliverables"]) + (
+        f"\n{LABELS['audience']}\n\nSecond mention MKAGAIN\n")
+    practice = parse_text(text, "doc.txt")
+    assert practice.sections["audience"] == VALUES["audience"]
+    assert "MKAGAIN" in " ".join(practice.sections.values())
+
+
+@pytest.mark.parametrize("layout", ["rows", "headings", "plain", "noblank"])
+def test_a_heading_above_the_labels_names_the_practice_when_no_label_does(layout: str) -> None:
+    title = "Harbour Line: mentoring for young people leaving extremist groups"
+    mark = "# " if layout == "headings" else ""
+    text = f"{mark}RAN Collection Practice Template\n\n{mark}{title}\n\n" \
+        + _document(LABELS, layout, [k for k in KEYS if k != "name"])
+    assert parse_text(text, "doc.txt").title == title

@@ -16,13 +16,13 @@ it out of order, and never takes a field beyond the next one the catalogue names
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ransearch.ingest.label_texts import unnumbered
-from ransearch.ingest.labels import reader
+from ransearch.ingest.labels import LabelReader, reader
 from ransearch.ingest.wording import similarity_allowed
 from ransearch.template import Catalogue
 
@@ -50,6 +50,8 @@ class Label:
 
     field: int
     named: bool
+    back: bool = False
+    """The field comes before the one open when it is read (see the module's docstring)."""
 
 
 def cell_candidate(cell: str) -> Candidate | None:
@@ -82,15 +84,18 @@ def align_labels(candidates: Sequence[Candidate], cat: Catalogue) -> list[Label 
         if match:
             current = cat.index(match.key)
             labels[k] = Label(current, named=True)
-    anchors = [label.field if label else None for label in labels]
+    _label_going_back(candidates, labels, cat)
+    back = {label.field for label in labels if label is not None and label.back}
+    anchors = [label.field if label and not label.back else None for label in labels]
     run: list[int] = []
     before = -1
     for k, index in [*enumerate(anchors), (len(candidates), len(cat.keys))]:
         if index is None:
-            if not candidates[k].anchor_only and _has_value(candidates, anchors, k):
+            if labels[k] is None and not candidates[k].anchor_only \
+                    and _has_value(candidates, k, lambda j: anchors[j] is not None):
                 run.append(k)
             continue
-        gap = list(range(before + 1, index))
+        gap = [field for field in range(before + 1, index) if field not in back]
         if run and gap:
             for position, label in _fill_gap([candidates[j] for j in run], gap, cat).items():
                 labels[run[position]] = label
@@ -98,11 +103,45 @@ def align_labels(candidates: Sequence[Candidate], cat: Catalogue) -> list[Label 
     return labels
 
 
-def _has_value(candidates: Sequence[Candidate], anchors: list[int | None], k: int) -> bool:
+def _label_going_back(candidates: Sequence[Candidate], labels: list[Label | None], cat: Catalogue) -> None:
+    """Label, in place, the candidates the catalogue names for a field before the open one that
+    no label takes (see the module's docstring); ``labels`` holds the anchors found in order."""
+    r = reader(cat)
+    taken = {label.field for label in labels if label is not None}
+    named: dict[int, int | None] = {}
+
+    def field_named(k: int) -> int | None:
+        if k not in named:
+            label = labels[k]
+            named[k] = label.field if label is not None else _named(r, candidates[k], cat)
+        return named[k]
+
+    current = -1
+    for k, label in enumerate(labels):
+        if label is not None:
+            current = label.field
+            continue
+        if all(field in taken for field in range(current)):
+            continue  # nothing before the open field is left to label
+        field = field_named(k)
+        if field is not None and field < current and field not in taken \
+                and _has_value(candidates, k, lambda j: field_named(j) is not None):
+            labels[k] = Label(field, named=True, back=True)
+            taken.add(field)
+
+
+def _named(r: LabelReader, cand: Candidate, cat: Catalogue) -> int | None:
+    """The field the catalogue names ``cand`` the label of, in any order (word for word or tolerantly)."""
+    match = r.match(cand.text, -1, cell=cand.cell, similar=False)
+    return cat.index(match.key) if match else None
+
+
+def _has_value(candidates: Sequence[Candidate], k: int, catalogued: Callable[[int], bool]) -> bool:
     """Whether candidate ``k`` could be a label for what it leaves room for: a label cell has its
     value beside it; a label standing alone needs text after it before the next catalogued label
-    ("Families" between "Youth" and "Start of the practice" is a value, not a label)."""
-    return candidates[k].cell or (k + 1 < len(candidates) and anchors[k + 1] is None)
+    (``catalogued``: whether the catalogue names candidate ``k + 1``): "Families" between "Youth"
+    and "Start of the practice" is a value, not a label."""
+    return candidates[k].cell or (k + 1 < len(candidates) and not catalogued(k + 1))
 
 
 def _fill_gap(run: list[Candidate], gap: list[int], cat: Catalogue) -> dict[int, Label]:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 
-from ransearch.ingest.label_alignment import Candidate, align_labels, cell_candidate
+from ransearch.ingest.label_alignment import Candidate, Label, align_labels, cell_candidate
 from ransearch.ingest.labels import reader
 from ransearch.ingest.markup import html_to_text
+from ransearch.ingest.table import name_before_labels
 from ransearch.ingest.wording import new_document, similarity_allowed
 from ransearch.template import Catalogue
 
@@ -57,8 +58,8 @@ def label_only(cat: Catalogue, text: str, after: int) -> str | None:
     return match.key if match else None
 
 
-def _cell_fields(lines: list[str], cat: Catalogue) -> dict[int, int]:
-    """Line number → field index of the rows whose label cell labels a field
+def _cell_fields(lines: list[str], cat: Catalogue) -> dict[int, Label]:
+    """Line number → the field the label cell of a row labels
     (:func:`~ransearch.ingest.label_alignment.align_labels`; which cells are candidates:
     :func:`~ransearch.ingest.label_alignment.cell_candidate`). Headings that the catalogue names
     are anchors too (they are read as labels on their own, by ``split_rows``)."""
@@ -74,7 +75,7 @@ def _cell_fields(lines: list[str], cat: Catalogue) -> dict[int, int]:
         if cell is not None:
             numbers.append(n)
             candidates.append(cell)
-    return {n: label.field for n, label in zip(numbers, align_labels(candidates, cat))
+    return {n: label for n, label in zip(numbers, align_labels(candidates, cat))
             if label is not None and "\t" in lines[n]}
 
 
@@ -103,6 +104,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     current = -1
     fresh = False  # right after a label heading: instruction paragraphs may follow
     since_label = 0
+    before: list[str] = []  # lines before the first label
 
     def put(value: str) -> None:
         if current >= 0:
@@ -111,9 +113,9 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     for n, line in enumerate(lines):
         if "\t" in line:
             right = line.split("\t", 1)[1]
-            field = cell_fields.get(n)
-            if field is not None and field >= current:
-                current = field
+            label = cell_fields.get(n)
+            if label is not None and (label.field >= current or label.back):
+                current = label.field
             fresh = False
             put(html_to_text(right.replace("\t", " ")))
             continue
@@ -138,11 +140,13 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             fresh = False
             put(plain)
             continue
-        if current < 0 and r.is_title(plain):
+        if current < 0:
+            before.append(plain)
             continue
         if current >= 0 and similarity_allowed() and (
                 (fresh and _PAREN_ONLY.match(plain))
                 or r.instruction_score(plain, [current]) >= threshold):
             continue
         put(plain)
+    name_before_labels(fields, before, cat)
     return fields

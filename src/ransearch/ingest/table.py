@@ -22,7 +22,7 @@ from ransearch.ingest.labels import reader
 from ransearch.ingest.wording import new_document
 from ransearch.template import Catalogue
 
-__all__ = ["Row", "Extraction", "split_table"]
+__all__ = ["Row", "Extraction", "split_table", "name_before_labels"]
 
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 _LABEL_SHARE = 0.6  # a label line is well under the length of the value lines below it
@@ -115,14 +115,17 @@ def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:
     (:func:`~ransearch.ingest.label_alignment.align_labels`; which label cells are candidates:
     :func:`~ransearch.ingest.label_alignment.cell_candidate`). A block is a label only if the
     catalogue names it when the document has label cells (its layout's labels are those), when
-    it is not label-shaped, or when it follows a label-shaped block (it is that one's value)."""
+    it is not label-shaped, or when it follows a label-shaped block (it is that one's value)
+    unless the catalogue names it (a label after a heading of the document's own, its title)."""
     numbers: list[int] = []
     candidates: list[Candidate] = []
     after_label = False
     has_cells = any(row.label for row in rows)
+    r = reader(cat)
     for n, row in enumerate(rows):
         if row.label is None:
-            shaped = _label_shaped(row.value) and not after_label and not has_cells
+            shaped = not has_cells and _label_shaped(row.value) and (
+                not after_label or r.match(row.value, -1, similar=False) is not None)
             candidate: Candidate | None = Candidate(row.value, anchor_only=not shaped)
             after_label = shaped
         else:
@@ -132,6 +135,19 @@ def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:
             numbers.append(n)
             candidates.append(candidate)
     return {n: label for n, label in zip(numbers, align_labels(candidates, cat)) if label is not None}
+
+
+def name_before_labels(fields: dict[str, list[str]], lines: list[str], cat: Catalogue) -> None:
+    """When no label gives the practice's name, the first of ``lines`` (what stands before the
+    first label: a heading over the table, a first line) that is shaped like a label and is not
+    the template's title names it (in place in ``fields``)."""
+    if _TITLE in fields or _TITLE not in cat.keys:
+        return
+    r = reader(cat)
+    for line in lines:
+        if _label_shaped(line) and not r.is_title(line):
+            fields[_TITLE] = [line.strip()]
+            return
 
 
 def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict[str, list[str]], int, int]:
@@ -165,10 +181,13 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
 
     closed = False  # the table ended: text after it belongs to no field until a label opens one
     in_table = False
+    before: list[str] = []  # blocks before the first label
     for n, row in enumerate(rows):
         label = labels.get(n)
+        if current < 0 and label is None and row.label is None:
+            before.append(row.value)
         if row.label is None:
-            if label is not None and label.field > current:
+            if label is not None and (label.field > current or label.back):
                 current = label.field
                 if label.named:
                     by_block.add(cat.keys[current])
@@ -181,7 +200,7 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
             continue
         in_table = True
         # the label cell is never content
-        if label is not None and label.field >= current:
+        if label is not None and (label.field >= current or label.back):
             current = label.field
             if label.named:
                 by_cell.add(cat.keys[current])
@@ -193,4 +212,5 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
             current = cat.index(_PROSE)
         if not closed:
             put(row.value, not row.label.strip())
+    name_before_labels(fields, before, cat)
     return fields, len(by_cell), len(by_cell | by_block)
