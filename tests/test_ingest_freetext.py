@@ -561,3 +561,35 @@ def test_facts_written_label_colon_value_fill_their_fields_when_the_value_fits()
     q = parse_bytes(sentences.encode(), "mentors.html")
     assert (q.country_code, q.start_year, q.contacts) == (None, None, "")
     assert all(s in q.sections["description"] for s in ("started in Germany", "first twelve", "refer a pupil"))
+
+
+_TEASER_PAGE = """<html lang="de"><body><main>{before}<article><h1>Kommunales Netzwerk Vielfalt statt Gewalt</h1>
+<p>Das Netzwerk bündelt seit 2018 die Präventionsarbeit der Stadt gegen Rechtsextremismus und Islamismus.</p>
+<h2>Angebote</h2><p>Fallberatung für Fachkräfte, die sich um einen jungen Menschen sorgen, innerhalb von fünf Tagen.</p>
+{inside}</article>{after}</main></body></html>"""
+_TEASERS = """<div class="block-views-verwandte-inhalte"><h2>Das könnte Sie auch interessieren</h2>
+<div class="views-row"><h3><a href="/seniorenbeirat">Seniorenbeirat wählt neuen Vorstand</a></h3>
+<p>Der Seniorenbeirat der Stadt hat in seiner Sitzung am 14. März einen neuen Vorstand gewählt.</p><a href="/seniorenbeirat">Weiterlesen</a></div>
+<div class="views-row"><h3><a href="/sperrmuell">Sperrmüll online anmelden</a></h3>
+<p>Ab sofort können Sie Sperrmülltermine bequem über das Serviceportal buchen.</p></div></div>"""
+
+
+@pytest.mark.parametrize(("where", "dropped"), [("after", True), ("before", True), ("inside", False)])
+def test_teasers_of_other_pages_beside_the_article_are_not_the_practice(where: str, dropped: bool) -> None:
+    """Cards whose heading links to another page, outside the page's <article>, are the site's
+    other pages (with the heading over them); inside the article they may be the practice's own."""
+    page = _TEASER_PAGE.format(**{"before": "", "inside": "", "after": "", where: _TEASERS})
+    p = parse_bytes(page.encode(), "netzwerk.html")
+    assert "Fallberatung für Fachkräfte" in p.sections["description"]
+    for teaser in ("Das könnte Sie auch", "Seniorenbeirat", "Sperrmülltermine", "Weiterlesen"):
+        assert (teaser not in p.sections["description"]) is dropped, teaser
+
+
+def test_one_heading_written_as_a_link_or_a_page_without_an_article_keeps_its_cards() -> None:
+    """A page title linked to itself is one card, no list; a page without <article> does not say
+    where its practice's text is."""
+    one = _TEASER_PAGE.format(before="", inside="", after=_TEASERS.split('<div class="views-row">')[0]
+                              + _TEASERS.split('<div class="views-row">')[1] + "</div>")
+    assert "Seniorenbeirat" in parse_bytes(one.encode(), "netzwerk.html").sections["description"]
+    no_article = _TEASER_PAGE.format(before="", inside="", after=_TEASERS).replace("article>", "section>")
+    assert "Seniorenbeirat" in parse_bytes(no_article.encode(), "netzwerk.html").sections["description"]

@@ -13,6 +13,8 @@ site rather than of its content (a breadcrumb, a cookie notice, share buttons, r
 comments, a newsletter box, a sidebar, pagination: :func:`~ransearch.ingest.elements.furniture_named`, as Mozilla's
 Readability tells them) is dropped, unless it held the page's ``<main>``, ``<article>`` or
 ``<h1>`` or half of its text: a wrapper called ``has-sidebar`` is the page, not furniture.
+Teasers of the site's other pages beside the page's ``<article>`` go the same way
+(:mod:`ransearch.ingest.teasers`).
 Each table row whose cells hold text becomes a :class:`Row` (the innermost table wins when
 tables are nested, as when a layout table wraps the template table); text outside tables
 becomes blocks, one per paragraph, heading or list item.
@@ -34,6 +36,7 @@ from ransearch.ingest.elements import collapsed_panel, furniture_named, hidden, 
 from ransearch.ingest.lines import MAX_HEADING_WORDS
 from ransearch.ingest.markup import tidy
 from ransearch.ingest.table import Extraction, Row
+from ransearch.ingest.teasers import Teasers
 
 __all__ = ["read_html", "decode_html", "Page", "PageExtraction"]
 
@@ -164,6 +167,9 @@ class _Reader:
         self.furniture_rows: list[tuple[int, int]] = []  # rows [start, end) of each one read
         self.toggled: set[str] = set()  # ids of the panels an accordion's toggle (aria-controls) opens
         self.heading_depth = 0  # headings open (<h1>…<h6>)
+        self.depth = 0  # elements open
+        self.article_depth = 0  # <article> elements open
+        self.teasers = Teasers()  # cards of other pages beside the article
 
     # -- helpers ---------------------------------------------------------------------------
     def _buffer(self) -> list[str]:
@@ -230,6 +236,7 @@ class _Reader:
             self.meta.setdefault("og:url", str(get("content")).strip())
 
     def start(self, tag: Any, attrib: Any) -> None:
+        self.depth += 1
         name = tag.lower() if isinstance(tag, str) else ""
         if name in {"html", "title", "link", "meta"}:
             self._page_fact(name, attrib)
@@ -259,6 +266,9 @@ class _Reader:
             self.furniture = _Furniture(len(self.rows))
         if name in _MAIN:
             self.main_depth += 1
+        if name == "article":
+            self.article_depth += 1
+            self.teasers.had_article = True
         if name == "table":
             if self.tables and self.tables[-1].cell is not None:
                 self.tables[-1].cell.append("\n\n")
@@ -295,6 +305,8 @@ class _Reader:
             if name in _HEADINGS:
                 self.block_kind = "h1" if name == "h1" else "h"
                 self.heading_depth += 1
+                if name != "h1" and not self.tables:
+                    self.teasers.heading_starts(self.depth, self.article_depth > 0)
             elif name == "dt":  # a definition list's term labels the <dd> after it
                 self.block_kind = "t"
             elif self.block_kind != "p":  # an empty heading or term: this block is not one
@@ -319,6 +331,8 @@ class _Reader:
     def end(self, tag: Any) -> None:
         counted = self.skip_depth <= 1  # not an element inside a skipped one
         self._end_element(tag)
+        self.teasers.element_ends(self.depth, len(self.rows))
+        self.depth -= 1
         if not counted:
             return
         if self.header is not None:
@@ -342,6 +356,8 @@ class _Reader:
         name = tag.lower() if isinstance(tag, str) else ""
         if name in _MAIN:
             self.main_depth = max(0, self.main_depth - 1)
+        if name == "article":
+            self.article_depth = max(0, self.article_depth - 1)
         if name == "table" and self.tables:
             self._close_row(self.tables.pop())
         elif name == "tr" and self.tables:
@@ -354,9 +370,11 @@ class _Reader:
             self._flush_block()
             self._end_list(self.lists.pop())
         elif name in _BLOCK:
+            read = len(self.rows)
             self._break_block()
             if name in _HEADINGS:
                 self.heading_depth = max(0, self.heading_depth - 1)
+                self.teasers.heading_ends(read if len(self.rows) > read else None)
 
     def _end_furniture(self, ended: _Furniture) -> None:
         """Furniture's rows are dropped when the page has been read, if they are its lesser part."""
@@ -368,12 +386,16 @@ class _Reader:
         """Rows from ``start`` on go (a header, a menu)."""
         del self.rows[start:], self.kinds[start:]
         self.furniture_rows = [(first, min(end, start)) for first, end in self.furniture_rows if first < start]
+        self.teasers.rows_dropped(start)
 
     def _drop_furniture(self) -> None:
+        """Furniture's rows and other pages' teasers go, each part if it is the lesser part of the page."""
         size = _size(self.rows)
-        for first, end in reversed(self.furniture_rows):
-            if _size(self.rows[first:end]) < _FURNITURE_MAX_SHARE * size:
-                del self.rows[first:end], self.kinds[first:end]
+        parts = self.furniture_rows + self.teasers.cards(len(self.rows))
+        dropped = {n for first, end in parts if _size(self.rows[first:end]) < _FURNITURE_MAX_SHARE * size
+                   for n in range(first, end)}
+        self.rows = [row for n, row in enumerate(self.rows) if n not in dropped]
+        self.kinds = [kind for n, kind in enumerate(self.kinds) if n not in dropped]
         self.furniture_rows = []
 
     def _end_header(self, ended: _Header) -> None:
@@ -399,6 +421,7 @@ class _Reader:
         if not self.skip_depth:
             buf = self._buffer()
             buf.append(text)
+            self.teasers.text(text, bool(self.links and self.links[-1]))
             if self.links and self.links[-1]:
                 if buf is self.block:
                     self.link_text.append(text)
