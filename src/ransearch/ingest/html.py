@@ -33,12 +33,14 @@ from typing import Any
 
 from ransearch.errors import ParseError
 from ransearch.ingest.elements import collapsed_panel, furniture_named, hidden, to_a_page
+from ransearch.ingest.html_state import OpenFurniture, OpenHeader, OpenList, OpenTable
 from ransearch.ingest.lines import MAX_HEADING_WORDS
 from ransearch.ingest.markup import tidy
+from ransearch.ingest.source import decode_html
 from ransearch.ingest.table import Extraction, Row
 from ransearch.ingest.teasers import Teasers
 
-__all__ = ["read_html", "decode_html", "Page", "PageExtraction"]
+__all__ = ["read_html", "Page", "PageExtraction"]
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "nav", "form", "button",
                    "select", "option", "textarea", "iframe", "object", "embed", "svg", "math", "canvas",
@@ -56,7 +58,6 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _SITE_HEADER = frozenset({"a", "img", "p", "ul", "ol", "form"})  # in a <header>: the page's, not a heading's
 _PAGE_ROOTS = frozenset({"html", "body", "main", "article"})
 _FURNITURE_MAX_SHARE = 0.5  # furniture is the lesser part of a page: an element holding more is content
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
 @dataclass(frozen=True)
@@ -82,88 +83,25 @@ class PageExtraction(Extraction):
     page: Page = field(default_factory=Page)
 
 
-class _Table:
-    """A table being read: its open row and cell, and how much of the open cell is links."""
-
-    __slots__ = ("row", "cell", "menus", "links", "link_letters")
-
-    def __init__(self) -> None:
-        self.row: list[str] | None = None
-        self.cell: list[str] | None = None
-        self.menus: list[bool] = []  # per cell of the open row: whether it is a menu
-        self.links = 0  # links to a page in the open cell
-        self.link_letters = 0  # letters of their text
-
-
-class _List:
-    """A list being read outside tables: where its rows start, and whether all its text so far
-    is the text of links (a menu, a breadcrumb, a list of related pages: navigation), unless it is
-    inside ``<main>`` or ``<article>``, where a page keeps its content (facet values may be links)."""
-
-    __slots__ = ("start", "links_only", "items")
-
-    def __init__(self, start: int, in_main: bool) -> None:
-        self.start = start
-        self.links_only = not in_main
-        self.items = 0
-
-
-class _Element:
-    """An element whose rows are judged when it ends: where its rows start, and how many
-    elements are open inside it, itself included (it ends when none is)."""
-
-    __slots__ = ("start", "open")
-
-    def __init__(self, start: int) -> None:
-        self.start = start
-        self.open = 1
-
-
-class _Header(_Element):
-    """A ``<header>`` outside ``<main>``/``<article>`` being read: the page's header (a logo, the
-    site's name, a menu: furniture), or a content block's own header that holds nothing but its
-    heading (``<div class="frame"><header><h2>Our offer</h2></header>…``, as TYPO3 writes every
-    content element): decided when it ends, from what it held."""
-
-    __slots__ = ("furniture", "had_h1")
-
-    def __init__(self, start: int, had_h1: bool) -> None:
-        super().__init__(start)
-        self.furniture = False  # it held a link, a skipped element (a menu, a search form) or text
-        self.had_h1 = had_h1
-
-
-class _Furniture(_Element):
-    """An element named as site furniture being read
-    (:func:`~ransearch.ingest.elements.furniture_named`); whether it held the page's main
-    content, which makes it a wrapper."""
-
-    __slots__ = ("held_main",)
-
-    def __init__(self, start: int) -> None:
-        super().__init__(start)
-        self.held_main = False
-
-
 class _Reader:
     """lxml parser target: turns parser events into rows and blocks."""
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
         self.block: list[str] = []
-        self.tables: list[_Table] = []
+        self.tables: list[OpenTable] = []
         self.skip_depth = 0  # > 0 while inside a skipped element (counts nested elements)
         self.main_depth = 0
         self.kinds: list[str] = []  # one letter per row: heading, list item, other
         self.block_kind = "p"  # kind of the block being read ("h1", "h", "l" or "p")
         self.title: list[str] | None = None  # the <title> text while it is read
         self.meta: dict[str, str] = {}
-        self.lists: list[_List] = []  # lists being read outside tables, innermost last
+        self.lists: list[OpenList] = []  # lists being read outside tables, innermost last
         self.links: list[bool] = []  # open <a> elements: whether each is a link to a page
-        self.header: _Header | None = None  # the header outside <main> being read
+        self.header: OpenHeader | None = None  # the header outside <main> being read
         self.link_text: list[str] = []  # the text of the block being read inside links to a page
         self.block_links = 0  # links to a page the block being read holds
-        self.furniture: _Furniture | None = None  # the outermost element named as furniture being read
+        self.furniture: OpenFurniture | None = None  # the outermost element named as furniture being read
         self.furniture_rows: list[tuple[int, int]] = []  # rows [start, end) of each one read
         self.toggled: set[str] = set()  # ids of the panels an accordion's toggle (aria-controls) opens
         self.heading_depth = 0  # headings open (<h1>…<h6>)
@@ -198,7 +136,7 @@ class _Reader:
             self.kinds.append(self.block_kind[0])
             self.block_kind = "p"
 
-    def _close_cell(self, table: _Table) -> None:
+    def _close_cell(self, table: OpenTable) -> None:
         if table.cell is not None:
             if table.row is None:
                 table.row = []
@@ -208,7 +146,7 @@ class _Reader:
             table.menus.append(not self.main_depth and table.links >= 2 and _letters(text) <= table.link_letters)
             table.cell, table.links, table.link_letters = None, 0, 0
 
-    def _close_row(self, table: _Table) -> None:
+    def _close_row(self, table: OpenTable) -> None:
         self._close_cell(table)
         if table.row is not None:
             cells = _without_menus(table.row, table.menus)
@@ -253,7 +191,7 @@ class _Reader:
         if name == "header" and not self.main_depth and self.header is None and not (
                 attrib and attrib.get("role")):
             self._break_block()
-            self.header = _Header(len(self.rows), "h1" in self.meta)
+            self.header = OpenHeader(len(self.rows), "h1" in self.meta)
             return
         if self.heading_depth and attrib and attrib.get("aria-controls"):
             # an accordion's toggle, inside its section's heading: the panel it opens is content
@@ -263,7 +201,7 @@ class _Reader:
             return
         if self.furniture is None and name not in _PAGE_ROOTS and furniture_named(attrib):
             self._break_block()
-            self.furniture = _Furniture(len(self.rows))
+            self.furniture = OpenFurniture(len(self.rows))
         if name in _MAIN:
             self.main_depth += 1
         if name == "article":
@@ -274,7 +212,7 @@ class _Reader:
                 self.tables[-1].cell.append("\n\n")
             else:
                 self._flush_block()
-            self.tables.append(_Table())
+            self.tables.append(OpenTable())
         elif name == "tr" and self.tables:
             self._close_row(self.tables[-1])
             self.tables[-1].row = []
@@ -284,7 +222,7 @@ class _Reader:
             table.cell = []
         elif name in _LISTS and not self.tables:
             self._flush_block()
-            self.lists.append(_List(len(self.rows), self.main_depth > 0))
+            self.lists.append(OpenList(len(self.rows), self.main_depth > 0))
         elif name == "a":
             self.links.append(to_a_page(str((attrib or {}).get("href") or "")))
             if self.links[-1] and self._buffer() is self.block:
@@ -376,7 +314,7 @@ class _Reader:
                 self.heading_depth = max(0, self.heading_depth - 1)
                 self.teasers.heading_ends(read if len(self.rows) > read else None)
 
-    def _end_furniture(self, ended: _Furniture) -> None:
+    def _end_furniture(self, ended: OpenFurniture) -> None:
         """Furniture's rows are dropped when the page has been read, if they are its lesser part."""
         self._break_block()
         if not ended.held_main and len(self.rows) > ended.start:
@@ -398,7 +336,7 @@ class _Reader:
         self.kinds = [kind for n, kind in enumerate(self.kinds) if n not in dropped]
         self.furniture_rows = []
 
-    def _end_header(self, ended: _Header) -> None:
+    def _end_header(self, ended: OpenHeader) -> None:
         """A header that held only headings introduces the content after it; any other is the
         page's header, and its rows go."""
         self._break_block()
@@ -407,7 +345,7 @@ class _Reader:
             if not ended.had_h1:
                 self.meta.pop("h1", None)
 
-    def _end_list(self, ended: _List) -> None:
+    def _end_list(self, ended: OpenList) -> None:
         """A list of two items or more whose text is all links is navigation: its rows go. A list
         inside it that held other text makes it content."""
         if ended.links_only and ended.items >= 2:
@@ -454,21 +392,6 @@ def _without_menus(cells: list[str], menus: list[bool]) -> list[str]:
 def _size(rows: list[Row]) -> int:
     """How much text ``rows`` hold, in letters and digits."""
     return sum(_letters(row.value) + _letters(row.label or "") for row in rows)
-
-
-def decode_html(data: bytes) -> str:
-    """The text of an HTML file: byte-order mark, then ``<meta charset>``, then UTF-8, then cp1252."""
-    from ransearch.ingest.source import decode
-
-    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        return decode(data, "<html>")
-    declared = _META_CHARSET.search(data[:4096])
-    if declared:
-        try:
-            return data.decode(declared.group(1).decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return decode(data, "<html>")
 
 
 def read_html(data: bytes, name: str) -> Extraction:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ransearch.errors import ParseError
 
-__all__ = ["read_text", "read_bytes", "decode", "MAX_BYTES"]
+__all__ = ["read_text", "read_bytes", "decode", "decode_html", "MAX_BYTES"]
 
 _MB = 1024 * 1024
 MAX_BYTES = 20 * _MB
 """Largest document accepted; RAN practice descriptions are a few dozen kilobytes."""
 
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 # every byte but the control characters that never occur in text (tab, newlines, form feed do)
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
 
@@ -76,3 +78,16 @@ def decode(data: bytes, name: str) -> str:
             return data.decode("cp1252")
         except UnicodeDecodeError:
             return data.decode("latin-1")
+
+
+def decode_html(data: bytes) -> str:
+    """The text of an HTML file: byte-order mark, then ``<meta charset>``, then UTF-8, then cp1252."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return decode(data, "<html>")
+    declared = _META_CHARSET.search(data[:4096])
+    if declared:
+        try:
+            return data.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode(data, "<html>")
