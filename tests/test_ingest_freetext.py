@@ -566,6 +566,10 @@ def test_facts_written_label_colon_value_fill_their_fields_when_the_value_fits()
 _TEASER_PAGE = """<html lang="de"><body><main>{before}<article><h1>Kommunales Netzwerk Vielfalt statt Gewalt</h1>
 <p>Das Netzwerk bündelt seit 2018 die Präventionsarbeit der Stadt gegen Rechtsextremismus und Islamismus.</p>
 <h2>Angebote</h2><p>Fallberatung für Fachkräfte, die sich um einen jungen Menschen sorgen, innerhalb von fünf Tagen.</p>
+<p>Fortbildungen zu Verschwörungserzählungen und Hass im Netz für Lehrkräfte, Trainerinnen und Trainer in Vereinen.</p>
+<p>Ein Elterntelefon berät in Deutsch, Türkisch und Arabisch, wenn Eltern sich um ihre Kinder sorgen.</p>
+<h2>Wirkung</h2><p>Eine wissenschaftliche Begleitung der Hochschule hat gezeigt, dass die Fallberatung vor allem
+Fachkräften in Schulen Sicherheit gibt; 2021 wurde in 47 Fällen beraten.</p>
 {inside}</article>{after}</main></body></html>"""
 _TEASERS = """<div class="block-views-verwandte-inhalte"><h2>Das könnte Sie auch interessieren</h2>
 <div class="views-row"><h3><a href="/seniorenbeirat">Seniorenbeirat wählt neuen Vorstand</a></h3>
@@ -593,3 +597,28 @@ def test_one_heading_written_as_a_link_or_a_page_without_an_article_keeps_its_ca
     assert "Seniorenbeirat" in parse_bytes(one.encode(), "netzwerk.html").sections["description"]
     no_article = _TEASER_PAGE.format(before="", inside="", after=_TEASERS).replace("article>", "section>")
     assert "Seniorenbeirat" in parse_bytes(no_article.encode(), "netzwerk.html").sections["description"]
+
+
+def test_a_teasers_card_ends_at_the_next_section_and_same_page_links_open_none() -> None:
+    """A card ends at the next heading of its level or above ("Wirkung" after the cards stays),
+    a heading linking to a place on the page is an accordion's toggle, not a card, and teasers
+    that are <article> elements of their own are outside the article that holds the <h1>."""
+    flat = _TEASER_PAGE.format(before="", inside="", after=_TEASERS.replace(
+        '<div class="block-views-verwandte-inhalte">', "").replace("</div></div>", "</div>")
+        + "<h2>Kontakt</h2><p>Koordinierungsstelle Prävention, praevention@neuhausen.example.de</p>")
+    p = parse_bytes(flat.encode(), "netzwerk.html")
+    assert "Sperrmüll" not in p.sections["description"]
+    assert "praevention@neuhausen.example.de" in p.contacts
+    toggles = _TEASER_PAGE.format(before="", inside="", after=_TEASERS.replace('href="/', 'href="#'))
+    assert "Seniorenbeirat" in parse_bytes(toggles.encode(), "netzwerk.html").sections["description"]
+    nested = _TEASER_PAGE.format(before="", inside="", after=_TEASERS.replace(
+        '<div class="views-row">', "<article>").replace("</div>\n<article>", "</article>\n<article>"))
+    assert "Seniorenbeirat" not in parse_bytes(nested.encode(), "netzwerk.html").sections["description"]
+
+
+def test_a_page_whose_h1_is_in_no_article_keeps_its_linked_headings() -> None:
+    """The page's only <article> is a news item in a sidebar: it says nothing of where the
+    practice is, so headings linked to other pages stay."""
+    page = _TEASER_PAGE.format(before="", inside="", after=_TEASERS).replace("<article><h1>", "<div><h1>").replace(
+        "</article>", "</div><article><p>12 May 2023: the network wins a civic award.</p></article>")
+    assert "Seniorenbeirat" in parse_bytes(page.encode(), "netzwerk.html").sections["description"]

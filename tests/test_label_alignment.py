@@ -283,3 +283,30 @@ def test_a_heading_above_the_labels_names_the_practice_when_no_label_does(layout
     text = f"{mark}RAN Collection Practice Template\n\n{mark}{title}\n\n" \
         + _document(LABELS, layout, [k for k in KEYS if k != "name"])
     assert parse_text(text, "doc.txt").title == title
+
+
+def test_only_a_whole_catalogued_label_in_the_documents_language_goes_back() -> None:
+    """"Description of the evaluation" and "Name of the practice coordinator" start with a label
+    but are none, "Peer review" is a label in another language only: none goes back to the
+    description, the peer review or the name (they take fields of their gap, by similarity),
+    and the reworded "Summary" keeps the description."""
+    rows = [("Name of the practice", VALUES["name"]), ("Summary", VALUES["description"]),
+            ("Target audience", VALUES["audience"]), ("Evidence and evaluation", VALUES["evaluation"]),
+            ("Description of the evaluation", "Thirty-five interviews MKSUB"),
+            ("Peer review", "The report was reviewed by two universities MKPEERREV"),
+            ("Organisation", VALUES["organisation"]), ("Name of the practice coordinator", "Sean Murphy MKCOORD")]
+    practice = parse_text("\n".join(f"{label}\t{value}" for label, value in rows) + "\n", "doc.txt")
+    assert practice.title == VALUES["name"]
+    assert "MKDESC" in practice.sections["description"]
+    assert "MKSUB" not in practice.sections["description"] and not practice.sections["peer_reviewed"]
+    assert "MKCOORD" not in practice.sections["name"]
+    assert all(marker in " ".join(practice.sections.values()) for marker in ("MKSUB", "MKPEERREV", "MKCOORD"))
+
+
+@pytest.mark.parametrize("above", ["Cork Youth Network", "12 March 2021", "Page 1 of 3", "[Back](index.md)"])
+def test_the_name_above_the_labels_is_the_line_nearest_them_that_can_name_a_practice(above: str) -> None:
+    title = "Harbour Line: mentoring for young people leaving extremist groups"
+    rows = "\n".join(f"{LABELS[key]}\t{VALUES[key]}" for key in KEYS if key != "name")
+    assert parse_text(f"{above}\n{title}\n{rows}\n", "doc.txt").title == title
+    assert parse_text(f"{title}\n{above}\n{rows}\n", "doc.txt").title == (title if above != "Cork Youth Network"
+                                                                         else above)

@@ -4,7 +4,7 @@ The page reader (:mod:`ransearch.ingest.html`) asks these of each element as it 
 element whose ``class`` or ``id`` names a part of every site (a breadcrumb, share buttons, a
 cookie notice: :func:`furniture_named`), one that is hidden (:func:`hidden`) unless it is a
 collapsed panel of the page's content (:func:`collapsed_panel`), and whether a link leads to
-another page, i.e. is navigation (:func:`to_a_page`).
+a page, i.e. is navigation (:func:`to_a_page`), and to another one (:func:`to_another_page`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["furniture_named", "hidden", "collapsed_panel", "to_a_page"]
+__all__ = ["furniture_named", "hidden", "collapsed_panel", "to_a_page", "to_another_page"]
 
 _NOT_NAVIGATION = ("mailto:", "tel:")  # a list of e-mail addresses or phone numbers is contacts
 # a list of downloads is content
@@ -39,6 +39,13 @@ def to_a_page(href: str) -> bool:
     href = href.strip().lower()
     path = href.split("#", 1)[0].split("?", 1)[0]
     return not href.startswith(_NOT_NAVIGATION) and not _DOCUMENTS.search(path)
+
+
+def to_another_page(href: str) -> bool:
+    """Whether a link leads to another page: to a page (:func:`to_a_page`), and not to a place
+    on this one (``#…``, an accordion's toggle) or nowhere (``javascript:…``, no address)."""
+    href = href.strip().lower()
+    return bool(href) and not href.startswith(("#", "javascript:")) and to_a_page(href)
 
 
 def furniture_named(attrib: Any) -> bool:

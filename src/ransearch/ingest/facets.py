@@ -11,11 +11,14 @@ from ransearch.ingest.vocab import vocab_items
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import clean_ocr, tokens
 
-__all__ = ["clean_sections", "extract_facets", "organisation_type_line", "YEAR"]
+__all__ = ["clean_sections", "extract_facets", "organisation_type_line", "YEAR", "DATE"]
 
 _VOCAB_LINES = 60
 YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 """A year a practice can name (1950–2099)."""
+DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}"
+                  r"|\S+\s+\d{1,2},?\s+\d{4})$")
+"""A line that is a date alone ("3 May 2022", "2024-01-10", "January 10, 2024")."""
 # (?<![*_]): a trailing run is tried from its first mark only (else quadratic on long runs)
 _TITLE_MARKUP = re.compile(r"^[#\s*_]+|(?<![*_])[*_]+$")
 

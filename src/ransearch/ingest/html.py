@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ransearch.errors import ParseError
-from ransearch.ingest.elements import collapsed_panel, furniture_named, hidden, to_a_page
+from ransearch.ingest.elements import collapsed_panel, furniture_named, hidden, to_a_page, to_another_page
 from ransearch.ingest.html_state import OpenFurniture, OpenHeader, OpenList, OpenTable
 from ransearch.ingest.lines import MAX_HEADING_WORDS
 from ransearch.ingest.markup import tidy
@@ -106,8 +106,8 @@ class _Reader:
         self.toggled: set[str] = set()  # ids of the panels an accordion's toggle (aria-controls) opens
         self.heading_depth = 0  # headings open (<h1>…<h6>)
         self.depth = 0  # elements open
-        self.article_depth = 0  # <article> elements open
         self.teasers = Teasers()  # cards of other pages beside the article
+        self.page_links: list[bool] = []  # open <a> elements: whether each leads to another page
 
     # -- helpers ---------------------------------------------------------------------------
     def _buffer(self) -> list[str]:
@@ -205,8 +205,7 @@ class _Reader:
         if name in _MAIN:
             self.main_depth += 1
         if name == "article":
-            self.article_depth += 1
-            self.teasers.had_article = True
+            self.teasers.article_starts()
         if name == "table":
             if self.tables and self.tables[-1].cell is not None:
                 self.tables[-1].cell.append("\n\n")
@@ -224,7 +223,9 @@ class _Reader:
             self._flush_block()
             self.lists.append(OpenList(len(self.rows), self.main_depth > 0))
         elif name == "a":
-            self.links.append(to_a_page(str((attrib or {}).get("href") or "")))
+            href = str((attrib or {}).get("href") or "")
+            self.links.append(to_a_page(href))
+            self.page_links.append(to_another_page(href))
             if self.links[-1] and self._buffer() is self.block:
                 self.block_links += 1
             elif self.links[-1]:
@@ -243,8 +244,8 @@ class _Reader:
             if name in _HEADINGS:
                 self.block_kind = "h1" if name == "h1" else "h"
                 self.heading_depth += 1
-                if name != "h1" and not self.tables:
-                    self.teasers.heading_starts(self.depth, self.article_depth > 0)
+                if not self.tables:
+                    self.teasers.heading_starts(self.depth, int(name[1]), len(self.rows))
             elif name == "dt":  # a definition list's term labels the <dd> after it
                 self.block_kind = "t"
             elif self.block_kind != "p":  # an empty heading or term: this block is not one
@@ -295,7 +296,7 @@ class _Reader:
         if name in _MAIN:
             self.main_depth = max(0, self.main_depth - 1)
         if name == "article":
-            self.article_depth = max(0, self.article_depth - 1)
+            self.teasers.article_ends()
         if name == "table" and self.tables:
             self._close_row(self.tables.pop())
         elif name == "tr" and self.tables:
@@ -304,6 +305,7 @@ class _Reader:
             self._close_cell(self.tables[-1])
         elif name == "a" and self.links:
             self.links.pop()
+            self.page_links.pop()
         elif name in _LISTS and self.lists and not self.tables:
             self._flush_block()
             self._end_list(self.lists.pop())
@@ -327,11 +329,14 @@ class _Reader:
         self.teasers.rows_dropped(start)
 
     def _drop_furniture(self) -> None:
-        """Furniture's rows and other pages' teasers go, each part if it is the lesser part of the page."""
+        """Furniture's rows go, each element's if it is the lesser part of the page, and other
+        pages' teasers, if they are together."""
         size = _size(self.rows)
-        parts = self.furniture_rows + self.teasers.cards(len(self.rows))
-        dropped = {n for first, end in parts if _size(self.rows[first:end]) < _FURNITURE_MAX_SHARE * size
+        dropped = {n for first, end in self.furniture_rows if _size(self.rows[first:end]) < _FURNITURE_MAX_SHARE * size
                    for n in range(first, end)}
+        cards = {n for first, end in self.teasers.cards(len(self.rows)) for n in range(first, end)}
+        if _size([row for n, row in enumerate(self.rows) if n in cards]) < _FURNITURE_MAX_SHARE * size:
+            dropped |= cards
         self.rows = [row for n, row in enumerate(self.rows) if n not in dropped]
         self.kinds = [kind for n, kind in enumerate(self.kinds) if n not in dropped]
         self.furniture_rows = []
@@ -359,7 +364,7 @@ class _Reader:
         if not self.skip_depth:
             buf = self._buffer()
             buf.append(text)
-            self.teasers.text(text, bool(self.links and self.links[-1]))
+            self.teasers.text(text, bool(self.page_links and self.page_links[-1]))
             if self.links and self.links[-1]:
                 if buf is self.block:
                     self.link_text.append(text)

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ransearch.ingest.label_texts import unnumbered
-from ransearch.ingest.labels import LabelReader, reader
+from ransearch.ingest.label_texts import PAREN, unnumbered
+from ransearch.ingest.labels import reader
 from ransearch.ingest.wording import similarity_allowed
 from ransearch.template import Catalogue
+from ransearch.text import tokens
 
 __all__ = ["Candidate", "Label", "align_labels", "cell_candidate", "instruction_item", "BULLETS"]
 
@@ -77,6 +78,7 @@ def align_labels(candidates: Sequence[Candidate], cat: Catalogue) -> list[Label 
     """The field each candidate labels, or None (see the module's docstring)."""
     r = reader(cat)
     labels: list[Label | None] = [None] * len(candidates)
+    languages: set[str] = set()  # the languages of the labels the catalogue names word for word
     current = -1
     for k, cand in enumerate(candidates):
         # a label cell may repeat the open field's label (a table continued over a page break)
@@ -84,56 +86,49 @@ def align_labels(candidates: Sequence[Candidate], cat: Catalogue) -> list[Label 
         if match:
             current = cat.index(match.key)
             labels[k] = Label(current, named=True)
-    _label_going_back(candidates, labels, cat)
-    back = {label.field for label in labels if label is not None and label.back}
-    anchors = [label.field if label and not label.back else None for label in labels]
+            languages.add(match.language)
+    whole = [_whole_label(cand.text, cat, languages) if label is None else label.field
+             for cand, label in zip(candidates, labels)]
+    anchors = [label.field if label else None for label in labels]
     run: list[int] = []
     before = -1
     for k, index in [*enumerate(anchors), (len(candidates), len(cat.keys))]:
         if index is None:
-            if labels[k] is None and not candidates[k].anchor_only \
+            # a label of a field the order has passed is no label of the gap's (it may go back)
+            if whole[k] is None and not candidates[k].anchor_only \
                     and _has_value(candidates, k, lambda j: anchors[j] is not None):
                 run.append(k)
             continue
-        gap = [field for field in range(before + 1, index) if field not in back]
+        gap = list(range(before + 1, index))
         if run and gap:
             for position, label in _fill_gap([candidates[j] for j in run], gap, cat).items():
                 labels[run[position]] = label
         run, before = [], index  # anchors never go back: each is matched after the one before
+    _label_going_back(candidates, labels, whole)
     return labels
 
 
-def _label_going_back(candidates: Sequence[Candidate], labels: list[Label | None], cat: Catalogue) -> None:
-    """Label, in place, the candidates the catalogue names for a field before the open one that
-    no label takes (see the module's docstring); ``labels`` holds the anchors found in order."""
-    r = reader(cat)
+def _whole_label(text: str, cat: Catalogue, languages: set[str]) -> int | None:
+    """The field whose catalogued label in one of the document's ``languages`` ``text`` is, word
+    for word and whole (a number before it and a parenthesis after it aside), in any order of
+    the fields ("Peer review", a Dutch label, is a heading in an English document)."""
+    return cat.whole_label(tokens(PAREN.sub(" ", unnumbered(text))), languages)
+
+
+def _label_going_back(candidates: Sequence[Candidate], labels: list[Label | None], whole: list[int | None]) -> None:
+    """Label, in place, the candidates that are a catalogued label, whole, of a field before the
+    open one that no label of the document takes (see the module's docstring)."""
     taken = {label.field for label in labels if label is not None}
-    named: dict[int, int | None] = {}
-
-    def field_named(k: int) -> int | None:
-        if k not in named:
-            label = labels[k]
-            named[k] = label.field if label is not None else _named(r, candidates[k], cat)
-        return named[k]
-
     current = -1
     for k, label in enumerate(labels):
         if label is not None:
-            current = label.field
+            current = max(current, label.field)
             continue
-        if all(field in taken for field in range(current)):
-            continue  # nothing before the open field is left to label
-        field = field_named(k)
+        field = whole[k]
         if field is not None and field < current and field not in taken \
-                and _has_value(candidates, k, lambda j: field_named(j) is not None):
+                and _has_value(candidates, k, lambda j: whole[j] is not None):
             labels[k] = Label(field, named=True, back=True)
             taken.add(field)
-
-
-def _named(r: LabelReader, cand: Candidate, cat: Catalogue) -> int | None:
-    """The field the catalogue names ``cand`` the label of, in any order (word for word or tolerantly)."""
-    match = r.match(cand.text, -1, cell=cand.cell, similar=False)
-    return cat.index(match.key) if match else None
 
 
 def _has_value(candidates: Sequence[Candidate], k: int, catalogued: Callable[[int], bool]) -> bool:

@@ -9,9 +9,8 @@ their own, in the field that is open. Contact lines go to ``contacts`` wherever 
 
 from __future__ import annotations
 
-import re
 
-from ransearch.ingest.facets import YEAR
+from ransearch.ingest.facets import DATE, YEAR
 from ransearch.ingest.labels import reader
 from ransearch.ingest.lines import Line, contact_line, heading_field, is_headingish, is_sentence
 from ransearch.ingest.site import is_end
@@ -20,12 +19,9 @@ from ransearch.ingest.vocab import vocab_items
 from ransearch.template import Catalogue, countries, vocabulary, yes_no
 from ransearch.text import tokens
 
-__all__ = ["split_sections", "lines_section", "typed_value", "in_vocabulary", "DATE", "LIST_FIELDS",
+__all__ = ["split_sections", "lines_section", "typed_value", "in_vocabulary", "LIST_FIELDS",
            "SHORT_FIELDS", "TYPED"]
 
-DATE = re.compile(r"^(?:\d{1,2}\.?\s+\S+\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}"
-                  r"|\S+\s+\d{1,2},?\s+\d{4})$")
-"""A line that is a date alone ("3 May 2022", "2024-01-10", "January 10, 2024")."""
 LIST_FIELDS = frozenset({"themes", "audience"})
 SHORT_FIELDS = LIST_FIELDS | {"peer_reviewed", "start", "country", "last_update"}
 """Fields of short values, never of the page's prose. (Contacts are not among them: what follows a

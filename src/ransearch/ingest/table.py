@@ -19,6 +19,7 @@ from statistics import median
 from ransearch.ingest.label_alignment import BULLETS, Candidate, Label, align_labels, cell_candidate
 from ransearch.ingest.label_texts import MAX_LABEL_WORDS
 from ransearch.ingest.labels import reader
+from ransearch.ingest.facets import DATE
 from ransearch.ingest.wording import new_document
 from ransearch.template import Catalogue
 
@@ -27,6 +28,7 @@ __all__ = ["Row", "Extraction", "split_table", "name_before_labels"]
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 _LABEL_SHARE = 0.6  # a label line is well under the length of the value lines below it
 _TITLE, _PROSE = "name", "description"
+_LINK = re.compile(r"\]\(|://|^www\.", re.I)
 
 
 @dataclass(frozen=True)
@@ -138,16 +140,31 @@ def _labels(rows: list[Row], cat: Catalogue) -> dict[int, Label]:
 
 
 def name_before_labels(fields: dict[str, list[str]], lines: list[str], cat: Catalogue) -> None:
-    """When no label gives the practice's name, the first of ``lines`` (what stands before the
-    first label: a heading over the table, a first line) that is shaped like a label and is not
-    the template's title names it (in place in ``fields``)."""
+    """When no label gives the practice's name, the line nearest the first label among ``lines``
+    (what stands before it: a site's name, a date, a heading over the table) that can name a
+    practice names it (in place in ``fields``): shaped like a label, not a date, a page number or
+    a link, and below the template's title if the document has one."""
     if _TITLE in fields or _TITLE not in cat.keys:
         return
     r = reader(cat)
-    for line in lines:
-        if _label_shaped(line) and not r.is_title(line):
+    for line in reversed(lines):
+        if r.is_title(line):
+            return  # what stands above the template's title is the document's, not the practice's
+        if _name_shaped(line):
             fields[_TITLE] = [line.strip()]
             return
+
+
+def _name_shaped(line: str) -> bool:
+    """A line that can be a practice's name: shaped like a label, with more words than numbers,
+    and no date or number after a colon ("Last revised: 12 March 2021"), no link ("[Back](index.md)",
+    an address)."""
+    if not _label_shaped(line) or _LINK.search(line):
+        return False
+    words = line.split()
+    numbers = sum(1 for word in words if any(c.isdigit() for c in word))
+    after_colon = line.rpartition(":")[2].strip()
+    return 2 * numbers < len(words) and not DATE.match(after_colon) and not after_colon.isdigit()
 
 
 def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict[str, list[str]], int, int]:

@@ -22,9 +22,9 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from ransearch.ingest.facets import organisation_type_line
+from ransearch.ingest.facets import DATE, organisation_type_line
 from ransearch.ingest.lines import Line, document_lines, heading_field, is_headingish, site_data
-from ransearch.ingest.sections import DATE, TYPED, in_vocabulary, lines_section, split_sections, typed_value
+from ransearch.ingest.sections import TYPED, in_vocabulary, lines_section, split_sections, typed_value
 from ransearch.ingest.site import folded, is_end, is_furniture, is_site_line
 from ransearch.ingest.table import Extraction
 from ransearch.ingest.values import split_values

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -150,6 +150,14 @@ class Catalogue:
         for seq, key, lang, i in self._labels_by_first.get(toks[0], ()):
             if i > after and tuple(toks[: len(seq)]) == seq:
                 return LabelMatch(key, lang, len(seq))
+        return None
+
+    def whole_label(self, toks: list[str], languages: Iterable[str]) -> int | None:
+        """The index of the field whose label in one of ``languages`` the tokens ``toks`` are, whole."""
+        wanted = set(languages)
+        for seq, _, lang, i in self._labels_by_first.get(toks[0], ()) if toks else ():
+            if lang in wanted and seq == tuple(toks):
+                return i
         return None
 
     def is_template_title(self, toks: list[str]) -> bool:
