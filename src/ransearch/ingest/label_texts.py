@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from ransearch.ingest.label_vectors import catalogue_vectors
+from ransearch.ingest.label_vectors import DEFAULT, catalogue_vectors
 from ransearch.ingest.length_windows import LengthWindows
 from ransearch.template import Catalogue
 from ransearch.text import fold
@@ -70,14 +70,15 @@ class LabelTexts:
         # label's (or 4); positions in ``labels``
         self.near_in_length = LengthWindows(
             self.folded_labels, lambda length, label: abs(label - length) <= max(4, label // 3)).near
-        self._vectors: dict[str, np.ndarray | None] = {}
+        self._vectors: dict[tuple[str, str], np.ndarray | None] = {}
 
-    def matrix(self, name: str) -> np.ndarray | None:
-        """Vectors of ``labels`` (``label_texts``), ``cells`` or ``instr``; None without an encoder."""
-        if name not in self._vectors:
+    def matrix(self, name: str, encoder: str = DEFAULT) -> np.ndarray | None:
+        """Vectors of ``labels`` (``label_texts``), ``cells`` or ``instr`` by ``encoder``; None
+        without it."""
+        if (encoder, name) not in self._vectors:
             items = {"labels": self.label_texts, "cells": self.cells, "instr": self.instr}[name]
-            self._vectors[name] = catalogue_vectors([t for t, _ in items])
-        return self._vectors[name]
+            self._vectors[encoder, name] = catalogue_vectors([t for t, _ in items], encoder)
+        return self._vectors[encoder, name]
 
 
 def unnumbered(text: str) -> str:

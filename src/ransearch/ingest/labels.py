@@ -34,7 +34,7 @@ from ransearch.ingest.similar_labels import (
     prefix_by_similarity,
     title_by_similarity,
 )
-from ransearch.ingest.wording import MARKUP, new_document, note_inexact, similarity_allowed
+from ransearch.ingest.wording import MARKUP, instructions_by_similarity, new_document, note_inexact, similarity_allowed
 from ransearch.template import Catalogue, LabelMatch
 from ransearch.text import tokens
 
@@ -130,7 +130,7 @@ class LabelReader:
 
     def instruction_score(self, text: str, fields: Sequence[int] | None = None) -> float:
         """Highest similarity of ``text`` to a sentence of the instructions (of ``fields``)."""
-        if not similarity_allowed():
+        if not instructions_by_similarity():
             return 0.0
         return instruction_similarity(self.texts, text, fields)
 

@@ -17,7 +17,7 @@ from ransearch.ingest.labels import LabelReader, reader
 from ransearch.ingest.markup import normalise_bullets
 from ransearch.ingest.facets import YEAR
 from ransearch.ingest.ocr_alignment import Paragraph, Scorer, align
-from ransearch.ingest.wording import new_document, similarity_allowed
+from ransearch.ingest.wording import instructions_by_similarity, new_document
 from ransearch.template import Catalogue
 from ransearch.text import clean_ocr, tokens
 
@@ -113,6 +113,7 @@ instruction text in a new wording."""
 
 _LABEL_WORDS = 10
 _PAREN = re.compile(r"\([^()]*\)")
+_PAREN_ONLY = re.compile(r"^\s*\([^()]*\)\s*$")
 _NARROW = 0.75
 """A paragraph whose lines are all narrower than this share of the page's widest lines is in
 the label column (labels and instructions wrap at about 34 characters, values at about 60)."""
@@ -143,8 +144,9 @@ def _is_instruction(paras: list[Paragraph], i: int, r: LabelReader, tt: Template
     toks = tokens(paras[i].text)
     if r.cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
         return True
-    if similarity_allowed() and len(paras[i].lines) >= 2 and max(map(len, paras[i].lines)) <= narrow:
-        return True
+    if instructions_by_similarity() and (len(paras[i].lines) >= 2 and max(map(len, paras[i].lines)) <= narrow
+                                         or _PAREN_ONLY.match(paras[i].text)):
+        return True  # the label column's width, or a word limit in parentheses alone
     if current < 0 and r.is_title(paras[i].text):
         return True
     if r.instruction_score(paras[i].text, [current] if current >= 0 else None) >= threshold:
@@ -187,7 +189,7 @@ def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list
     r = reader(cat)
     widths = sorted(len(line) for line in text.splitlines() if line.strip())
     threshold = _INSTRUCTION
-    if similarity_allowed():
+    if instructions_by_similarity():
         paragraphs = [p.text for lines in _pages(text) for p in _paragraphs(lines)]
         r.prefetch(paragraphs)
         threshold = r.instruction_threshold(paragraphs, _INSTRUCTION)
@@ -208,8 +210,8 @@ def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list
             if key:
                 current = cat.index(key)
                 page_fields.append(key)
-            elif _is_instruction(paras, i, r, tt, current, narrow, threshold):
-                continue
+            elif current < 0 or _is_instruction(paras, i, r, tt, current, narrow, threshold):
+                continue  # before the first label no field is open: a title, a header, instructions
             else:
                 start = i
                 break

@@ -18,7 +18,7 @@ from ransearch.ingest.label_alignment import Candidate, Label, align_labels, cel
 from ransearch.ingest.labels import reader
 from ransearch.ingest.markup import html_to_text
 from ransearch.ingest.table import name_before_labels
-from ransearch.ingest.wording import new_document, similarity_allowed
+from ransearch.ingest.wording import instructions_by_similarity, new_document, similarity_allowed
 from ransearch.template import Catalogue
 
 __all__ = ["split_rows", "pipe_rows"]
@@ -91,7 +91,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     new_document(cat, (line.split("\t", 1)[0] for line in text.splitlines()))
     r = reader(cat)
     threshold = _INSTRUCTION_LINE
-    if similarity_allowed():  # the lines that will be asked about, in one batch
+    if instructions_by_similarity():  # the lines that will be asked about, in one batch
         plain_lines = [html_to_text(_HEADING.sub("", line)) for line in text.splitlines()
                        if "\t" not in line and line.strip()]
         values = [html_to_text(line.split("\t", 1)[1]) for line in text.splitlines() if "\t" in line]
@@ -143,7 +143,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
         if current < 0:
             before.append(plain)
             continue
-        if current >= 0 and similarity_allowed() and (
+        if current >= 0 and instructions_by_similarity() and (
                 (fresh and _PAREN_ONLY.match(plain))
                 or r.instruction_score(plain, [current]) >= threshold):
             continue

@@ -5,7 +5,9 @@ instructions) in every language. The template's order helps: only fields after t
 are candidates, and the next few fields get a small bonus; the best field must clear a
 threshold and beat the runner-up by a margin. Instruction text is recognised the same way: a
 paragraph is instruction text when it is close to a sentence of the catalogue's instructions
-in any language. Every function returns "not found" when there is no encoder.
+in any language. Every function returns "not found" when there is no encoder. Labels are
+compared by the default encoder; instructions by the one for the language of the document's
+labels (:func:`~ransearch.ingest.label_vectors.encoder_for`), its cosines on ``use``'s scale.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ransearch.ingest.label_vectors import embed
+from ransearch.ingest.label_vectors import DEFAULT, calibrated, embed, encoder_for
 from ransearch.ingest.label_texts import MAX_CHARS, MAX_LABEL_WORDS, Item, LabelTexts, clean_label
+from ransearch.ingest.wording import labels_language, similarity_allowed
 from ransearch.template import LabelMatch
 from ransearch.text import tokens
 
@@ -31,6 +34,17 @@ _TITLE_SIM = 0.6
 _MARGIN = 0.03
 _NEXT_BONUS = 0.08
 _STAND_OUT = 0.15
+
+
+def _encoder() -> str:
+    """The encoder that reads the instructions of the document being read."""
+    return encoder_for(labels_language())
+
+
+def _cosines(texts: LabelTexts, kind: str, vec: np.ndarray, encoder: str) -> np.ndarray | None:
+    """Cosines (on ``use``'s scale) of a candidate's vector with the catalogue's ``kind`` texts."""
+    mat = texts.matrix(kind, encoder)
+    return None if mat is None else calibrated(mat @ vec, encoder)
 
 
 def _per_field(texts: LabelTexts, sims: np.ndarray, items: list[Item]) -> np.ndarray:
@@ -69,18 +83,18 @@ def _similarities(texts: LabelTexts, text: str, cell: bool) -> tuple[np.ndarray,
         return None
     if not cell and len(cand.split()) > MAX_LABEL_WORDS:
         return None
-    vec = embed([cand])
+    encoder = DEFAULT
+    vec = embed([cand], encoder)
     if vec is None:
         return None
     items = texts.cells if cell else texts.label_texts
-    mat = texts.matrix("cells" if cell else "labels")
-    if mat is None:
+    sims = _cosines(texts, "cells" if cell else "labels", vec[0], encoder)
+    if sims is None:
         return None
-    sims = mat @ vec[0]
     if cell:
-        labels = texts.matrix("labels")
+        labels = _cosines(texts, "labels", vec[0], encoder)
         assert labels is not None
-        sims = np.concatenate([sims, labels @ vec[0]])
+        sims = np.concatenate([sims, labels])
         items = items + texts.label_texts
     return sims, items
 
@@ -113,15 +127,17 @@ def field_margins(texts: LabelTexts, text: str, *, cell: bool) -> np.ndarray | N
 
 def prefix_by_similarity(texts: LabelTexts, prefixes: Sequence[str], after: int) -> tuple[str, int] | None:
     """(field key, number of words) of the prefix closest to a label of a field after ``after``."""
-    vecs = embed([clean_label(p) or p for p in prefixes])
-    mat = texts.matrix("labels")
-    if vecs is None or mat is None:
+    encoder = DEFAULT
+    vecs = embed([clean_label(p) or p for p in prefixes], encoder)
+    if vecs is None or texts.matrix("labels", encoder) is None:
         return None
     best: tuple[float, int, int] | None = None
     for k, vec in enumerate(vecs, 1):
-        i = _pick(texts, mat @ vec, texts.label_texts, after, _LABEL_SIM)
+        sims = _cosines(texts, "labels", vec, encoder)
+        assert sims is not None
+        i = _pick(texts, sims, texts.label_texts, after, _LABEL_SIM)
         if i is not None:
-            score = float(max(s for (_, j), s in zip(texts.label_texts, mat @ vec) if j == i))
+            score = float(max(s for (_, j), s in zip(texts.label_texts, sims) if j == i))
             if best is None or score > best[0]:
                 best = (score, i, k)
     if best is None:
@@ -131,11 +147,11 @@ def prefix_by_similarity(texts: LabelTexts, prefixes: Sequence[str], after: int)
 
 def title_by_similarity(texts: LabelTexts, cand: str) -> bool:
     """Whether the cleaned label ``cand`` is closest to a template title, and close enough."""
-    vec = embed([cand])
-    mat = texts.matrix("labels")
-    if vec is None or mat is None:
+    encoder = DEFAULT
+    vec = embed([cand], encoder)
+    sims = None if vec is None else _cosines(texts, "labels", vec[0], encoder)
+    if sims is None:
         return False
-    sims = mat @ vec[0]
     best = int(np.argmax(sims))
     return texts.label_texts[best][1] == -1 and float(sims[best]) >= _TITLE_SIM
 
@@ -145,11 +161,11 @@ def instruction_similarity(texts: LabelTexts, text: str, fields: Sequence[int] |
     cand = " ".join(text.split())[:MAX_CHARS]
     if len(cand.split()) < 3:
         return 0.0
-    vec = embed([cand])
-    mat = texts.matrix("instr")
-    if vec is None or mat is None:
+    encoder = _encoder()
+    vec = embed([cand], encoder)
+    sims = None if vec is None else _cosines(texts, "instr", vec[0], encoder)
+    if sims is None:
         return 0.0
-    sims = mat @ vec[0]
     if fields is not None:
         keep = np.array([i in fields for _, i in texts.instr])
         if not keep.any():
@@ -169,6 +185,9 @@ def instruction_threshold(scores: Sequence[float], floor: float) -> float:
 
 def prefetch(texts: Sequence[str]) -> None:
     """Embed the candidates made of ``texts`` in one batch now (they will be asked about one by one)."""
-    cands = [" ".join(t.split())[:MAX_CHARS] for t in texts if t.strip()]
-    cands += [clean_label(t) for t in texts if t.strip()]
-    embed([c for c in cands if c])
+    paragraphs = [" ".join(t.split())[:MAX_CHARS] for t in texts if t.strip()]
+    labels = [clean_label(t) for t in texts if t.strip()]
+    if similarity_allowed():
+        embed([c for c in paragraphs + labels if c], DEFAULT)
+    if _encoder() != DEFAULT:
+        embed([c for c in paragraphs if c], _encoder())
