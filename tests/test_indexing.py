@@ -13,6 +13,7 @@ import pytest
 import ransearch.previous_generation
 import ransearch.indexing as indexing
 import ransearch.plan as plan
+from conftest import reindex_mark
 from conftest import DEV_CORPUS, copy_dev_documents, reindex_mark
 from ransearch.chunking import ChunkingConfig
 from ransearch.engine import Engine
@@ -119,8 +120,7 @@ def test_touching_a_file_without_changing_it_is_a_no_op(indexed: Path, reindex_c
 def test_changed_document_alone_is_re_embedded(indexed: Path, reindex_corpus: Path, reindex_encoder) -> None:  # type: ignore[no-untyped-def]
     path = _docs(reindex_corpus)[1]
     title_before = Engine.open(indexed, encoder=reindex_encoder).practices()[1].title
-    text = path.read_text("utf-8")
-    path.write_text(text.replace("\n\n", "\n\nA completely new paragraph about zebras and giraffes.\n\n", 1), "utf-8")
+    reindex_mark(path, "and a completely new sentence about zebras and giraffes")
     reindex_encoder.passages = 0
     report = build_index([reindex_corpus], indexed, reindex_encoder)
     assert report.outcome == "updated" and not report.full_rebuild

@@ -212,6 +212,7 @@ def learn_template(documents: Iterable[Extraction | str], base: Template | None 
     labels: dict[str, dict[str, list[str]]] = {}
     titles: dict[str, list[str]] = {}
     notes: list[str] = []
+    written: list[str] = []  # the languages whose template sentences were learned
     for language in sorted(by_language):
         docs = by_language[language]
         clusters = _clusters(docs, group_of)
@@ -226,6 +227,7 @@ def learn_template(documents: Iterable[Extraction | str], base: Template | None 
         shared += sorted(a for a, n in asides.items() if n >= need)
         extra.extend(shared)
         if shared:
+            written.append(language)
             notes.append(f"{language}: {len(shared)} template sentences shared by {need}+ of "
                          f"{len(clusters)} documents")
         if 2 * sum(1 for d in docs if d.known < _KNOWN_LABELS) > len(docs):
@@ -237,7 +239,8 @@ def learn_template(documents: Iterable[Extraction | str], base: Template | None 
                 notes.append(f"{language}: labels of the {len(found[0])} fields learned from label cells")
             else:
                 notes.append(f"{language}: labels not catalogued and not learnable from these documents")
-    new_cat = cat.with_labels(labels, titles) if labels else cat
+    unwritten = [language for language in written if language not in cat.instructions_known]
+    new_cat = cat.with_labels(labels, titles, unwritten) if labels or unwritten else cat
     # a label cell (the left cell of a template row that starts with a label) is template text
     # by its place, however its instructions are worded and whatever else the corpus holds
     extra.extend(sorted({c for docs in by_language.values() for d in docs for c in d.cells

@@ -51,11 +51,13 @@ def new_document(cat: Catalogue | None = None, lines: Iterable[str] = ()) -> Non
             if match:
                 seen.add(match.key)
                 languages[match.language] += 1
-        _state.language = languages.most_common(1)[0][0] if languages else ""
+        # the language more than half of them are in (none in a mixture: a glossary, an index)
+        top = languages.most_common(1)
+        _state.language = top[0][0] if top and 2 * top[0][1] > sum(languages.values()) else ""
         # the name and the description matter most: never left to a missing exact label
         _state.similar = len(seen) < len(cat.keys) - _KNOWN_SLACK or not {
             "name", "description"} <= seen
-        _state.unwritten = bool(_state.language) and _state.language not in cat.written_languages
+        _state.unwritten = bool(_state.language) and _state.language not in cat.instructions_known
 
 
 def labels_language() -> str:
@@ -70,7 +72,8 @@ def similarity_allowed() -> bool:
 
 def instructions_by_similarity() -> bool:
     """Whether the document's instructions are looked for by similarity: its labels are, or they
-    are in a language whose instructions no catalogue holds (its labels are matched as written)."""
+    are in a language whose instructions neither the catalogue holds nor the corpus taught (its
+    labels are matched as written)."""
     return similarity_allowed() or bool(getattr(_state, "unwritten", False))
 
 

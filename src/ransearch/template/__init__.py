@@ -93,6 +93,8 @@ class Catalogue:
         # the languages the whole template is written in (labels and instructions); the others
         # are known by their labels, titles and vocabularies only
         self.written_languages = frozenset(lang for f in fields for lang in f.instructions)
+        # and those whose instructions were learned from a corpus (``with_labels``)
+        self.instructions_known = self.written_languages | frozenset(data.get("learned_instructions", ()))
         self.template_titles = {lang: tuple(v) for lang, v in keep(data["template_title"]).items()}
         self.organisation_type_prefixes = {
             lang: tuple(v) for lang, v in keep(data["organisation_type_prefix"]).items()}
@@ -120,13 +122,16 @@ class Catalogue:
         return self.profile_labels.get(language) or self.profile_labels["en"]
 
     def with_labels(self, labels: Mapping[str, Mapping[str, Sequence[str]]],
-                    titles: Mapping[str, Sequence[str]] | None = None) -> Catalogue:
-        """A copy that also knows ``labels`` (language → field key → labels) and template ``titles``.
+                    titles: Mapping[str, Sequence[str]] | None = None,
+                    instructions: Iterable[str] = ()) -> Catalogue:
+        """A copy that also knows ``labels`` (language → field key → labels) and template ``titles``,
+        and the languages whose ``instructions`` are known otherwise (learned as template text).
 
         Labels learned from a corpus in a language the catalogue lacks (or in another wording of
         one it has) are added this way; the catalogue itself is not changed.
         """
         data = copy.deepcopy(self._data)
+        data["learned_instructions"] = sorted(set(data.get("learned_instructions", ())) | set(instructions))
         dropped = self._drop
         for f in data["fields"]:
             for part in ("labels", "instructions", "instruction_variants", "cues"):
