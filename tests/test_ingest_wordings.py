@@ -363,6 +363,49 @@ def test_a_template_whose_instructions_no_catalogue_holds_reads_as_one_that_does
     assert unwritten.last_update == known.last_update
 
 
+@needs_sets
+def test_a_long_document_in_a_new_wording_costs_the_encoder_what_a_usual_one_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Instructions are looked for among the lines right after each label, and the typical line
+    is judged from a sample: 1,500 more paragraphs of description add no line to embed."""
+    import ransearch.ingest.similar_labels as similar_labels
+
+    path = next(p for p in _files() if p.name == "313_c9f6f233eaabc439.txt")
+    text = path.read_text(encoding="utf-8")
+    anchor = "Why a mental health component"
+    more = "".join(f"Session {n} of the case consultations took place in Leipzig.\n\n" for n in range(1500))
+    (tmp_path / "long.txt").write_text(text.replace(anchor, more + anchor), encoding="utf-8")
+    embedded: set[str] = set()
+    embed = similar_labels.embed
+
+    def counted(texts, encoder=similar_labels.DEFAULT):  # type: ignore[no-untyped-def]
+        embedded.update(texts)
+        return embed(texts, encoder)
+
+    monkeypatch.setattr(similar_labels, "embed", counted)
+    long = parse_files([tmp_path / "long.txt"], learn=False)[0]
+    assert isinstance(long, Practice) and "Session 1499 of the case" in long.sections["description"]
+    assert not long.sections["description"].startswith("Outline what the initiative")
+    assert len(embedded) < 600
+
+
+@pytest.mark.parametrize("language", ["cs", "da"])
+def test_a_continuation_page_keeps_its_short_first_paragraph(language: str, tmp_path: Path) -> None:
+    """A page of values alone, carried on from the page before, whose first paragraph is as narrow
+    as the label column's: with no label near it, it is the value column's, not an instruction."""
+    text = (UNWRITTEN / f"{language}_ocr.txt").read_text(encoding="utf-8")
+    page = text.index("\n ", text.index("Link to preventing violent extremism"))  # the next page starts
+    more = (" Workshops last from one to five days;\nmost groups stay for two days.\n\n"
+            "The learning centres keep in touch with the schools after the visit and offer follow-up\n"
+            "sessions in class when teachers ask for them.\n\n")
+    (tmp_path / "continued.txt").write_text(text[:page + 1] + more + text[page + 1:], encoding="utf-8")
+    practice = parse_files([tmp_path / "continued.txt"], learn=False)[0]
+    assert isinstance(practice, Practice), practice
+    description = " ".join(practice.sections["description"].split())
+    assert "most groups stay for two days. The learning centres keep in touch" in description
+    assert practice.country_code == "DE" and practice.start_year == 2009
+
+
 @pytest.mark.parametrize(("language", "imperative"), [("cs", "prosím"), ("da", "venligst"), ("el", "Αναφέρετε")])
 def test_an_ocr_template_in_a_language_the_default_encoder_lacks_loses_its_instructions(
         language: str, imperative: str) -> None:

@@ -139,14 +139,19 @@ def _label_at(paras: list[Paragraph], i: int, r: LabelReader, current: int) -> s
 
 
 def _is_instruction(paras: list[Paragraph], i: int, r: LabelReader, tt: TemplateText,
-                    current: int, narrow: int, threshold: float) -> bool:
-    """Whether paragraph ``i`` of a page belongs to the label column as instruction text."""
+                    current: int, narrow: int, threshold: float, labelled: bool) -> bool:
+    """Whether paragraph ``i`` of a page belongs to the label column as instruction text
+    (``labelled``: a label stands above it on the page)."""
     toks = tokens(paras[i].text)
     if r.cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
         return True
-    if instructions_by_similarity() and (len(paras[i].lines) >= 2 and max(map(len, paras[i].lines)) <= narrow
-                                         or _PAREN_ONLY.match(paras[i].text)):
-        return True  # the label column's width, or a word limit in parentheses alone
+    if instructions_by_similarity() and (
+            len(paras[i].lines) >= 2 and max(map(len, paras[i].lines)) <= narrow or _PAREN_ONLY.match(paras[i].text)) \
+            and (labelled or any(_label_at(paras, j, r, current) for j in range(i + 1, min(i + 3, len(paras))))):
+        # the label column's width, or a word limit in parentheses alone, under a label or over
+        # one (the end of an instruction carried over a page break); a continuation page's
+        # first paragraph, with no label near, is its value column's
+        return True
     if current < 0 and r.is_title(paras[i].text):
         return True
     if r.instruction_score(paras[i].text, [current] if current >= 0 else None) >= threshold:
@@ -191,7 +196,6 @@ def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list
     threshold = _INSTRUCTION
     if instructions_by_similarity():
         paragraphs = [p.text for lines in _pages(text) for p in _paragraphs(lines)]
-        r.prefetch(paragraphs)
         threshold = r.instruction_threshold(paragraphs, _INSTRUCTION)
     narrow = int(_NARROW * widths[int(0.95 * (len(widths) - 1))]) if widths else 0
     fields: dict[str, list[str]] = {}
@@ -210,7 +214,7 @@ def split_columns(text: str, cat: Catalogue, tt: TemplateText) -> dict[str, list
             if key:
                 current = cat.index(key)
                 page_fields.append(key)
-            elif current < 0 or _is_instruction(paras, i, r, tt, current, narrow, threshold):
+            elif current < 0 or _is_instruction(paras, i, r, tt, current, narrow, threshold, bool(page_fields)):
                 continue  # before the first label no field is open: a title, a header, instructions
             else:
                 start = i

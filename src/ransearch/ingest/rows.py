@@ -29,6 +29,11 @@ _PIPE_RULE = re.compile(r"^\s*(?=[^|]*\|)\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)
 _PIPE = re.compile(r"(?<!\\)\|")
 _MARKED = re.compile(r"^\s*(?:#{1,6}\s|<(?:h[1-6]|b|strong)\b)", re.I)
 _PAREN_ONLY = re.compile(r"^\s*\([^()]*\)\s*$")
+_INSTRUCTION_RUN = 8
+"""Lines after a label or a row that may be its instructions (in the documents of the
+development sets, read alone, 4 is enough: three numbered items and a closing sentence under a
+label cell); the lines after them are the value's, and a long document costs the encoder no
+more than a usual one."""
 _INSTRUCTION_LINE = 0.55
 """Similarity to the catalogue's instructions of the open field above which a line outside the
 value cells (after a label heading, or an instruction list that ran out of its label cell) is
@@ -104,11 +109,10 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     new_document(cat, (line.split("\t", 1)[0] for line in text.splitlines()))
     r = reader(cat)
     threshold = _INSTRUCTION_LINE
-    if instructions_by_similarity():  # the lines that will be asked about, in one batch
+    if instructions_by_similarity():
         plain_lines = [html_to_text(_HEADING.sub("", line)) for line in text.splitlines()
                        if "\t" not in line and line.strip()]
         values = [html_to_text(line.split("\t", 1)[1]) for line in text.splitlines() if "\t" in line]
-        r.prefetch(plain_lines + values)
         # the typical line: value cells are content, lines outside them may be instructions
         threshold = r.instruction_threshold(plain_lines + values, _INSTRUCTION_LINE)
     lines = text.splitlines()
@@ -116,6 +120,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     current = -1
     fresh = False  # right after a label heading: instruction paragraphs may follow
+    asked = _INSTRUCTION_RUN  # lines since the last label or row (only the first may be instructions)
     since_label = 0
     before: list[str] = []  # lines before the first label
 
@@ -130,6 +135,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             if label is not None and (label.field >= current or label.back):
                 current = label.field
             fresh = False
+            asked = 0  # an instruction list may run out of the label cell
             put(html_to_text(right.replace("\t", " ")))
             continue
         plain = html_to_text(_HEADING.sub("", line))
@@ -143,7 +149,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             key = cat.keys[current + 1]
         if key:
             current = cat.index(key)
-            fresh = True
+            fresh, asked = True, 0
             since_label = len(fields.get(key, []))
             continue
         if fresh and _MARKED.match(line) and current >= 0:
@@ -156,7 +162,8 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
         if current < 0:
             before.append(plain)
             continue
-        if current >= 0 and instructions_by_similarity() and (
+        asked += 1
+        if asked <= _INSTRUCTION_RUN and instructions_by_similarity() and (
                 (fresh and _PAREN_ONLY.match(plain))
                 or r.instruction_score(plain, [current]) >= threshold):
             continue
