@@ -50,7 +50,7 @@ if typing.TYPE_CHECKING:
     from ransearch.engine import MAX_QUERY_CHARS, MODES, Engine, IndexSizes
     from ransearch.filters import Filters, label_language
 
-__version__ = "0.1.2"
+__version__ = "0.1.3"
 
 _LAZY = {  # public name -> the module that defines it, imported on first access
     "Engine": "ransearch.engine",
