@@ -389,6 +389,19 @@ def test_a_long_document_in_a_new_wording_costs_the_encoder_what_a_usual_one_doe
     assert len(embedded) < 600
 
 
+def test_a_list_of_instructions_goes_whole_under_a_label_cell_in_a_language_no_catalogue_writes() -> None:
+    """Rows with the template in Czech (its instructions uncatalogued): the numbered items under
+    the evaluation's label cell go as one list, though one of them reads less like the
+    instructions than the others; the values around them stay."""
+    practice = parse_files([UNWRITTEN / "cs_rows.txt"], learn=False)[0]
+    assert isinstance(practice, Practice), practice
+    assert practice.layout == "html_rows"
+    evaluation = practice.sections["evaluation"]
+    assert evaluation.startswith("The centres keep activity statistics on consultations and training sessions.")
+    assert "A national study on municipal prevention work" in evaluation
+    assert not re.search(r"^\d\.", evaluation, re.M) and "prosím" not in evaluation
+
+
 @pytest.mark.parametrize("language", ["cs", "da"])
 def test_a_continuation_page_keeps_its_short_first_paragraph(language: str, tmp_path: Path) -> None:
     """A page of values alone, carried on from the page before, whose first paragraph is as narrow

@@ -29,6 +29,7 @@ _PIPE_RULE = re.compile(r"^\s*(?=[^|]*\|)\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)
 _PIPE = re.compile(r"(?<!\\)\|")
 _MARKED = re.compile(r"^\s*(?:#{1,6}\s|<(?:h[1-6]|b|strong)\b)", re.I)
 _PAREN_ONLY = re.compile(r"^\s*\([^()]*\)\s*$")
+_ITEM = re.compile(r"^\s*(\d{1,2})[.)]\s")
 _INSTRUCTION_RUN = 8
 """Lines after a label or a row that may be its instructions (in the documents of the
 development sets, read alone, 4 is enough: three numbered items and a closing sentence under a
@@ -97,6 +98,12 @@ def _cell_fields(lines: list[str], cat: Catalogue) -> dict[int, Label]:
             if label is not None and "\t" in lines[n]}
 
 
+def _item_number(line: str) -> int:
+    """The number of a numbered item ("2. evaluation and feedback …"), else 0."""
+    numbered = _ITEM.match(line)
+    return int(numbered.group(1)) if numbered else 0
+
+
 def _next_text(lines: list[str], n: int) -> str:
     for line in lines[n + 1:n + 4]:
         if line.strip():
@@ -121,6 +128,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
     current = -1
     fresh = False  # right after a label heading: instruction paragraphs may follow
     asked = _INSTRUCTION_RUN  # lines since the last label or row (only the first may be instructions)
+    item = 0  # the number of the last numbered item taken for instructions (0: none)
     since_label = 0
     before: list[str] = []  # lines before the first label
 
@@ -135,7 +143,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             if label is not None and (label.field >= current or label.back):
                 current = label.field
             fresh = False
-            asked = 0  # an instruction list may run out of the label cell
+            asked = item = 0  # an instruction list may run out of the label cell
             put(html_to_text(right.replace("\t", " ")))
             continue
         plain = html_to_text(_HEADING.sub("", line))
@@ -149,7 +157,7 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             key = cat.keys[current + 1]
         if key:
             current = cat.index(key)
-            fresh, asked = True, 0
+            fresh, asked, item = True, 0, 0
             since_label = len(fields.get(key, []))
             continue
         if fresh and _MARKED.match(line) and current >= 0:
@@ -163,10 +171,14 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
             before.append(plain)
             continue
         asked += 1
+        number = _item_number(plain)
         if asked <= _INSTRUCTION_RUN and instructions_by_similarity() and (
                 (fresh and _PAREN_ONLY.match(plain))
+                or (item and number == item + 1)  # the next item of a list of instructions
                 or r.instruction_score(plain, [current]) >= threshold):
+            item = number or item
             continue
+        item = 0
         put(plain)
     name_before_labels(fields, before, cat)
     return fields
