@@ -157,53 +157,6 @@ def test_encrypted_pdf_is_refused(tmp_path: Path, references: dict[str, Practice
         parse_file(tmp_path / "locked.pdf")
 
 
-# -- a table's row of column names -------------------------------------------------------------
-
-_ROWS = [("Description", "Trained mediators walk the neighbourhood at night and defuse conflicts before they "
-                         "escalate into violence or recruitment by extremist groups."),
-         ("Key themes", "Youth work"), ("Organisation", "City of Leipzig, youth office"),
-         ("Country of origin", "Germany")]
-
-
-def _html_table(path: Path, head: tuple[str, str], title: str) -> None:
-    cells = "".join(f"<tr><td>{label}</td><td>{value}</td></tr>" for label, value in _ROWS)
-    heading = f"<h1>{title}</h1>" if title else ""
-    path.write_text(f"<html><body>{heading}<table><thead><tr><th>{head[0]}</th><th>{head[1]}</th></tr></thead>"
-                    f"{cells}</table></body></html>", encoding="utf-8")
-
-
-def _markdown_table(path: Path, head: tuple[str, str], title: str) -> None:
-    cells = "\n".join(f"| {label} | {value} |" for label, value in _ROWS)
-    heading = f"# {title}\n\n" if title else ""
-    path.write_text(f"{heading}| {head[0]} | {head[1]} |\n|---|---|\n{cells}\n", encoding="utf-8")
-
-
-def _word_table(path: Path, head: tuple[str, str], title: str) -> None:
-    import docx
-    from docx.oxml import OxmlElement
-
-    document = docx.Document()
-    if title:
-        document.add_heading(title, 1)
-    rows = [head, *_ROWS]
-    table = document.add_table(rows=len(rows), cols=2)
-    for n, (label, value) in enumerate(rows):
-        table.cell(n, 0).text, table.cell(n, 1).text = label, value
-    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # repeated on each page
-    document.save(str(path))
-
-
-@pytest.mark.parametrize("suffix, write", [(".html", _html_table), (".md", _markdown_table), (".docx", _word_table)])
-def test_a_tables_row_of_column_names_is_neither_label_nor_content(tmp_path: Path, suffix: str, write) -> None:  # type: ignore[no-untyped-def]
-    write(named := tmp_path / f"named{suffix}", ("Field", "Value"), "Street mediators")
-    practice = parse_file(named)
-    assert practice.title == "Street mediators" and "Value" not in practice.sections["description"]
-    assert practice.sections["country"] == "Germany"
-    # the template's first row written as the table's headings stays a row
-    write(first_row := tmp_path / f"first_row{suffix}", ("Name of the practice", "Street mediators Leipzig"), "")
-    assert parse_file(first_row).title == "Street mediators Leipzig"
-
-
 # -- formats from content, odd files -----------------------------------------------------------
 
 def test_format_comes_from_the_content(tmp_path: Path, references: dict[str, Practice]) -> None:

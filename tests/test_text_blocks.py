@@ -12,9 +12,6 @@ from ransearch.ingest import parse_text
 from ransearch.ingest.rows import pipe_rows
 from ransearch.ingest.table import Row
 from ransearch.ingest.text_blocks import count_blocks, text_blocks
-from ransearch.ingest import default_template
-
-CATALOGUE = default_template().catalogue
 
 
 def values(text: str) -> list[str]:
@@ -93,14 +90,9 @@ Belgique
     assert p.themes == ("Family support",) and p.audience == ("Families",)
 
 
-def test_markdown_table_rows_become_tab_rows_and_the_column_names_go() -> None:
+def test_markdown_table_rows_become_tab_rows() -> None:
     text = "# Title\n\n| Label | Value |\n|:---|---:|\n| **Country** | Belgium \\| Flanders |\n| Peer reviewed | No |\nAfter"
-    assert pipe_rows(text, CATALOGUE) == "# Title\n\n**Country**\tBelgium | Flanders\nPeer reviewed\tNo\nAfter"
-
-
-def test_a_markdown_table_whose_first_row_is_a_template_row_keeps_it() -> None:
-    text = "| Name of the practice | Street mediators |\n|---|---|\n| Country | Belgium |"
-    assert pipe_rows(text, CATALOGUE) == "Name of the practice\tStreet mediators\nCountry\tBelgium"
+    assert pipe_rows(text) == "# Title\n\nLabel\tValue\n**Country**\tBelgium | Flanders\nPeer reviewed\tNo\nAfter"
 
 
 @given(st.lists(st.sampled_from(["| a | b |", "a | b", "---", "| --- |", "text", "", "|x|"]), max_size=12)
@@ -109,4 +101,4 @@ def test_a_text_without_a_table_rule_under_a_row_is_left_as_it_is(text: str) -> 
     lines = text.splitlines()
     has_table = any(prev.startswith("|") and prev.endswith("|") and line == "| --- |"
                     for prev, line in zip(lines, lines[1:]))
-    assert (pipe_rows(text, CATALOGUE) == text) or has_table
+    assert (pipe_rows(text) == text) or has_table

@@ -166,7 +166,6 @@ def _rows(body: Any, styles: _Styles) -> list[Row]:
             if text:
                 rows.append(Row(None, text))
             continue
-        first = True
         for tr in block.iter(_TR):
             if tr.getparent() is not block and tr.getparent().getparent() is not block:
                 continue  # rows of nested tables are read as text of their cell
@@ -176,16 +175,8 @@ def _rows(body: Any, styles: _Styles) -> list[Row]:
             if len(cells) == 1:
                 rows.append(Row(None, cells[0]))
             else:
-                rows.append(Row(cells[0], "\n\n".join(c for c in cells[1:] if c),
-                                headings=first and _header_row(tr)))
-            first = False
+                rows.append(Row(cells[0], "\n\n".join(c for c in cells[1:] if c)))
     return rows
-
-
-def _header_row(tr: Any) -> bool:
-    """Whether Word repeats the row at the top of each page: the table's row of headings."""
-    mark = tr.find(f"{_W}trPr/{_W}tblHeader")
-    return mark is not None and mark.get(_W + "val", "true") not in ("0", "false", "off")
 
 
 def read_docx(data: bytes, name: str) -> Extraction:

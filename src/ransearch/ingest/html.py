@@ -157,9 +157,8 @@ class _Reader:
                 self.rows.append(Row(None, cells[0]))
             else:
                 value = "\n\n".join(c for c in cells[1:] if c)
-                self.rows.append(Row(cells[0], value, headings=table.headings and not table.rows))
+                self.rows.append(Row(cells[0], value))
             self.kinds.append("p")
-            table.rows += 1
 
     # -- parser target interface ------------------------------------------------------------
     def _page_fact(self, name: str, attrib: Any) -> None:
@@ -216,12 +215,10 @@ class _Reader:
         elif name == "tr" and self.tables:
             self._close_row(self.tables[-1])
             self.tables[-1].row = []
-            self.tables[-1].headings = True
         elif name in _CELL and self.tables:
             table = self.tables[-1]
             self._close_cell(table)
             table.cell = []
-            table.headings = table.headings and name == "th"
         elif name in _LISTS and not self.tables:
             self._flush_block()
             self.lists.append(OpenList(len(self.rows), self.main_depth > 0))

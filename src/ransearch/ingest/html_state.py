@@ -11,10 +11,9 @@ __all__ = ["OpenTable", "OpenList", "OpenElement", "OpenHeader", "OpenFurniture"
 
 
 class OpenTable:
-    """A table being read: its open row and cell, how much of the open cell is links, and
-    whether the open row can be the table's column headings (its first row, ``<th>`` cells only)."""
+    """A table being read: its open row and cell, and how much of the open cell is links."""
 
-    __slots__ = ("row", "cell", "menus", "links", "link_letters", "rows", "headings")
+    __slots__ = ("row", "cell", "menus", "links", "link_letters")
 
     def __init__(self) -> None:
         self.row: list[str] | None = None
@@ -22,8 +21,6 @@ class OpenTable:
         self.menus: list[bool] = []  # per cell of the open row: whether it is a menu
         self.links = 0  # links to a page in the open cell
         self.link_letters = 0  # letters of their text
-        self.rows = 0  # rows read that held text
-        self.headings = True  # no <td> in the open row so far
 
 
 class OpenList:

@@ -82,7 +82,7 @@ def _split(extraction: Extraction, template: Template, source: str, strict: bool
     if page is not None and page.url and looks_like_webpage(extraction, cat):
         return read_webpage(extraction, cat, source)  # a Collection page, whatever labels it holds
     if extraction.text is not None:
-        text = pipe_rows(extraction.text, cat)  # a Markdown table's rows read as the row layouts' rows
+        text = pipe_rows(extraction.text)  # a Markdown table's rows read as the row layouts' rows
         if _count_labels(text, cat) >= _MIN_LABELS and not looks_like_webpage(extraction, cat):
             layout = _text_layout(text)
             if layout == "ocr_columns":

@@ -17,7 +17,7 @@ import re
 from ransearch.ingest.label_alignment import Candidate, Label, align_labels, cell_candidate
 from ransearch.ingest.labels import reader
 from ransearch.ingest.markup import html_to_text
-from ransearch.ingest.table import column_names, name_before_labels
+from ransearch.ingest.table import name_before_labels
 from ransearch.ingest.wording import instructions_by_similarity, new_document, similarity_allowed
 from ransearch.template import Catalogue
 
@@ -41,34 +41,21 @@ value cells (after a label heading, or an instruction list that ran out of its l
 instruction text in a new wording, not the field's value."""
 
 
-def pipe_rows(text: str, cat: Catalogue) -> str:
+def pipe_rows(text: str) -> str:
     """``text`` with the rows of its Markdown tables (``| label | value |``, under a ``|---|---|``
-    rule) as tab-separated rows, the way the row layouts are written; the rules go, and so does
-    a table's first row when it names the columns ("| Field | Value |",
-    :func:`~ransearch.ingest.table.column_names`). A text without such a table is returned as it is."""
+    rule) as tab-separated rows, the way the row layouts are written; the rules go. A text
+    without such a table is returned as it is."""
     lines = text.splitlines()
-    headings = {n for n, (prev, line) in enumerate(zip(lines, lines[1:]))
-                if _PIPE_RULE.match(line) and _PIPE_ROW.match(prev)}
-    if not headings:
+    if not any(_PIPE_RULE.match(line) and _PIPE_ROW.match(prev)
+               for prev, line in zip(lines, lines[1:])):
         return text
-    cells = [_pipe_cells(line) for line in lines]
-    new_document(cat, (row[0] for row in cells if row))
     out = []
-    for n, (line, row) in enumerate(zip(lines, cells)):
-        if _PIPE_RULE.match(line) and _PIPE_ROW.match(line):
+    for line in lines:
+        row = _PIPE_ROW.match(line)
+        if row and _PIPE_RULE.match(line):
             continue
-        if n in headings and row and column_names(row, cat):
-            continue
-        out.append("\t".join(row) if row else line)
+        out.append("\t".join(c.strip().replace("\\|", "|") for c in _PIPE.split(row.group(1))) if row else line)
     return "\n".join(out)
-
-
-def _pipe_cells(line: str) -> list[str] | None:
-    """The cells of a Markdown table's row (not its rule), else None."""
-    row = _PIPE_ROW.match(line)
-    if row is None or _PIPE_RULE.match(line):
-        return None
-    return [cell.strip().replace("\\|", "|") for cell in _PIPE.split(row.group(1))]
 
 
 def label_only(cat: Catalogue, text: str, after: int) -> str | None:

@@ -23,7 +23,7 @@ from ransearch.ingest.facets import DATE
 from ransearch.ingest.wording import new_document
 from ransearch.template import Catalogue
 
-__all__ = ["Row", "Extraction", "split_table", "name_before_labels", "column_names"]
+__all__ = ["Row", "Extraction", "split_table", "name_before_labels"]
 
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 _LABEL_SHARE = 0.6  # a label line is well under the length of the value lines below it
@@ -37,13 +37,11 @@ class Row:
 
     ``label`` is the plain text of the left cell (empty for a continuation row) and ``value``
     the plain text of the other cells: paragraphs separated by a blank line, list items
-    starting with ``- ``. ``headings``: the first row of its table, of headings only
-    (``<th>`` cells): the columns' names ("Field | Value") unless its left cell is a label.
+    starting with ``- ``.
     """
 
     label: str | None
     value: str
-    headings: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,16 +76,6 @@ def _label_shaped(text: str) -> bool:
     line = text.strip()
     return ("\n" not in line and 0 < len(line.split()) <= MAX_LABEL_WORDS and line[:1] not in BULLETS
             and not line.endswith((".", "!", "?", ";", ",")) and any(c.isalpha() for c in line))
-
-
-def column_names(cells: list[str], cat: Catalogue) -> bool:
-    """Whether a table's row of headings names its columns ("Field | Value", "Rubrique |
-    Contenu") rather than being the template's first row written as headings ("Name of the
-    practice | Street mediators"): its left cell is no label, neither whole (tolerantly or by
-    similarity) nor followed by instructions (as the catalogue writes or nearly). Such a row is
-    neither a label nor content."""
-    r = reader(cat)
-    return len(cells) > 1 and r.match(cells[0], -1) is None and r.match(cells[0], -1, cell=True, similar=False) is None
 
 
 def _split_label_lines(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> list[Row]:
@@ -187,8 +175,7 @@ def split_table(rows: tuple[Row, ...] | list[Row], cat: Catalogue) -> tuple[dict
     Template instruction text is still in the values (removed later by ``clean_sections``).
     """
     new_document(cat, (row.label if row.label is not None else row.value.split("\n", 1)[0] for row in rows))
-    rows = _split_label_lines([row for row in rows if not (
-        row.headings and row.label is not None and column_names([row.label, row.value], cat))], cat)
+    rows = _split_label_lines(rows, cat)
     labels = _labels(rows, cat)
     fields: dict[str, list[str]] = {}
     current = -1
