@@ -373,7 +373,8 @@ def test_a_long_document_in_a_new_wording_costs_the_encoder_what_a_usual_one_doe
     path = next(p for p in _files() if p.name == "313_c9f6f233eaabc439.txt")
     text = path.read_text(encoding="utf-8")
     anchor = "Why a mental health component"
-    more = "".join(f"Session {n} of the case consultations took place in Leipzig.\n\n" for n in range(1500))
+    more = "".join(f"Session {n} of the case consultations took place in Leipzig, with counsellors of three "
+                   "centres.\n\n" for n in range(1500))
     (tmp_path / "long.txt").write_text(text.replace(anchor, more + anchor), encoding="utf-8")
     embedded: set[str] = set()
     embed = similar_labels.embed
@@ -400,6 +401,23 @@ def test_a_list_of_instructions_goes_whole_under_a_label_cell_in_a_language_no_c
     assert evaluation.startswith("The centres keep activity statistics on consultations and training sessions.")
     assert "A national study on municipal prevention work" in evaluation
     assert not re.search(r"^\d\.", evaluation, re.M) and "prosím" not in evaluation
+
+
+def test_a_numbered_value_after_a_list_of_instructions_stays(tmp_path: Path) -> None:
+    """A value written as a numbered list after the instructions' list: a list that starts again
+    at 1, in capitals, is the value's, whatever its first item echoes."""
+    text = (UNWRITTEN / "cs_rows.txt").read_text(encoding="utf-8")
+    value = next(line for line in text.splitlines() if "A national study on municipal prevention" in line)
+    items = ("1. Qualitative feedback and quantitative data (statistics): the centres measure the success of "
+             "the consultations by counting them and asking the professionals.\n"
+             "2. A national study published in 2024 found large differences in experience between municipalities.\n"
+             "3. Participants fill in feedback forms after each training session; the answers are used to adjust "
+             "the content.")
+    (tmp_path / "listed.txt").write_text(text.replace(value, items), encoding="utf-8")
+    practice = parse_files([tmp_path / "listed.txt"], learn=False)[0]
+    assert isinstance(practice, Practice), practice
+    evaluation = practice.sections["evaluation"]
+    assert "2. A national study published in 2024" in evaluation and "3. Participants fill in feedback forms" in evaluation
 
 
 @pytest.mark.parametrize("language", ["cs", "da"])

@@ -204,8 +204,7 @@ def count_labels(text: str, cat: Catalogue, enough: int) -> int:
     """How many distinct fields a text document labels (stops looking once ``enough`` are found).
 
     Catalogued labels first (left cells of rows, lines); when they are too few, the left cells
-    of rows and the short paragraphs that end no sentence are matched tolerantly and by
-    similarity, in order.
+    of rows and the short paragraphs are matched tolerantly and by similarity, in order.
     """
     seen: set[str] = set()
     for line in text.splitlines():
@@ -226,8 +225,8 @@ def count_labels(text: str, cat: Catalogue, enough: int) -> int:
                 match = r.match(cell, current - 1, cell=True) if cell.strip() else None
             else:
                 plain = " ".join(MARKUP.sub(" ", line).split())
-                if not plain or len(plain.split()) > _LABEL_PARA_WORDS or plain.endswith("."):
-                    continue  # a label is a few words and ends no sentence
+                if not plain or len(plain.split()) > _LABEL_PARA_WORDS:
+                    continue
                 match = r.match(plain, current)
             if match:
                 current = cat.index(match.key)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ransearch.ingest.label_alignment import Candidate, Label, align_labels, cell_candidate
+from ransearch.ingest.label_alignment import Candidate, Label, align_labels, cell_candidate, instruction_item
 from ransearch.ingest.labels import reader
 from ransearch.ingest.markup import html_to_text
 from ransearch.ingest.table import name_before_labels
@@ -30,11 +30,11 @@ _PIPE = re.compile(r"(?<!\\)\|")
 _MARKED = re.compile(r"^\s*(?:#{1,6}\s|<(?:h[1-6]|b|strong)\b)", re.I)
 _PAREN_ONLY = re.compile(r"^\s*\([^()]*\)\s*$")
 _ITEM = re.compile(r"^\s*(\d{1,2})[.)]\s")
-_INSTRUCTION_RUN = 8
+_INSTRUCTION_RUN = 20
 """Lines after a label or a row that may be its instructions (in the documents of the
 development sets, read alone, 4 is enough: three numbered items and a closing sentence under a
-label cell); the lines after them are the value's, and a long document costs the encoder no
-more than a usual one."""
+label cell; a wording whose instructions are wrapped lines may need a dozen); the lines after
+them are the value's, and a long document costs the encoder no more than a usual one."""
 _INSTRUCTION_LINE = 0.55
 """Similarity to the catalogue's instructions of the open field above which a line outside the
 value cells (after a label heading, or an instruction list that ran out of its label cell) is
@@ -161,9 +161,10 @@ def split_rows(text: str, cat: Catalogue) -> dict[str, list[str]]:
         number = _item_number(plain)
         if asked <= _INSTRUCTION_RUN and instructions_by_similarity() and (
                 (fresh and _PAREN_ONLY.match(plain))
-                or (item and number == item + 1)  # the next item of a list of instructions
+                or (item and number == item + 1 and instruction_item(plain))  # a list of instructions' next item
                 or r.instruction_score(plain, [current]) >= threshold):
-            item = number or item
+            if number:  # a list that starts again is another list
+                item = number if not item or number == item + 1 else 0
             continue
         item = 0
         put(plain)
