@@ -138,6 +138,12 @@ def _label_at(paras: list[Paragraph], i: int, r: LabelReader, current: int) -> s
     return match.key if match else None
 
 
+def _label_column_shaped(para: Paragraph, narrow: int) -> bool:
+    """The label column's width (several lines, none wider than ``narrow``), or a word limit in
+    parentheses alone."""
+    return (len(para.lines) >= 2 and max(map(len, para.lines)) <= narrow) or bool(_PAREN_ONLY.match(para.text))
+
+
 def _is_instruction(paras: list[Paragraph], i: int, r: LabelReader, tt: TemplateText,
                     current: int, narrow: int, threshold: float, labelled: bool) -> bool:
     """Whether paragraph ``i`` of a page belongs to the label column as instruction text
@@ -145,12 +151,10 @@ def _is_instruction(paras: list[Paragraph], i: int, r: LabelReader, tt: Template
     toks = tokens(paras[i].text)
     if r.cat.is_template_title(toks) or tt.coverage(toks) >= 0.5:
         return True
-    if instructions_by_similarity() and (
-            len(paras[i].lines) >= 2 and max(map(len, paras[i].lines)) <= narrow or _PAREN_ONLY.match(paras[i].text)) \
-            and (labelled or any(_label_at(paras, j, r, current) for j in range(i + 1, min(i + 3, len(paras))))):
-        # the label column's width, or a word limit in parentheses alone, under a label or over
-        # one (the end of an instruction carried over a page break); a continuation page's
-        # first paragraph, with no label near, is its value column's
+    if instructions_by_similarity() and _label_column_shaped(paras[i], narrow) and (
+            labelled or any(_label_at(paras, j, r, current) for j in range(i + 1, min(i + 3, len(paras))))):
+        # under a label, or over one (the end of an instruction carried over a page break); a
+        # continuation page's first paragraph, with no label near, is its value column's
         return True
     if current < 0 and r.is_title(paras[i].text):
         return True
