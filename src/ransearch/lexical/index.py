@@ -30,9 +30,11 @@ from ransearch.lexical.lexicon import (
 from ransearch.lexical.rendering import Renderer
 from ransearch.lexical.storage import K1, LanguageIndex, TermScores, corpus_idf
 
-__all__ = ["LexicalIndex", "WordScores", "TRANSLATION_MEMO", "COGNATE_FILE"]
+__all__ = ["LexicalIndex", "WordScores", "TRANSLATION_MEMO", "COGNATE_FILE", "NEAR_WORDS_FILE"]
 
 COGNATE_FILE = "cognates.npz"
+NEAR_WORDS_FILE = "near_words.ivf"
+"""The inverted file of a large lexicon's words (``ransearch.lexical.neighbours``)."""
 
 _ASCII_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 
@@ -65,10 +67,10 @@ class LexicalIndex:
     """BM25 per language over practice texts; scores for every practice row."""
 
     def __init__(self, n_practices: int, languages: dict[str, LanguageIndex],
-                 cognate_index: CognateIndex | None = None) -> None:
+                 cognate_index: CognateIndex | None = None, near_file: Path | None = None) -> None:
         self.n_practices = n_practices
         self._languages = languages
-        self._lexicons = Lexicons(languages, cognate_index)
+        self._lexicons = Lexicons(languages, cognate_index, near_file)
         # query word -> its translations: (language, stem of a lexicon word, cosine), in
         # language order then nearest first
         self._translation_memo: dict[str, Translations] = {}
@@ -153,13 +155,15 @@ class LexicalIndex:
         return self._lexicons.word_vectors()
 
     def save(self, folder: Path) -> None:
-        """Write a built index in ``folder``: ``lexical.json``, one folder per language and the
-        cognate index of the lexicons (``cognates.npz``)."""
+        """Write a built index in ``folder``: ``lexical.json``, one folder per language, the
+        cognate index of the lexicons (``cognates.npz``) and, for large lexicons, the inverted
+        file of their words (``near_words.ivf``)."""
         folder.mkdir(parents=True, exist_ok=True)
         meta = {"n_practices": self.n_practices, "languages": sorted(self._languages)}
         for lang, index in self._languages.items():
             index.save(folder / lang)
         self._lexicons.cognate_index().save(folder / COGNATE_FILE)
+        self._lexicons.build_near_words().save(folder / NEAR_WORDS_FILE)
         (folder / "lexical.json").write_text(json.dumps(meta), "utf-8")
 
     @classmethod
@@ -171,7 +175,8 @@ class LexicalIndex:
         cognate_index = CognateIndex.load(saved) if saved.exists() else None
         if cognate_index is not None and len(cognate_index) != sum(len(i.words) for i in languages.values()):
             raise IndexCorrupt(str(saved), "the cognate index does not match the lexicons")
-        return cls(meta["n_practices"], languages, cognate_index)
+        near_file = folder / NEAR_WORDS_FILE  # small lexicons have none: their words are searched exactly
+        return cls(meta["n_practices"], languages, cognate_index, near_file if near_file.exists() else None)
 
     def expand(self, words: Sequence[str] | ExpansionPlan,
                embeddings: Mapping[str, np.ndarray] | None = None) -> Expansion:

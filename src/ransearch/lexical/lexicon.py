@@ -16,13 +16,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from ransearch.errors import IndexCorrupt
 from ransearch.lexical import cognates
 from ransearch.lexical.analysis import analyse, query_words
 from ransearch.lexical.cognates import CognateIndex
+from ransearch.lexical.neighbours import NearWords
 from ransearch.lexical.storage import LanguageIndex
 from ransearch.text import fold
 
@@ -98,11 +101,14 @@ class Lexicons:
     The stacked float32 matrix, the word lookup and the cognate index are made on first use.
     """
 
-    def __init__(self, languages: Mapping[str, LanguageIndex], cognate_index: CognateIndex | None = None) -> None:
+    def __init__(self, languages: Mapping[str, LanguageIndex], cognate_index: CognateIndex | None = None,
+                 near_file: Path | None = None) -> None:
         self._languages = languages
         self._rows: dict[str, tuple[LanguageIndex, int]] | None = None
         self._stacked: tuple[np.ndarray, np.ndarray, list[str], list[str]] | None = None
         self._cognates = cognate_index
+        self._near_file = near_file  # the saved inverted file of the near words, if any
+        self._near: NearWords | None = None
         self._accented: dict[str, str] | None = None
 
     def vector(self, word: str) -> np.ndarray | None:
@@ -138,11 +144,10 @@ class Lexicons:
         language (at most ``TRANSLATIONS`` per language) with cosine ≥ ``TRANSLATION_MIN``,
         as (language, stem, cosine), language by language, nearest first."""
         found: list[list[tuple[str, str, float]]] = [[] for _ in range(len(vectors))]
-        stacked, language, names, stems = self._stack()
-        if len(vectors) and len(stacked):
-            sims = vectors @ stacked.T
-            rows, cols = np.nonzero(sims >= TRANSLATION_MIN)  # a few per word: no sort of whole rows
-            values, langs = sims[rows, cols], language[cols]
+        _, language, names, stems = self._stack()
+        rows, cols, values = self.near_words().within(vectors, TRANSLATION_MIN)  # a few per word
+        if len(rows):
+            langs = language[cols]
             order = np.lexsort((cols, -values, langs, rows))
             taken: Counter[tuple[int, int]] = Counter()
             for i, lang, j, value in zip(rows[order].tolist(), langs[order].tolist(), cols[order].tolist(),
@@ -200,11 +205,35 @@ class Lexicons:
         return -1, 0.0
 
     def warm_up(self) -> None:
-        """Stack the lexicons, load the cognate index and make the accented words' lookup now
-        rather than at the first query."""
-        self._stack()
+        """Stack the lexicons, open the search of near words, load the cognate index and make
+        the accented words' lookup now rather than at the first query."""
+        self.near_words()
         self.cognate_index()
         self.accented()
+
+    def near_words(self) -> NearWords:
+        """The search of the lexicon words near a word: with the inverted file saved with the
+        index, else exact (:mod:`ransearch.lexical.neighbours`).
+
+        Raises:
+            IndexCorrupt: the saved inverted file is not of these lexicons.
+        """
+        if self._near is None:
+            stacked = self._stack()[0]
+            if self._near_file is None:
+                self._near = NearWords(stacked)
+            else:
+                try:
+                    self._near = NearWords.load(stacked, self._near_file)
+                except (ValueError, RuntimeError) as exc:  # faiss raises RuntimeError on a damaged file
+                    raise IndexCorrupt(str(self._near_file), f"the lexicon's inverted file: {exc}") from exc
+        return self._near
+
+    def build_near_words(self) -> NearWords:
+        """Make the search of near words for these lexicons now (an inverted file when they are
+        large), to be saved with them."""
+        self._near = NearWords.build(self._stack()[0])
+        return self._near
 
     def cognate_index(self) -> CognateIndex:
         """The cognate index of :meth:`words`: the one saved with the index, else made now."""

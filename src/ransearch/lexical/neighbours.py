@@ -1,0 +1,103 @@
+"""The lexicon words near a word: every row of the stacked lexicons whose cosine with a word's
+embedding reaches a threshold (what :meth:`Lexicons.translations` keeps a few of).
+
+Searching them means a product with every lexicon word: fine for a small corpus (a few thousand
+words: 0.05 ms a query word), not for a large one, whose lexicons hold tens of thousands (50,000
+words: ~1.2 ms a word, ~50 ms for the first sight of a situation's forty words). From
+``EXACT_MAX`` words on, the search goes through an inverted file (faiss ``IndexIVFScalarQuantizer``:
+the words in ~2√n clusters, ``NPROBE`` of them read per word, the vectors kept in float16 as the
+lexicons store them): at 50,000 words it reads ~7 % of them, 5–6× faster, and finds ~98 % of
+the pairs the exact product finds (``benchmarks/bench_lexicon.py`` measures both). Made when an
+index is saved and saved with it (``ransearch.lexical.index``); a generation without one
+searches exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["NearWords", "EXACT_MAX", "NPROBE"]
+
+EXACT_MAX = 10_000
+"""Lexicon size (all languages) up to which the near words are found by an exact product."""
+NPROBE = 32
+"""Clusters of the inverted file read per word."""
+
+
+def _faiss() -> Any:
+    import faiss
+
+    return faiss
+
+
+class NearWords:
+    """Rows of the stacked lexicon (float32, unit rows) within a cosine of word embeddings:
+    exactly, or through an inverted file when one was made (:meth:`build`)."""
+
+    def __init__(self, stacked: np.ndarray, inverted: Any | None = None) -> None:
+        self._stacked = stacked
+        self._inverted = inverted
+
+    @classmethod
+    def build(cls, stacked: np.ndarray, exact_max: int | None = None) -> NearWords:
+        """The search over ``stacked``: with an inverted file when it has more than ``exact_max``
+        rows (default ``EXACT_MAX``)."""
+        if len(stacked) <= (EXACT_MAX if exact_max is None else exact_max):
+            return cls(stacked)
+        faiss = _faiss()
+        dimension = stacked.shape[1]
+        inverted = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension,
+                                                 max(1, round(2 * math.sqrt(len(stacked)))),
+                                                 faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        inverted.train(stacked)
+        inverted.add(stacked)
+        return cls(stacked, inverted)
+
+    @property
+    def inverted(self) -> bool:
+        """Whether the search goes through an inverted file (else it is exact)."""
+        return self._inverted is not None
+
+    def save(self, path: Path) -> None:
+        """Write the inverted file (nothing to write for an exact search)."""
+        if self._inverted is not None:
+            _faiss().write_index(self._inverted, str(path))
+
+    @classmethod
+    def load(cls, stacked: np.ndarray, path: Path) -> NearWords:
+        """The search over ``stacked`` with the inverted file saved at ``path``, if there is one.
+
+        Raises:
+            ValueError: the saved file is not of ``stacked`` (another number of words).
+        """
+        if not path.exists():
+            return cls(stacked)
+        faiss = _faiss()
+        inverted = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        if inverted.ntotal != len(stacked):
+            raise ValueError(f"{path.name} holds {inverted.ntotal} words, the lexicons {len(stacked)}")
+        return cls(stacked, inverted)
+
+    def within(self, vectors: np.ndarray, minimum: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row of ``vectors``, lexicon row, cosine) of every pair with cosine ≥ ``minimum``,
+        as three arrays."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not len(vectors) or not len(self._stacked):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=np.float32)
+        if self._inverted is None:
+            sims = vectors @ self._stacked.T
+            rows, cols = np.nonzero(sims >= minimum)
+            return rows, cols, sims[rows, cols]
+        faiss = _faiss()
+        # faiss's range search keeps similarities above the radius: a hair below includes ``minimum``
+        params = faiss.SearchParametersIVF(nprobe=min(NPROBE, self._inverted.nlist))
+        lims, sims, cols = self._inverted.range_search(vectors, float(np.nextafter(np.float32(minimum), -1)),
+                                                       params=params)
+        keep = sims >= minimum
+        rows = np.repeat(np.arange(len(vectors)), np.diff(lims.astype(np.int64)))
+        return rows[keep], cols[keep].astype(np.int64), sims[keep]
