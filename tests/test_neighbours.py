@@ -96,3 +96,24 @@ def test_a_damaged_inverted_file_is_reported_as_a_corrupt_index(tmp_path: Path,
     words = query_words("familles prison")
     with pytest.raises(IndexCorrupt, match="inverted file"):
         loaded.expand(words, dict(zip(words, FakeEncoder().encode_queries(words))))
+
+
+@pytest.mark.slow  # indexes the bundled corpus twice (~15 s)
+def test_an_engine_over_a_large_lexicon_answers_as_over_an_exact_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled corpus indexed twice: its lexicon searched exactly, and through an inverted
+    file (its ~7,000 words count as large here); the answers are the same practices."""
+    from ransearch.engine import Engine
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    encoder = FakeEncoder()
+    Engine.index([corpus], tmp_path / "exact", encoder=encoder)
+    monkeypatch.setattr(neighbours, "EXACT_MAX", 100)
+    Engine.index([corpus], tmp_path / "inverted", encoder=encoder)
+    generation = next((tmp_path / "inverted" / "generations").iterdir())
+    assert (generation / "lexical" / NEAR_WORDS_FILE).exists()
+    assert not (next((tmp_path / "exact" / "generations").iterdir()) / "lexical" / NEAR_WORDS_FILE).exists()
+    exact, inverted = Engine.open(tmp_path / "exact", encoder=encoder), Engine.open(tmp_path / "inverted", encoder=encoder)
+    for query in ("soutien familial combattants étrangers", "prison radicalisation training", "Schule Prävention"):
+        found = [h.practice_id for h in inverted.ask(query, k=5, mode="lexical").results]
+        assert found and found == [h.practice_id for h in exact.ask(query, k=5, mode="lexical").results]
