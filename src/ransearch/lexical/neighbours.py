@@ -6,7 +6,7 @@ words: 0.05 ms a query word), not for a large one, whose lexicons hold tens of t
 words: ~1.2 ms a word, ~50 ms for the first sight of a situation's forty words). From
 ``EXACT_MAX`` words on, the search goes through an inverted file (faiss ``IndexIVFScalarQuantizer``:
 the words in ~2√n clusters, ``NPROBE`` of them read per word, the vectors kept in float16 as the
-lexicons store them): at 50,000 words it reads ~7 % of them, 5–6× faster, and finds ~98 % of
+lexicons store them): at 50,000 words it reads ~7 % of them, ~6× faster, and finds ~98 % of
 the pairs the exact product finds (``benchmarks/bench_lexicon.py`` measures both). Made when an
 index is saved and saved with it (``ransearch.lexical.index``); a generation without one
 searches exactly.
@@ -50,8 +50,9 @@ class NearWords:
             return cls(stacked)
         faiss = _faiss()
         dimension = stacked.shape[1]
-        inverted = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension,
-                                                 max(1, round(2 * math.sqrt(len(stacked)))),
+        # ~2√n clusters, and at least the 39 words a cluster that faiss's k-means asks for
+        clusters = max(1, min(round(2 * math.sqrt(len(stacked))), len(stacked) // 39))
+        inverted = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension, clusters,
                                                  faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
         inverted.train(stacked)
         inverted.add(stacked)
