@@ -126,7 +126,7 @@ def measure(vectors: np.ndarray, size: int, reps: int) -> dict[str, Any]:
     lexicon = vectors[:size]
     queries = np.concatenate([lexicon[rng.choice(size, QUERY_WORDS, replace=False)],
                               vectors[size:][rng.choice(len(vectors) - size, QUERY_WORDS, replace=False)]])
-    exact = NearWords(lexicon)
+    exact = NearWords.exact(lexicon)
     t0 = time.perf_counter()
     inverted = NearWords.build(lexicon, exact_max=0)
     build_s = time.perf_counter() - t0

@@ -51,16 +51,18 @@ def test_no_word_or_no_lexicon_finds_nothing() -> None:
     for search in (NearWords.build(words), NearWords.build(words, exact_max=0)):
         rows, cols, sims = search.within(queries[:0], MINIMUM)
         assert len(rows) == len(cols) == len(sims) == 0
-    assert len(NearWords(np.zeros((0, 0), np.float32)).within(queries, MINIMUM)[0]) == 0
+    assert len(NearWords.exact(np.zeros((0, 0), np.float32)).within(queries, MINIMUM)[0]) == 0
 
 
 def test_an_inverted_file_of_other_words_is_refused(tmp_path: Path) -> None:
     words, _ = clustered_words()
-    NearWords.build(words, exact_max=0).save(tmp_path / "near.ivf")
-    assert NearWords.load(words, tmp_path / "near.ivf").inverted
+    built = NearWords.build(words, exact_max=0)
+    built.save(tmp_path / "near.ivf")
+    loaded = NearWords.load(tmp_path / "near.ivf", len(words))
+    assert loaded.inverted
+    assert np.array_equal(loaded.within(words[:50], MINIMUM)[1], built.within(words[:50], MINIMUM)[1])
     with pytest.raises(ValueError, match="3000 words"):
-        NearWords.load(words[:2999], tmp_path / "near.ivf")
-    assert not NearWords.load(words, tmp_path / "absent.ivf").inverted
+        NearWords.load(tmp_path / "near.ivf", 2999)
 
 
 TEXTS = ["La famille soutient les jeunes en prison. Les familles parlent de la prévention.",
@@ -78,10 +80,12 @@ def test_a_large_lexicon_is_saved_with_its_inverted_file_and_translates_alike(
     built.save(tmp_path / "large")
     assert (tmp_path / "large" / NEAR_WORDS_FILE).exists()
     loaded = LexicalIndex.load(tmp_path / "large")
+    loaded.warm_up()
     assert loaded._lexicons.near_words().inverted
     words = query_words("familles prison extremismus")
     embeddings = dict(zip(words, FakeEncoder().encode_queries(words)))
     expansion = loaded.expand(words, embeddings)
+    assert loaded._lexicons._matrix is None  # no float32 copy of the words made to answer a query
     assert [stem for stem, _ in expansion["fr"]["familles"]][:1] == ["famill"]
     assert np.allclose(loaded.scores("familles prison extremismus", words, expansion),
                        small.scores("familles prison extremismus", words, small.expand(words, embeddings)), atol=1e-3)

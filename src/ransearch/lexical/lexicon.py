@@ -105,7 +105,8 @@ class Lexicons:
                  near_file: Path | None = None) -> None:
         self._languages = languages
         self._rows: dict[str, tuple[LanguageIndex, int]] | None = None
-        self._stacked: tuple[np.ndarray, np.ndarray, list[str], list[str]] | None = None
+        self._stacked: tuple[np.ndarray, list[str], list[str]] | None = None
+        self._matrix: np.ndarray | None = None
         self._cognates = cognate_index
         self._near_file = near_file  # the saved inverted file of the near words, if any
         self._near: NearWords | None = None
@@ -126,25 +127,37 @@ class Lexicons:
         """Every lexicon word and its stored embedding."""
         return {w: v for index in self._languages.values() for w, v in zip(index.words, index.vectors)}
 
-    def _stack(self) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-        """(float32 embeddings of every lexicon word, per row the position of its language in
-        the names, the languages' names, per row the word's stem), converted once for BLAS."""
+    def _languages_with_words(self) -> list[tuple[str, LanguageIndex]]:
+        return [(lang, index) for lang, index in self._languages.items() if index.words]
+
+    def _stack(self) -> tuple[np.ndarray, list[str], list[str]]:
+        """The rows of the stacked lexicons, every language's words one after the other: (per
+        row the position of its language in the names, the languages' names, per row the
+        word's stem)."""
         if self._stacked is None:
-            languages = [(lang, index) for lang, index in self._languages.items() if index.words]
-            vectors = [np.asarray(index.vectors, dtype=np.float32) for _, index in languages]
+            languages = self._languages_with_words()
             self._stacked = (
-                np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32),
                 np.repeat(np.arange(len(languages)), [len(index.words) for _, index in languages]),
                 [lang for lang, _ in languages],
                 [stem for _, index in languages for stem in index.stems])
         return self._stacked
+
+    def _vectors(self) -> np.ndarray:
+        """The float32 embeddings of the stacked lexicons' rows, converted once for BLAS (made
+        when first needed: an exact search of near words, a rendering, an inverted file's
+        build; 200 MB for 100,000 words, which a lexicon searched through its inverted file
+        never needs to answer a query)."""
+        if self._matrix is None:
+            vectors = [np.asarray(index.vectors, dtype=np.float32) for _, index in self._languages_with_words()]
+            self._matrix = np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+        return self._matrix
 
     def translations(self, vectors: np.ndarray) -> list[Translations]:
         """Per word (one embedding per row): the stems of its nearest lexicon words in each
         language (at most ``TRANSLATIONS`` per language) with cosine ≥ ``TRANSLATION_MIN``,
         as (language, stem, cosine), language by language, nearest first."""
         found: list[list[tuple[str, str, float]]] = [[] for _ in range(len(vectors))]
-        _, language, names, stems = self._stack()
+        language, names, stems = self._stack()
         rows, cols, values = self.near_words().within(vectors, TRANSLATION_MIN)  # a few per word
         if len(rows):
             langs = language[cols]
@@ -182,13 +195,13 @@ class Lexicons:
 
     def rows_of(self, languages: frozenset[str]) -> np.ndarray:
         """A boolean mask of the stacked lexicon's rows: the words of ``languages``."""
-        _, language, names, _ = self._stack()
+        language, names, _ = self._stack()
         return np.isin(language, [i for i, name in enumerate(names) if name in languages])
 
     def nearest(self, vectors: np.ndarray, rows: np.ndarray) -> list[tuple[int, float]]:
         """Per embedding (one per row of ``vectors``): the nearest lexicon word among ``rows``
         (a mask, see :meth:`rows_of`), as (row, cosine); (-1, 0.0) when ``rows`` is empty."""
-        stacked = self._stack()[0]
+        stacked = self._vectors()
         if not len(vectors) or not rows.any():
             return [(-1, 0.0)] * len(vectors)
         sims = np.asarray(vectors, dtype=np.float32) @ stacked.T  # the whole lexicon: no copy of its rows
@@ -219,12 +232,11 @@ class Lexicons:
             IndexCorrupt: the saved inverted file is not of these lexicons.
         """
         if self._near is None:
-            stacked = self._stack()[0]
             if self._near_file is None:
-                self._near = NearWords(stacked)
+                self._near = NearWords.exact(self._vectors())
             else:
                 try:
-                    self._near = NearWords.load(stacked, self._near_file)
+                    self._near = NearWords.load(self._near_file, len(self._stack()[0]))
                 except (ValueError, RuntimeError) as exc:  # faiss raises RuntimeError on a damaged file
                     raise IndexCorrupt(str(self._near_file), f"the lexicon's inverted file: {exc}") from exc
         return self._near
@@ -232,7 +244,7 @@ class Lexicons:
     def build_near_words(self) -> NearWords:
         """Make the search of near words for these lexicons now (an inverted file when they are
         large), to be saved with them."""
-        self._near = NearWords.build(self._stack()[0])
+        self._near = NearWords.build(self._vectors())
         return self._near
 
     def cognate_index(self) -> CognateIndex:
@@ -244,7 +256,7 @@ class Lexicons:
     def cognates(self, word: str) -> Translations:
         """The stems of ``word``'s cognates (spelt alike) in each language's lexicon, at most
         ``TRANSLATIONS`` per language, as (language, stem, Dice coefficient); encoder-free."""
-        _, language, names, stems = self._stack()
+        language, names, stems = self._stack()
         taken: Counter[int] = Counter()
         out = []
         for row, dice in self.cognate_index().search(word, cognates.COGNATE_MIN):

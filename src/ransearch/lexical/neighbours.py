@@ -35,19 +35,26 @@ def _faiss() -> Any:
 
 
 class NearWords:
-    """Rows of the stacked lexicon (float32, unit rows) within a cosine of word embeddings:
-    exactly, or through an inverted file when one was made (:meth:`build`)."""
+    """Rows of the stacked lexicon (unit rows) within a cosine of word embeddings: exactly, by a
+    product with the float32 rows (:meth:`exact`), or through an inverted file (:meth:`build`
+    of a large lexicon, :meth:`load`), which needs no float32 copy of them."""
 
-    def __init__(self, stacked: np.ndarray, inverted: Any | None = None) -> None:
+    def __init__(self, size: int, stacked: np.ndarray | None = None, inverted: Any | None = None) -> None:
+        self.size = size  # rows of the stacked lexicon
         self._stacked = stacked
         self._inverted = inverted
 
     @classmethod
+    def exact(cls, stacked: np.ndarray) -> NearWords:
+        """The exact search over ``stacked`` (float32, one unit row per word)."""
+        return cls(len(stacked), stacked=stacked)
+
+    @classmethod
     def build(cls, stacked: np.ndarray, exact_max: int | None = None) -> NearWords:
-        """The search over ``stacked``: with an inverted file when it has more than ``exact_max``
-        rows (default ``EXACT_MAX``)."""
+        """The search over ``stacked``: through an inverted file made now when it has more than
+        ``exact_max`` rows (default ``EXACT_MAX``), else exact."""
         if len(stacked) <= (EXACT_MAX if exact_max is None else exact_max):
-            return cls(stacked)
+            return cls.exact(stacked)
         faiss = _faiss()
         dimension = stacked.shape[1]
         # ~2√n clusters, and at least the 39 words a cluster that faiss's k-means asks for
@@ -56,7 +63,7 @@ class NearWords:
                                                  faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
         inverted.train(stacked)
         inverted.add(stacked)
-        return cls(stacked, inverted)
+        return cls(len(stacked), inverted=inverted)
 
     @property
     def inverted(self) -> bool:
@@ -69,28 +76,29 @@ class NearWords:
             _faiss().write_index(self._inverted, str(path))
 
     @classmethod
-    def load(cls, stacked: np.ndarray, path: Path) -> NearWords:
-        """The search over ``stacked`` with the inverted file saved at ``path``, if there is one.
+    def load(cls, path: Path, size: int) -> NearWords:
+        """The search through the inverted file saved at ``path`` (read with mmap) for a
+        stacked lexicon of ``size`` rows.
 
         Raises:
-            ValueError: the saved file is not of ``stacked`` (another number of words).
+            ValueError: the file holds another number of words.
+            RuntimeError: faiss cannot read it.
         """
-        if not path.exists():
-            return cls(stacked)
         faiss = _faiss()
         inverted = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-        if inverted.ntotal != len(stacked):
-            raise ValueError(f"{path.name} holds {inverted.ntotal} words, the lexicons {len(stacked)}")
-        return cls(stacked, inverted)
+        if inverted.ntotal != size:
+            raise ValueError(f"{path.name} holds {inverted.ntotal} words, the lexicons {size}")
+        return cls(size, inverted=inverted)
 
     def within(self, vectors: np.ndarray, minimum: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(row of ``vectors``, lexicon row, cosine) of every pair with cosine ≥ ``minimum``,
         as three arrays."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if not len(vectors) or not len(self._stacked):
+        if not len(vectors) or not self.size:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0, dtype=np.float32)
         if self._inverted is None:
+            assert self._stacked is not None  # an exact search keeps its rows
             sims = vectors @ self._stacked.T
             rows, cols = np.nonzero(sims >= minimum)
             return rows, cols, sims[rows, cols]
