@@ -13,8 +13,9 @@ first), embedded alone as lexicon words are. For each lexicon size: the time to 
 words at once (about a situation's words seen for the first time; median), by the exact product
 and by the inverted file (one thread, as queries run), the inverted file's
 build time, and its recall: of the (word, lexicon word) pairs within ``TRANSLATION_MIN`` that the
-exact product finds, the share the inverted file finds too. Query words: 200 lexicon words and
-200 words the lexicon does not hold.
+exact product finds, the share the inverted file finds too. The inverted file is searched as a
+query finds it: saved, then read back. Query words: 200 lexicon words and 200 words the
+lexicon does not hold.
 
 Results: a Markdown table on stdout and ``benchmarks/results/lexicon.json``.
 """
@@ -128,8 +129,11 @@ def measure(vectors: np.ndarray, size: int, reps: int) -> dict[str, Any]:
                               vectors[size:][rng.choice(len(vectors) - size, QUERY_WORDS, replace=False)]])
     exact = NearWords.exact(lexicon)
     t0 = time.perf_counter()
-    inverted = NearWords.build(lexicon, exact_max=0)
+    built = NearWords.build(lexicon, exact_max=0)
     build_s = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as folder:  # searched as a query finds it: saved, then read back
+        built.save(Path(folder) / "near_words.ivf")
+        inverted = NearWords.load(Path(folder) / "near_words.ivf", size, lexicon.shape[1])
 
     def batch_ms(search: NearWords) -> float:
         """Median time of translating ``BATCH`` words at once."""

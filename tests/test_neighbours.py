@@ -43,7 +43,7 @@ def test_the_inverted_file_finds_what_the_exact_product_finds() -> None:
     assert len(truth) > 1000
     assert set(found) <= set(truth)  # nothing below the minimum
     assert len(found) >= 0.95 * len(truth)
-    assert all(found[pair] == pytest.approx(truth[pair], abs=1e-3) for pair in found)
+    assert all(found[pair] == pytest.approx(truth[pair], abs=1e-5) for pair in found)  # the words' own values
 
 
 def test_no_word_or_no_lexicon_finds_nothing() -> None:
@@ -58,11 +58,13 @@ def test_an_inverted_file_of_other_words_is_refused(tmp_path: Path) -> None:
     words, _ = clustered_words()
     built = NearWords.build(words, exact_max=0)
     built.save(tmp_path / "near.ivf")
-    loaded = NearWords.load(tmp_path / "near.ivf", len(words))
+    loaded = NearWords.load(tmp_path / "near.ivf", len(words), 64)
     assert loaded.inverted
     assert np.array_equal(loaded.within(words[:50], MINIMUM)[1], built.within(words[:50], MINIMUM)[1])
     with pytest.raises(ValueError, match="3000 words"):
-        NearWords.load(tmp_path / "near.ivf", 2999)
+        NearWords.load(tmp_path / "near.ivf", 2999, 64)
+    with pytest.raises(ValueError, match="of 64 values"):
+        NearWords.load(tmp_path / "near.ivf", 3000, 512)
 
 
 TEXTS = ["La famille soutient les jeunes en prison. Les familles parlent de la prévention.",

@@ -142,6 +142,11 @@ class Lexicons:
                 [stem for _, index in languages for stem in index.stems])
         return self._stacked
 
+    def _dimension(self) -> int:
+        """The dimension of the lexicons' embeddings (0 without any word)."""
+        languages = self._languages_with_words()
+        return int(np.shape(languages[0][1].vectors)[1]) if languages else 0
+
     def _vectors(self) -> np.ndarray:
         """The float32 embeddings of the stacked lexicons' rows, converted once for BLAS (made
         when first needed: an exact search of near words, a rendering, an inverted file's
@@ -236,7 +241,7 @@ class Lexicons:
                 self._near = NearWords.exact(self._vectors())
             else:
                 try:
-                    self._near = NearWords.load(self._near_file, len(self._stack()[0]))
+                    self._near = NearWords.load(self._near_file, len(self._stack()[0]), self._dimension())
                 except (ValueError, RuntimeError) as exc:  # faiss raises RuntimeError on a damaged file
                     raise IndexCorrupt(str(self._near_file), f"the lexicon's inverted file: {exc}") from exc
         return self._near

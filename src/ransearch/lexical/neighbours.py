@@ -4,10 +4,10 @@ embedding reaches a threshold (what :meth:`Lexicons.translations` keeps a few of
 Searching them means a product with every lexicon word: fine for a small corpus (a few thousand
 words: 0.05 ms a query word), not for a large one, whose lexicons hold tens of thousands (50,000
 words: ~1.2 ms a word, ~50 ms for the first sight of a situation's forty words). From
-``EXACT_MAX`` words on, the search goes through an inverted file (faiss ``IndexIVFScalarQuantizer``:
-the words in ~2√n clusters, ``NPROBE`` of them read per word, the vectors kept in float16 as the
-lexicons store them): at 50,000 words it reads ~7 % of them, ~6× faster, and finds ~98 % of
-the pairs the exact product finds (``benchmarks/bench_lexicon.py`` measures both). Made when an
+more than ``EXACT_MAX`` words, the search goes through an inverted file (faiss
+``IndexIVFScalarQuantizer``: the words in ~2√n clusters, ``NPROBE`` of them read per word, each
+word's own values in float16, as the lexicons store them): at 50,000 words it reads ~7 % of
+them, ~6× faster, and finds ~98 % of the pairs the exact product finds (``benchmarks/bench_lexicon.py`` measures both). Made when an
 index is saved and saved with it (``ransearch.lexical.index``); a generation without one
 searches exactly.
 """
@@ -61,6 +61,7 @@ class NearWords:
         clusters = max(1, min(round(2 * math.sqrt(len(stacked))), len(stacked) // 39))
         inverted = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension, clusters,
                                                  faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+        inverted.by_residual = False  # each word's own float16 values, not its offset from its cluster's centre
         inverted.train(stacked)
         inverted.add(stacked)
         return cls(len(stacked), inverted=inverted)
@@ -76,18 +77,19 @@ class NearWords:
             _faiss().write_index(self._inverted, str(path))
 
     @classmethod
-    def load(cls, path: Path, size: int) -> NearWords:
-        """The search through the inverted file saved at ``path`` (read with mmap) for a
-        stacked lexicon of ``size`` rows.
+    def load(cls, path: Path, size: int, dimension: int) -> NearWords:
+        """The search through the inverted file saved at ``path`` for a stacked lexicon of
+        ``size`` rows of ``dimension`` values. The file is read whole: faiss reads a mapped
+        one through lists that start reading threads at every search.
 
         Raises:
-            ValueError: the file holds another number of words.
+            ValueError: the file holds another number of words, or words of another dimension.
             RuntimeError: faiss cannot read it.
         """
-        faiss = _faiss()
-        inverted = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-        if inverted.ntotal != size:
-            raise ValueError(f"{path.name} holds {inverted.ntotal} words, the lexicons {size}")
+        inverted = _faiss().read_index(str(path))
+        if inverted.ntotal != size or inverted.d != dimension:
+            raise ValueError(f"{path.name} holds {inverted.ntotal} words of {inverted.d} values, "
+                             f"the lexicons {size} of {dimension}")
         return cls(size, inverted=inverted)
 
     def within(self, vectors: np.ndarray, minimum: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
