@@ -109,7 +109,8 @@ def test_sizes_say_what_the_generation_holds(fake_engine: Engine) -> None:
 
 def test_warm_up_loads_what_first_queries_would(tmp_path: Path) -> None:
     """A server's warm-up leaves nothing for its first queries to load: the stacked lexicons, the
-    cognate index and, for an encoder that states its languages, the language identifier."""
+    search of their near words, the cognate index and, for an encoder that states its languages,
+    the language identifier."""
     from ransearch import querylang
 
     class StatingEncoder(FakeEncoder):
@@ -122,5 +123,5 @@ def test_warm_up_loads_what_first_queries_would(tmp_path: Path) -> None:
     lexicons = engine._searcher.lexical._lexicons
     assert lexicons._stacked is None
     engine.warm_up()
-    assert lexicons._stacked is not None and lexicons._cognates is not None
+    assert lexicons._stacked is not None and lexicons._near is not None and lexicons._cognates is not None
     assert querylang._identifier.cache_info().currsize == 1

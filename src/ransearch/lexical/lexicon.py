@@ -225,6 +225,7 @@ class Lexicons:
     def warm_up(self) -> None:
         """Stack the lexicons, open the search of near words, load the cognate index and make
         the accented words' lookup now rather than at the first query."""
+        self._stack()
         self.near_words()
         self.cognate_index()
         self.accented()
