@@ -2,14 +2,14 @@
 embedding reaches a threshold (what :meth:`Lexicons.translations` keeps a few of).
 
 Searching them means a product with every lexicon word: fine for a small corpus (a few thousand
-words: 0.05 ms a query word), not for a large one, whose lexicons hold tens of thousands (50,000
-words: ~1.2 ms a word, ~50 ms for the first sight of a situation's forty words). From
-more than ``EXACT_MAX`` words, the search goes through an inverted file (faiss
-``IndexIVFScalarQuantizer``: the words in ~2√n clusters, ``NPROBE`` of them read per word, each
-word's own values in float16, as the lexicons store them): at 50,000 words it reads ~7 % of
-them, ~6× faster, and finds ~98 % of the pairs the exact product finds (``benchmarks/bench_lexicon.py`` measures both). Made when an
-index is saved and saved with it (``ransearch.lexical.index``); a generation without one
-searches exactly.
+words: ~0.1 ms a query word), not for a large one, whose lexicons hold tens of thousands (50,000
+words: ~50 ms for the first sight of a situation's forty words). Above ``EXACT_MAX`` words, the
+search goes through an inverted file (faiss ``IndexIVFScalarQuantizer``: the words in ~2√n
+clusters, ``NPROBE`` of them read per word, each word's own values in float16, as the lexicons
+store them): at 50,000 words it reads ~7 % of them, is ~5× faster and finds ~98 % of the pairs
+the exact product finds (``benchmarks/bench_lexicon.py`` measures both). Made when an index is
+saved and saved with it (``ransearch.lexical.index``); a generation without one searches
+exactly.
 """
 
 from __future__ import annotations
