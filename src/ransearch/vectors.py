@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["VectorIndex", "AllowedRows", "choose_kind", "KINDS", "EXACT_MAX", "HNSW_M", "HNSW_EF_CONSTRUCTION",
-           "HNSW_EF_SEARCH", "FILTER_SCAN_SHARE"]
+__all__ = ["VectorIndex", "AllowedRows", "choose_kind", "faiss_module", "KINDS", "EXACT_MAX", "HNSW_M",
+           "HNSW_EF_CONSTRUCTION", "HNSW_EF_SEARCH", "FILTER_SCAN_SHARE"]
 
 KINDS = ("flat", "hnsw")
 EXACT_MAX = 20_000
@@ -48,7 +48,7 @@ FILTER_SCAN_SHARE = 0.05
 """Below this share of allowed rows, a filtered HNSW search scans the allowed rows exactly."""
 
 
-def _faiss() -> Any:
+def faiss_module() -> Any:
     """The faiss module, imported on first use (its type stubs lack the search parameters)."""
     import faiss
 
@@ -73,7 +73,7 @@ class _FaissMemoryView:
     it keep this view, and through it the index that owns the memory, alive."""
 
     def __init__(self, owner: object, pointer: Any, shape: tuple[int, int]) -> None:
-        faiss = _faiss()
+        faiss = faiss_module()
 
         self._owner = owner
         self._view = faiss.rev_swig_ptr(pointer, shape[0] * shape[1]).reshape(shape)
@@ -84,7 +84,7 @@ class VectorIndex:
     """Embeddings of chunk *i* at row *i*; search returns row ids and cosine scores."""
 
     def __init__(self, index: object, path: Path | None = None) -> None:
-        faiss = _faiss()
+        faiss = faiss_module()
 
         self._index: Any = index
         self.path = path  # the file a loaded index maps
@@ -105,7 +105,7 @@ class VectorIndex:
         Raises:
             ValueError: unknown ``kind``.
         """
-        faiss = _faiss()
+        faiss = faiss_module()
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         kind = kind or choose_kind(len(vectors))
@@ -125,7 +125,7 @@ class VectorIndex:
     @classmethod
     def load(cls, path: Path, mmap: bool = True) -> VectorIndex:
         """Read an index file; with ``mmap`` its vectors stay in the file and are paged in on use."""
-        faiss = _faiss()
+        faiss = faiss_module()
 
         flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
         return cls(faiss.read_index(str(path), flags), Path(path))
@@ -142,7 +142,7 @@ class VectorIndex:
             os.close(fd)
 
     def save(self, path: Path) -> None:
-        faiss = _faiss()
+        faiss = faiss_module()
 
         faiss.write_index(self._index, str(path))
 
@@ -171,7 +171,7 @@ class VectorIndex:
             allowed: optional boolean mask over rows (or :meth:`allowed_rows` of one); only rows
                 where it is True are returned.
         """
-        faiss = _faiss()
+        faiss = faiss_module()
 
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(-1, self.dimension)
         k = max(1, min(k, self.size))

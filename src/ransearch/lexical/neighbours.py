@@ -20,18 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from ransearch.vectors import faiss_module
+
 __all__ = ["NearWords", "EXACT_MAX", "NPROBE"]
 
 EXACT_MAX = 10_000
 """Lexicon size (all languages) up to which the near words are found by an exact product."""
 NPROBE = 32
 """Clusters of the inverted file read per word."""
-
-
-def _faiss() -> Any:
-    import faiss
-
-    return faiss
 
 
 class NearWords:
@@ -55,7 +51,7 @@ class NearWords:
         ``exact_max`` rows (default ``EXACT_MAX``), else exact."""
         if len(stacked) <= (EXACT_MAX if exact_max is None else exact_max):
             return cls.exact(stacked)
-        faiss = _faiss()
+        faiss = faiss_module()
         dimension = stacked.shape[1]
         # ~2√n clusters, and at least the 39 words a cluster that faiss's k-means asks for
         clusters = max(1, min(round(2 * math.sqrt(len(stacked))), len(stacked) // 39))
@@ -74,7 +70,7 @@ class NearWords:
     def save(self, path: Path) -> None:
         """Write the inverted file (nothing to write for an exact search)."""
         if self._inverted is not None:
-            _faiss().write_index(self._inverted, str(path))
+            faiss_module().write_index(self._inverted, str(path))
 
     @classmethod
     def load(cls, path: Path, size: int, dimension: int) -> NearWords:
@@ -86,7 +82,7 @@ class NearWords:
             ValueError: the file holds another number of words, or words of another dimension.
             RuntimeError: faiss cannot read it.
         """
-        inverted = _faiss().read_index(str(path))
+        inverted = faiss_module().read_index(str(path))
         if inverted.ntotal != size or inverted.d != dimension:
             raise ValueError(f"{path.name} holds {inverted.ntotal} words of {inverted.d} values, "
                              f"the lexicons {size} of {dimension}")
@@ -104,7 +100,7 @@ class NearWords:
             sims = vectors @ self._stacked.T
             rows, cols = np.nonzero(sims >= minimum)
             return rows, cols, sims[rows, cols]
-        faiss = _faiss()
+        faiss = faiss_module()
         # faiss's range search keeps similarities above the radius: a hair below includes ``minimum``
         params = faiss.SearchParametersIVF(nprobe=min(NPROBE, self._inverted.nlist))
         lims, sims, cols = self._inverted.range_search(vectors, float(np.nextafter(np.float32(minimum), -1)),
