@@ -77,7 +77,7 @@ def test_a_large_lexicon_is_saved_with_its_inverted_file_and_translates_alike(
     small = LexicalIndex.build(TEXTS, ["fr", "de", "en"], FakeEncoder())
     small.save(tmp_path / "small")
     assert not (tmp_path / "small" / NEAR_WORDS_FILE).exists()  # a small lexicon is searched exactly
-    monkeypatch.setattr(neighbours, "EXACT_MAX", 5)
+    monkeypatch.setattr(neighbours, "EXACT_MAX_WORDS", 5)
     built = LexicalIndex.build(TEXTS, ["fr", "de", "en"], FakeEncoder())
     built.save(tmp_path / "large")
     assert (tmp_path / "large" / NEAR_WORDS_FILE).exists()
@@ -95,7 +95,7 @@ def test_a_large_lexicon_is_saved_with_its_inverted_file_and_translates_alike(
 
 def test_a_damaged_inverted_file_is_reported_as_a_corrupt_index(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(neighbours, "EXACT_MAX", 5)
+    monkeypatch.setattr(neighbours, "EXACT_MAX_WORDS", 5)
     LexicalIndex.build(TEXTS, ["fr", "de", "en"], FakeEncoder()).save(tmp_path / "lexical")
     (tmp_path / "lexical" / NEAR_WORDS_FILE).write_bytes(b"not an index")
     loaded = LexicalIndex.load(tmp_path / "lexical")
@@ -114,7 +114,7 @@ def test_an_engine_over_a_large_lexicon_answers_as_over_an_exact_one(
     corpus = Path(__file__).resolve().parents[1] / "corpus"
     encoder = FakeEncoder()
     Engine.index([corpus], tmp_path / "exact", encoder=encoder)
-    monkeypatch.setattr(neighbours, "EXACT_MAX", 100)
+    monkeypatch.setattr(neighbours, "EXACT_MAX_WORDS", 100)
     Engine.index([corpus], tmp_path / "inverted", encoder=encoder)
     generation = next((tmp_path / "inverted" / "generations").iterdir())
     assert (generation / "lexical" / NEAR_WORDS_FILE).exists()

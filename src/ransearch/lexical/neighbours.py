@@ -3,13 +3,13 @@ embedding reaches a threshold (what :meth:`Lexicons.translations` keeps a few of
 
 Searching them means a product with every lexicon word: fine for a small corpus (a few thousand
 words: ~0.1 ms a query word), not for a large one, whose lexicons hold tens of thousands (50,000
-words: ~50 ms for the first sight of a situation's forty words). Above ``EXACT_MAX`` words, the
-search goes through an inverted file (faiss ``IndexIVFScalarQuantizer``: the words in ~2√n
-clusters, ``NPROBE`` of them read per word, each word's own values in float16, as the lexicons
-store them): at 50,000 words it reads ~7 % of them, is ~5× faster and finds ~98 % of the pairs
-the exact product finds (``benchmarks/bench_lexicon.py`` measures both). Made when an index is
-saved and saved with it (``ransearch.lexical.index``); a generation without one searches
-exactly.
+words: ~50 ms for the first sight of a situation's forty words). Above ``EXACT_MAX_WORDS``
+words, the search goes through an inverted file (faiss ``IndexIVFScalarQuantizer``: the words in
+~2√n clusters, ``NPROBE`` of them read per word, each word's own values in float16, as the
+lexicons store them): at 50,000 words it reads ~7 % of them, is ~5× faster and finds ~98 % of
+the pairs the exact product finds (``benchmarks/bench_lexicon.py`` measures both). Made when an
+index is saved and saved with it (``ransearch.lexical.index``); a generation without one
+searches exactly.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import numpy as np
 
 from ransearch.vectors import faiss_module
 
-__all__ = ["NearWords", "EXACT_MAX", "NPROBE"]
+__all__ = ["NearWords", "EXACT_MAX_WORDS", "NPROBE"]
 
-EXACT_MAX = 10_000
+EXACT_MAX_WORDS = 10_000
 """Lexicon size (all languages) up to which the near words are found by an exact product."""
 NPROBE = 32
 """Clusters of the inverted file read per word."""
@@ -48,8 +48,8 @@ class NearWords:
     @classmethod
     def build(cls, stacked: np.ndarray, exact_max: int | None = None) -> NearWords:
         """The search over ``stacked``: through an inverted file made now when it has more than
-        ``exact_max`` rows (default ``EXACT_MAX``), else exact."""
-        if len(stacked) <= (EXACT_MAX if exact_max is None else exact_max):
+        ``exact_max`` rows (default ``EXACT_MAX_WORDS``), else exact."""
+        if len(stacked) <= (EXACT_MAX_WORDS if exact_max is None else exact_max):
             return cls.exact(stacked)
         faiss = faiss_module()
         dimension = stacked.shape[1]
